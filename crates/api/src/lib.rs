@@ -1,0 +1,36 @@
+//! The HTTP edge: the Azure Digital Twins data-plane REST API over the twin
+//! graph, plus `/healthz` and `/metrics`. The only crate that knows HTTP,
+//! ADT's wire envelope (error bodies, paging links, status codes) and
+//! api-versions. Authentication is checked here, before any handler runs.
+
+mod access;
+mod adt;
+mod body;
+mod error;
+mod metrics;
+mod ops;
+mod paging;
+mod state;
+
+pub use metrics::Metrics;
+pub use state::{ApiState, Scheme};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+
+/// The largest request body accepted (a batch of 250 large models fits).
+pub const MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// The full router for one listener; `scheme` is what its nextLinks use.
+pub fn router(state: ApiState, scheme: Scheme) -> Router {
+    let adt = adt::routes()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize))
+        .layer(axum::middleware::from_fn(adt::api_version));
+    Router::new()
+        .merge(adt)
+        .merge(ops::routes())
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
+        .layer(axum::Extension(scheme))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}

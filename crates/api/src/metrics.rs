@@ -1,0 +1,90 @@
+//! Prometheus metrics: requests by route and status, request latency, and
+//! the graph's size; and the request log line.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::ApiState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+/// The metric families and their registry.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+    twins: Gauge,
+    relationships: Gauge,
+    models: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("ferrotwin");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency =
+            Family::<RouteLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.000_05, 2.0, 18)));
+        let (twins, relationships, models) = (Gauge::default(), Gauge::default(), Gauge::default());
+        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
+        registry.register("twins", "Digital twins in the graph", twins.clone());
+        registry.register("relationships", "Relationships in the graph", relationships.clone());
+        registry.register("models", "Models uploaded", models.clone());
+        Metrics { registry, requests, latency, twins, relationships, models }
+    }
+}
+
+impl Metrics {
+    /// The text exposition, with the graph gauges refreshed.
+    pub fn render(&self, graph: &ferrotwin_graph::Graph) -> String {
+        let s = graph.stats();
+        self.twins.set(s.twins as i64);
+        self.relationships.set(s.relationships as i64);
+        self.models.set(s.models as i64);
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Middleware: counts, times and logs each request.
+pub async fn observe(State(state): State<ApiState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let resp = next.run(req).await;
+    let secs = start.elapsed().as_secs_f64();
+    let status = resp.status().as_u16();
+    let m: &Arc<Metrics> = &state.metrics;
+    m.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
+    m.latency.get_or_create(&RouteLabels { method: method.clone(), route: route.clone() }).observe(secs);
+    if status >= 500 {
+        tracing::error!(%method, %route, status, micros = (secs * 1e6) as u64, "request failed");
+    } else if status >= 400 {
+        tracing::info!(%method, %route, status, micros = (secs * 1e6) as u64, "request refused");
+    } else {
+        tracing::debug!(%method, %route, status, micros = (secs * 1e6) as u64, "request");
+    }
+    resp
+}

@@ -1,0 +1,26 @@
+//! What every handler can reach.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ferrotwin_auth::TokenStore;
+use ferrotwin_graph::Graph;
+
+use crate::Metrics;
+
+/// Shared handler state.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The twin graph.
+    pub graph: Graph,
+    /// Bearer token verification.
+    pub tokens: Arc<TokenStore>,
+    /// Request and graph metrics.
+    pub metrics: Arc<Metrics>,
+    /// Where relative import-job paths are resolved.
+    pub data_dir: PathBuf,
+}
+
+/// The scheme a listener serves, for absolute nextLinks.
+#[derive(Clone, Copy, Debug)]
+pub struct Scheme(pub &'static str);

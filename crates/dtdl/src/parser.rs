@@ -1,0 +1,792 @@
+//! Reads JSON-LD documents into a graph of generic DTDL elements, checking
+//! each element against its material class and supplemental types.
+
+mod literal;
+
+use crate::context::{self, Ctx, CtxOptions};
+use crate::diagnostic::{Diag, Location};
+use crate::dtmi;
+use crate::json::{Node, Val};
+use crate::meta::{limit, meta};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A property value of an element.
+#[derive(Debug, Clone)]
+pub enum PVal {
+    /// A reference by id (a DTMI or a term mapped to a standard element).
+    Ref(String, u32),
+    /// A nested element, by index in the graph.
+    Elem(usize),
+    /// A literal.
+    Lit(Node),
+}
+
+/// A generic DTDL element.
+#[derive(Debug, Clone)]
+pub struct Elem {
+    /// Its id, given or generated.
+    pub id: String,
+    /// True when the id was generated.
+    pub auto: bool,
+    /// DTDL version of its context.
+    pub version: u8,
+    /// Its active context.
+    pub ctx: Arc<Ctx>,
+    /// Its material class.
+    pub class: String,
+    /// Supplemental type IRIs.
+    pub cotypes: Vec<String>,
+    /// Undefined co-types kept as given (tolerated extension types).
+    pub extra_types: Vec<String>,
+    /// Material properties in document order.
+    pub props: Vec<(String, Vec<PVal>, u32)>,
+    /// Supplemental properties: (IRI, name, values).
+    pub sprops: Vec<(String, String, Vec<PVal>)>,
+    /// Parent element and the property holding this one.
+    pub parent: Option<(usize, String)>,
+    /// The top-level element (partition) containing it.
+    pub top: usize,
+    /// Document index.
+    pub doc: usize,
+    /// Line of the element's opening brace.
+    pub line: u32,
+    /// Whether it came from the resolver.
+    pub resolved: bool,
+}
+
+impl Elem {
+    /// Values of material property `name`.
+    pub fn get(&self, name: &str) -> &[PVal] {
+        self.props.iter().find(|(n, _, _)| n == name).map(|(_, v, _)| v.as_slice()).unwrap_or(&[])
+    }
+    /// The string literal of property `name`.
+    pub fn str_of(&self, name: &str) -> Option<&str> {
+        self.get(name).iter().find_map(|v| match v {
+            PVal::Lit(n) => match &n.v {
+                Val::Str(s) => Some(s.as_str()),
+                Val::Obj(_) => n.get("@value").and_then(Node::as_str),
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+    /// The line where property `name` is set, or the element's line.
+    pub fn line_of(&self, name: &str) -> u32 {
+        self.props.iter().find(|(n, _, _)| n == name).map(|(_, _, l)| *l).unwrap_or(self.line)
+    }
+}
+
+/// Parser options from the test-case format and callers.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Context options.
+    pub ctx: CtxOptions,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { ctx: CtxOptions { allow_undefined_extensions: None, max_version: 4 } }
+    }
+}
+
+/// The element graph of a model set.
+#[derive(Debug, Default)]
+pub struct Graph {
+    /// All elements.
+    pub elems: Vec<Elem>,
+    /// Defined ids to element indexes (first definition).
+    pub by_id: HashMap<String, usize>,
+    /// Problems found, with locations.
+    pub diags: Vec<Diag>,
+    /// Document names.
+    pub docs: Vec<String>,
+    /// Top-level elements per document, for partition checks.
+    pub tops: Vec<usize>,
+}
+
+const MAX_DEPTH: usize = 64;
+
+struct Site<'a> {
+    parent: usize,
+    prop: &'a str,
+    class: Option<&'a str>,
+    segment: Option<&'a str>,
+    type_optional_class: Option<&'a str>,
+}
+
+impl Graph {
+    /// Location of a line in a document.
+    pub fn loc(&self, doc: usize, line: u32) -> Option<Location> {
+        self.docs.get(doc).map(|d| Location { document: d.clone(), line, column: 1 })
+    }
+
+    fn push(&mut self, d: Diag, doc: usize, line: u32) {
+        let l = self.loc(doc, line);
+        self.diags.push(d.at(l));
+    }
+
+    /// Parses one document's text and adds its elements.
+    pub fn add_document(&mut self, name: &str, text: &str, opts: &Options, resolved: bool) {
+        let doc = self.docs.len();
+        self.docs.push(name.to_string());
+        let root = match crate::json::parse(text) {
+            Ok(n) => n,
+            Err(e) => {
+                let d = Diag::new("notJsonObject").value(e.message.clone());
+                self.push(d, doc, e.line);
+                return;
+            }
+        };
+        let items: Vec<&Node> = match &root.v {
+            Val::Arr(a) => a.iter().collect(),
+            Val::Obj(_) => vec![&root],
+            _ => {
+                self.push(Diag::new("notJsonObject"), doc, root.line);
+                return;
+            }
+        };
+        for item in items {
+            if !matches!(item.v, Val::Obj(_)) {
+                self.push(Diag::new("notJsonObject"), doc, item.line);
+                continue;
+            }
+            self.top_level(item, doc, opts, resolved);
+        }
+    }
+
+    fn top_level(&mut self, node: &Node, doc: usize, opts: &Options, resolved: bool) {
+        for k in ["@graph"] {
+            if node.get(k).is_some() {
+                self.push(Diag::new("topLevelGraphDisallowed"), doc, node.line);
+                return;
+            }
+        }
+        let restricts = dtdl_version_hint(node) >= 3;
+        for (k, l, _) in node.members().unwrap_or_default() {
+            if restricts && matches!(k.as_str(), "@base" | "@vocab" | "@language" | "@reverse" | "@index" | "@list" | "@set" | "@value" | "@included" | "@nest" | "@direction" | "@json" | "@none" | "@version" | "@protected" | "@import" | "@propagate") {
+                self.push(Diag::new("topLevelKeywordDisallowed").value(k.clone()), doc, *l);
+                return;
+            }
+        }
+        let Some(c) = node.get("@context") else {
+            self.push(Diag::new("missingContext"), doc, node.line);
+            return;
+        };
+        let mut errs = Vec::new();
+        let ctx = context::process(c, None, opts.ctx, &mut errs);
+        for e in errs {
+            self.push(e, doc, c.line);
+        }
+        let Some(ctx) = ctx else { return };
+        if let Some(i) = self.element(node, &ctx, None, doc, 0, opts, resolved, None) {
+            self.tops.push(i);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn element(
+        &mut self,
+        node: &Node,
+        outer: &Arc<Ctx>,
+        site: Option<&Site<'_>>,
+        doc: usize,
+        depth: usize,
+        opts: &Options,
+        resolved: bool,
+        top: Option<usize>,
+    ) -> Option<usize> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let mut ctx = outer.clone();
+        if site.is_some() {
+            if let Some(c) = node.get("@context") {
+                let mut errs = Vec::new();
+                if let Some(nc) = context::process(c, Some(outer), opts.ctx, &mut errs) {
+                    ctx = nc;
+                }
+                for e in errs {
+                    self.push(e, doc, c.line);
+                }
+            }
+        }
+        let version = ctx.version;
+        let m = meta();
+        let parent_id = site.map(|s| self.elems[s.parent].id.clone());
+
+        // @id
+        let mut id: Option<String> = None;
+        if let Some(idn) = node.get("@id") {
+            match idn.as_str() {
+                Some(s) if !s.is_empty() => {
+                    if self.check_id(s, &ctx, doc, idn.line) {
+                        id = Some(s.to_string());
+                    }
+                }
+                _ => self.push(Diag::new("idNotString"), doc, idn.line),
+            }
+        }
+
+        // @type
+        let mut materials: Vec<String> = Vec::new();
+        let mut cotypes: Vec<String> = Vec::new();
+        let mut extra: Vec<String> = Vec::new();
+        let type_node = node.get("@type");
+        let pid_for_type = id.clone();
+        if let Some(t) = type_node {
+            let terms: Vec<&Node> = match &t.v {
+                Val::Arr(a) => a.iter().collect(),
+                _ => vec![t],
+            };
+            for tn in terms {
+                let Some(term) = tn.as_str() else {
+                    self.push(Diag::new("typeNotDtmiNorTerm").primary_opt(pid_for_type.as_deref()).value(crate::parser::json_text(tn)), doc, tn.line);
+                    continue;
+                };
+                self.classify_type(term, &ctx, &mut materials, &mut cotypes, &mut extra, pid_for_type.as_deref(), doc, tn.line);
+            }
+        }
+        materials.dedup();
+        let class: Option<String> = match materials.len() {
+            0 => {
+                let inferred = site.filter(|_| type_node.is_none()).and_then(|s| s.type_optional_class).filter(|c| {
+                    m.classes.get(*c).is_some_and(|k| k.type_optional.contains(&version))
+                });
+                match inferred {
+                    Some(c) => Some(c.to_string()),
+                    None => {
+                        let d = match site {
+                            Some(s) => Diag::new("badType").primary(self.elems[s.parent].id.clone()).property(s.prop).param("type", s.class.unwrap_or("").to_string()),
+                            None => Diag::new("badType"),
+                        };
+                        let sid = id.clone().or_else(|| site.and_then(|s| auto_id(&self.elems[s.parent].id, s, node)));
+                        let d = match sid {
+                            Some(i) => d.secondary(i),
+                            None => d,
+                        };
+                        self.push(d, doc, node.line);
+                        None
+                    }
+                }
+            }
+            1 => Some(materials[0].clone()),
+            _ => {
+                self.push(Diag::new("multipleMaterialTypes").primary_opt(id.as_deref()).value(materials.join(", ")), doc, type_node.map_or(node.line, |t| t.line));
+                None
+            }
+        };
+        let class = class?;
+
+        // Material class must fit where it sits.
+        match site {
+            None => {
+                let rootable = m.classes.get(&class).is_some_and(|c| c.name == "Interface");
+                if !rootable {
+                    self.push(Diag::new("typeNotRootable").value(id.clone().unwrap_or_default()).param("type", "Interface"), doc, node.line);
+                    return None;
+                }
+            }
+            Some(s) => {
+                if let Some(expected) = s.class {
+                    let concrete_ok = m.classes.get(expected).and_then(|k| k.concrete.get(&version)).is_some_and(|c| c.contains(&class));
+                    if !concrete_ok {
+                        let mut d = Diag::new("badType").primary(self.elems[s.parent].id.clone()).property(s.prop).param("type", expected.to_string()).value(class.clone());
+                        if let Some(i) = id.clone().or_else(|| auto_id(&self.elems[s.parent].id, s, node)) {
+                            d = d.secondary(i);
+                        }
+                        self.push(d, doc, node.line);
+                        return None;
+                    }
+                }
+            }
+        }
+
+        // Id: required or generated.
+        let auto = id.is_none();
+        let id = match id {
+            Some(i) => i,
+            None => match (site, &parent_id) {
+                (Some(s), Some(pid)) => {
+                    let (base, ver) = dtmi::split_version(pid);
+                    let mut g = format!("{base}:_{}", s.prop);
+                    if let Some(seg) = s.segment {
+                        match member(node, seg, &ctx, &class).map(|n| &n.v) {
+                            Some(Val::Str(v)) => {
+                                g.push_str(":__");
+                                g.push_str(v);
+                            }
+                            Some(Val::Num(_, raw)) => {
+                                g.push_str(":__");
+                                g.push_str(raw);
+                            }
+                            _ => {
+                                self.push(Diag::new("missingDtmiSegPropertyValue").primary(pid.clone()).property(s.prop).value(seg), doc, node.line);
+                                return None;
+                            }
+                        }
+                    }
+                    g.push_str(ver);
+                    g
+                }
+                _ => {
+                    if node.get("@id").is_none() {
+                        self.push(Diag::new("missingTopLevelId"), doc, node.line);
+                    }
+                    return None;
+                }
+            },
+        };
+        if auto {
+            if let Some(s) = site {
+                let k = &m.classes[&class];
+                let needed = k.id_required.contains(&version)
+                    || k.id_required_when.get(&version).is_some_and(|w| {
+                        w.iter().any(|(c, p)| p == s.prop && m.is_subclass(&self.elems[s.parent].class, c))
+                    });
+                let prop_needs = m
+                    .prop(&self.elems[s.parent].class, s.prop, self.elems[s.parent].version)
+                    .is_some_and(|(_, pv)| pv.id_required);
+                if needed || prop_needs {
+                    self.push(Diag::new("missingRequiredId").primary(self.elems[s.parent].id.clone()).property(s.prop), doc, node.line);
+                }
+            }
+        }
+
+        let idx = self.elems.len();
+        let top = top.unwrap_or(idx);
+        self.elems.push(Elem {
+            id: id.clone(),
+            auto,
+            version,
+            ctx: ctx.clone(),
+            class: class.clone(),
+            cotypes: cotypes.clone(),
+            extra_types: extra,
+            props: Vec::new(),
+            sprops: Vec::new(),
+            parent: site.map(|s| (s.parent, s.prop.to_string())),
+            top,
+            doc,
+            line: node.line,
+            resolved,
+        });
+        self.check_cotypes(idx, doc, type_node.map_or(node.line, |t| t.line));
+
+        // Members.
+        let mut props: Vec<(String, Vec<PVal>, u32)> = Vec::new();
+        let mut sprops: Vec<(String, String, Vec<PVal>)> = Vec::new();
+        for (key, kline, val) in node.members().unwrap_or_default() {
+            if key.starts_with('@') {
+                if !matches!(key.as_str(), "@id" | "@type" | "@context") && version >= 3 {
+                    self.push(Diag::new("keywordDisallowed").primary(id.clone()).property(key.clone()).value(key.clone()), doc, *kline);
+                }
+                continue;
+            }
+            match self.resolve_key(key, idx) {
+                Key::Material(pname) => {
+                    let (p, pv) = match m.prop(&class, &pname, version) {
+                        Some(x) => x,
+                        None => continue,
+                    };
+                    if !pv.allowed || pv.value.is_some() && !pv.allowed {
+                        self.push(Diag::new("noTypeThatAllows").primary(id.clone()).property(pname.clone()), doc, *kline);
+                        continue;
+                    }
+                    if matches!(val.v, Val::Null) {
+                        self.push(Diag::new("propertyValueNull").primary(id.clone()).property(pname.clone()), doc, *kline);
+                        continue;
+                    }
+                    if props.iter().any(|(n, _, _)| *n == pname) {
+                        self.push(Diag::new("duplicatePropertyName").primary(id.clone()).property(pname.clone()), doc, *kline);
+                        continue;
+                    }
+                    let vals = if p.literal || p.datatype.is_some() || pv.class.is_none() {
+                        literal::check(self, idx, &pname, p, pv, val, doc, *kline)
+                    } else {
+                        self.object_values(idx, &pname, p, pv, val, doc, *kline, depth, opts, resolved, top)
+                    };
+                    props.push((pname, vals, *kline));
+                }
+                Key::Supplemental(iri, sp) => {
+                    if matches!(val.v, Val::Null) {
+                        self.push(Diag::new("propertyValueNull").primary(id.clone()).property(sp.name.clone()), doc, *kline);
+                        continue;
+                    }
+                    let vals = literal::check_supplemental(self, idx, &sp, val, doc, *kline);
+                    sprops.push((iri, sp.name.clone(), vals));
+                }
+                Key::Ignored => {}
+                Key::Error(d) => self.push(d, doc, *kline),
+            }
+        }
+
+        // Required properties.
+        if let Some(k) = m.classes.get(&class) {
+            let mut names: Vec<&String> = k.props.keys().collect();
+            names.sort();
+            for pname in names {
+                let p = &k.props[pname];
+                let Some(pv) = p.by_version.get(&version) else { continue };
+                if pv.min_count.unwrap_or(0) == 0 || !pv.allowed {
+                    continue;
+                }
+                if !props.iter().any(|(n, _, _)| n == pname) && member(node, pname, &ctx, &class).is_none() {
+                    let vid = if p.literal || p.datatype.is_some() || pv.class.is_none() { "missingLiteralProperty" } else { "missingObjectProperty" };
+                    self.push(Diag::new(vid).primary(id.clone()).property(pname.clone()), doc, node.line);
+                }
+            }
+        }
+        for ct in &cotypes {
+            for st in m.supplemental_chain(ct) {
+                let mut keys: Vec<&String> = st.props.keys().collect();
+                keys.sort();
+                for piri in keys {
+                    let sp = &st.props[piri];
+                    if sp.min_count.unwrap_or(0) > 0 && !sprops.iter().any(|(i, _, _)| i == piri) {
+                        let lit = sp.type_iri.as_deref().is_some_and(|t| t.starts_with("http://www.w3.org/2001/XMLSchema#"));
+                        let vid = if lit { "missingSupplementalLiteralProperty" } else { "missingSupplementalObjectProperty" };
+                        self.push(Diag::new(vid).primary(id.clone()).property(sp.name.clone()).param("type", short_type(ct)), doc, node.line);
+                    }
+                }
+            }
+        }
+
+        let e = &mut self.elems[idx];
+        e.props = props;
+        e.sprops = sprops;
+        if self.by_id.contains_key(&id) {
+            self.push(Diag::new("duplicateDefinition").primary(id.clone()), doc, node.line);
+        } else {
+            self.by_id.insert(id, idx);
+        }
+        Some(idx)
+    }
+
+    /// Checks a given `@id`; false when it cannot be used.
+    fn check_id(&mut self, s: &str, ctx: &Ctx, doc: usize, line: u32) -> bool {
+        let m = meta();
+        let v = ctx.version;
+        if let Some(max) = m.id_max_len.get(&v).and_then(|l| limit(l, &ctx.limits)) {
+            if s.len() > max {
+                self.push(
+                    Diag::new("idTooLong").value(s).param("count1", max.to_string()).param("restriction", v.to_string()).param("transformation", if ctx.limits.is_empty() { "DTDL".to_string() } else { ctx.limits.clone() }),
+                    doc,
+                    line,
+                );
+                return false;
+            }
+        }
+        let (base, frag) = match s.find('#') {
+            Some(i) => (&s[..i], Some(&s[i..])),
+            None => (s, None),
+        };
+        if !dtmi::is_valid_identifier(base, v) {
+            self.push(Diag::new("invalidId").value(s).param("restriction", v.to_string()), doc, line);
+            return false;
+        }
+        if frag.is_some() {
+            // Fragments name layers, which this parser (like DTDLParser without layering) does not support.
+            self.push(Diag::new("invalidId").value(s).param("restriction", v.to_string()), doc, line);
+            return false;
+        }
+        for p in ctx.reserved_prefixes() {
+            if s.starts_with(p) {
+                self.push(Diag::new("reservedId").value(s), doc, line);
+                return false;
+            }
+        }
+        for (cid, prefixes) in &m.reserved {
+            if ctx.ids.iter().any(|c| c == cid) {
+                continue;
+            }
+            if prefixes.iter().any(|p| s.starts_with(p.as_str())) {
+                self.push(Diag::new("reservedId").value(s), doc, line);
+                return false;
+            }
+        }
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn classify_type(
+        &mut self,
+        term: &str,
+        ctx: &Ctx,
+        materials: &mut Vec<String>,
+        cotypes: &mut Vec<String>,
+        extra: &mut Vec<String>,
+        pid: Option<&str>,
+        doc: usize,
+        line: u32,
+    ) {
+        let m = meta();
+        let v = ctx.version;
+        let iri: Option<&str> = ctx.term(term);
+        let iri_s = iri.unwrap_or(term);
+        if let Some(rest) = iri_s.strip_prefix("dtmi:dtdl:class:") {
+            let (name, ver) = dtmi::split_version(rest);
+            if ver == format!(";{v}") {
+                if m.classes.get(name).is_some_and(|c| c.versions.contains(&v)) {
+                    materials.push(name.to_string());
+                    return;
+                }
+            }
+        }
+        if m.supplemental.contains_key(iri_s) {
+            cotypes.push(iri_s.to_string());
+            return;
+        }
+        let apoc = |rule: &str| m.apocrypha.get(&v).and_then(|a| a.get(rule)).map(String::as_str).unwrap_or("invalid");
+        let tolerate = |level: &str| ctx.allow_undefined && level != "invalid";
+        let (rule, vid) = if iri.is_some() {
+            ("irrelevantDtmiOrTermAsCotype", "typeIrrelevantDtmiOrTerm")
+        } else if term.starts_with("dtmi:") {
+            if dtmi::Dtmi::parse(term).is_some() {
+                ("irrelevantDtmiOrTermAsCotype", "typeIrrelevantDtmiOrTerm")
+            } else {
+                ("invalidDtmiAsCotype", "typeInvalidDtmi")
+            }
+        } else if term.contains(':') {
+            ("notDtmiNorTermAsCotype", "typeNotDtmiNorTerm")
+        } else {
+            ("undefinedTermAsCotype", "typeUndefinedTerm")
+        };
+        if tolerate(apoc(rule)) {
+            extra.push(term.to_string());
+        } else {
+            self.push(Diag::new(vid).primary_opt(pid).value(term).param("restriction", v.to_string()), doc, line);
+        }
+    }
+
+    fn check_cotypes(&mut self, idx: usize, doc: usize, line: u32) {
+        let m = meta();
+        let e = &self.elems[idx];
+        let (id, class, version) = (e.id.clone(), e.class.clone(), e.version);
+        let cotypes = e.cotypes.clone();
+        let anc = m.classes.get(&class).map(|c| c.ancestry.clone()).unwrap_or_default();
+        for ct in &cotypes {
+            let Some(st) = m.supplemental.get(ct) else { continue };
+            let tname = short_type(ct);
+            if st.is_abstract {
+                self.push(Diag::new("abstractSupplementalType").primary(id.clone()).param("type", tname.clone()), doc, line);
+                continue;
+            }
+            if !st.cotype_versions.contains(&version) {
+                let r = st.cotype_versions.iter().map(u8::to_string).collect::<Vec<_>>().join(" or ");
+                self.push(Diag::new("invalidCotypeVersion").primary(id.clone()).param("type", tname.clone()).param("restriction", r), doc, line);
+                continue;
+            }
+            if !st.cotypes.iter().any(|c| anc.contains(c)) {
+                self.push(Diag::new("invalidCotype").primary(id.clone()).param("type", tname.clone()).param("restriction", st.cotypes.join(" or ")), doc, line);
+                continue;
+            }
+            for cc in &st.cocotypes {
+                if !cotypes.iter().any(|c| c == cc || m.supplemental_chain(c).iter().any(|s| &s.id == cc)) {
+                    self.push(Diag::new("missingCocotype").primary(id.clone()).param("type", tname.clone()).param("restriction", short_type(cc)), doc, line);
+                }
+            }
+            for dc in &st.discotypes {
+                if cotypes.iter().any(|c| c == dc) {
+                    self.push(Diag::new("disallowedCocotype").primary(id.clone()).param("type", tname.clone()).param("restriction", short_type(dc)), doc, line);
+                }
+            }
+        }
+    }
+
+    fn resolve_key(&self, key: &str, idx: usize) -> Key {
+        let m = meta();
+        let e = &self.elems[idx];
+        let v = e.version;
+        if let Some(name) = material_key(key, &e.ctx, &e.class) {
+            return Key::Material(name);
+        }
+        let iri = e.ctx.term(key);
+        let iri_s = iri.unwrap_or(key);
+        for ct in &e.cotypes {
+            for st in m.supplemental_chain(ct) {
+                if let Some(sp) = st.props.get(iri_s) {
+                    return Key::Supplemental(iri_s.to_string(), sp.clone());
+                }
+            }
+        }
+        let apoc = |rule: &str| m.apocrypha.get(&v).and_then(|a| a.get(rule)).map(String::as_str).unwrap_or("invalid");
+        let tolerate = |level: &str| e.ctx.allow_undefined && level != "invalid";
+        let pid = e.id.clone();
+        if let Some(i) = iri {
+            // A defined term or property that no type of this element allows.
+            let known_prop = i.starts_with("dtmi:dtdl:property:") || m.supplemental.values().any(|s| s.props.contains_key(i));
+            if known_prop {
+                return Key::Error(Diag::new("noTypeThatAllows").primary(pid).property(key));
+            }
+            if tolerate(apoc("irrelevantDtmiOrTermAsProperty")) {
+                return Key::Ignored;
+            }
+            return Key::Error(Diag::new("propertyIrrelevantDtmiOrTerm").primary(pid).property(key));
+        }
+        let (rule, vid) = if key.starts_with("dtmi:") {
+            if dtmi::Dtmi::parse(key).is_some() {
+                let known_prop = m.supplemental.values().any(|s| s.props.contains_key(key));
+                if known_prop {
+                    return Key::Error(Diag::new("noTypeThatAllows").primary(pid).property(key));
+                }
+                ("irrelevantDtmiOrTermAsProperty", "propertyIrrelevantDtmiOrTerm")
+            } else {
+                ("invalidDtmiAsProperty", "propertyInvalidDtmi")
+            }
+        } else if key.contains(':') {
+            ("notDtmiNorTermAsProperty", "propertyNotDtmiNorTerm")
+        } else {
+            ("undefinedTermAsProperty", "propertyUndefinedTerm")
+        };
+        if tolerate(apoc(rule)) {
+            Key::Ignored
+        } else {
+            Key::Error(Diag::new(vid).primary(pid).property(key).param("restriction", v.to_string()))
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn object_values(
+        &mut self,
+        idx: usize,
+        pname: &str,
+        p: &crate::meta::Prop,
+        pv: &crate::meta::PropVersion,
+        val: &Node,
+        doc: usize,
+        line: u32,
+        depth: usize,
+        opts: &Options,
+        resolved: bool,
+        top: usize,
+    ) -> Vec<PVal> {
+        let items: Vec<&Node> = match &val.v {
+            Val::Arr(a) => a.iter().collect(),
+            _ => vec![val],
+        };
+        let pid = self.elems[idx].id.clone();
+        let ctx = self.elems[idx].ctx.clone();
+        let class = pv.class.clone().unwrap_or_default();
+        let mut out = Vec::new();
+        for it in items {
+            match &it.v {
+                Val::Str(s) => {
+                    let target = match ctx.term(s) {
+                        Some(i) => Some(i.to_string()),
+                        None if dtmi::is_valid_identifier(s, ctx.version) || dtmi::Dtmi::parse(s).is_some_and(|_| !s.contains('#')) && self.elems[idx].version >= 3 && dtmi::is_valid_identifier(s, 3) => Some(s.clone()),
+                        None => None,
+                    };
+                    match target {
+                        Some(t) => out.push(PVal::Ref(t, it.line)),
+                        None => self.push(Diag::new("badDtmiOrTerm").primary(pid.clone()).property(pname).value(s.clone()).param("restriction", ctx.version.to_string()), doc, it.line),
+                    }
+                }
+                Val::Obj(members) => {
+                    if members.len() == 1 && members[0].0 == "@id" {
+                        self.push(Diag::new("idReference").primary(pid.clone()).property(pname), doc, it.line);
+                        continue;
+                    }
+                    if members.iter().any(|(k, _, _)| k == "@graph") {
+                        self.push(Diag::new("graphDisallowed").primary(pid.clone()).property(pname), doc, it.line);
+                        continue;
+                    }
+                    let site = Site {
+                        parent: idx,
+                        prop: pname,
+                        class: Some(&class),
+                        segment: p.dtmi_segment.as_deref(),
+                        type_optional_class: Some(&class),
+                    };
+                    if let Some(c) = self.element(it, &ctx, Some(&site), doc, depth + 1, opts, resolved, Some(top)) {
+                        out.push(PVal::Elem(c));
+                    }
+                }
+                _ => self.push(Diag::new("refNotStringOrObject").primary(pid.clone()).property(pname), doc, it.line),
+            }
+        }
+        let n = out.len();
+        if let Some(max) = pv.max_count {
+            if n > max {
+                if max == 1 && !p.plural {
+                    self.push(Diag::new("objectMultipleValues").primary(pid.clone()).property(pname), doc, line);
+                } else {
+                    self.push(Diag::new("objectCountAboveMax").primary(pid.clone()).property(pname).param("count1", n.to_string()).param("count2", max.to_string()), doc, line);
+                }
+            }
+        }
+        if let Some(min) = pv.min_count {
+            if n < min {
+                self.push(Diag::new("objectCountBelowMin").primary(pid).property(pname).param("count1", n.to_string()).param("count2", min.to_string()), doc, line);
+            }
+        }
+        out
+    }
+}
+
+/// The DTDL version an element's own `@context` names, or 0.
+fn dtdl_version_hint(node: &Node) -> u8 {
+    let first = match node.get("@context").map(|c| &c.v) {
+        Some(Val::Arr(a)) => a.first().and_then(Node::as_str),
+        Some(Val::Str(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    first.and_then(|s| s.strip_prefix("dtmi:dtdl:context;")).and_then(|v| v.get(..1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// The material property a member key names, as a term or as the property's IRI.
+fn material_key(key: &str, ctx: &Ctx, class: &str) -> Option<String> {
+    let iri = ctx.term(key).unwrap_or(key);
+    let rest = iri.strip_prefix("dtmi:dtdl:property:")?;
+    let (name, ver) = dtmi::split_version(rest);
+    let v = ver.strip_prefix(';')?.parse::<u8>().ok()?;
+    (v == ctx.version && meta().prop(class, name, v).is_some()).then(|| name.to_string())
+}
+
+/// The member of `node` that sets material property `prop`.
+fn member<'n>(node: &'n Node, prop: &str, ctx: &Ctx, class: &str) -> Option<&'n Node> {
+    node.members()?.iter().find(|(k, _, _)| k == prop || material_key(k, ctx, class).as_deref() == Some(prop)).map(|(_, _, v)| v)
+}
+
+/// The id DTDLParser generates for an element without `@id` at `site`.
+fn auto_id(parent: &str, site: &Site<'_>, node: &Node) -> Option<String> {
+    let (base, ver) = dtmi::split_version(parent);
+    let mut g = format!("{base}:_{}", site.prop);
+    if let Some(seg) = site.segment {
+        let v = node.get(seg).or_else(|| node.members()?.iter().find(|(k, _, _)| k.starts_with("dtmi:dtdl:property:") && k.contains(&format!(":{seg};"))).map(|(_, _, v)| v));
+        match v.map(|n| &n.v) {
+            Some(Val::Str(v)) => {
+                g.push_str(":__");
+                g.push_str(v);
+            }
+            Some(Val::Num(_, raw)) => {
+                g.push_str(":__");
+                g.push_str(raw);
+            }
+            _ => return None,
+        }
+    }
+    g.push_str(ver);
+    Some(g)
+}
+
+enum Key {
+    Material(String),
+    Supplemental(String, crate::meta::SupProp),
+    Ignored,
+    Error(Diag),
+}
+
+/// The short name of a type IRI (`dtmi:...:class:Temperature;3` -> `Temperature`).
+pub fn short_type(iri: &str) -> String {
+    let (base, _) = dtmi::split_version(iri);
+    base.rsplit(':').next().unwrap_or(base).to_string()
+}
+
+/// Compact JSON text of a node, for messages.
+pub fn json_text(n: &Node) -> String {
+    match &n.v {
+        Val::Str(s) => s.clone(),
+        _ => n.to_value().to_string(),
+    }
+}

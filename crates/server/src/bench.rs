@@ -1,0 +1,39 @@
+//! `ferrotwin bench`: load generators that measure the platform over real
+//! HTTP on loopback, against a server in its own process.
+//!
+//! - `bench api`: rates and p50/p99 latency of twin GETs, patches spread
+//!   over many twins and on one twin, twin creates and relationship
+//!   creates; then patches paced at half the measured peak rate.
+//! - `bench scale`: loads N twins and 3N relationships through the import
+//!   job, and reports load time, memory per twin and restart time.
+
+mod client;
+mod scale;
+mod api;
+
+use clap::{Args, Subcommand};
+
+/// `bench` options.
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Which benchmark.
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+/// The benchmarks.
+#[derive(Subcommand)]
+pub enum BenchWhat {
+    /// HTTP API rates and latencies.
+    Api(api::ApiBench),
+    /// Bulk load through the import job, memory and restart time.
+    Scale(scale::ScaleBench),
+}
+
+/// Runs a benchmark.
+pub async fn run(b: BenchArgs) -> anyhow::Result<()> {
+    match b.what {
+        BenchWhat::Api(a) => api::run(a).await,
+        BenchWhat::Scale(s) => scale::run(s).await,
+    }
+}

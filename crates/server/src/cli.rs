@@ -1,0 +1,156 @@
+//! Command-line arguments. Every `serve` flag can also come from an
+//! environment variable (`FERROTWIN_*`) or the TOML config file; flags win
+//! over the environment, which wins over the file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// ferrotwin: an open-source digital twin platform in one binary.
+#[derive(Parser)]
+#[command(name = "ferrotwin", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Start the platform: the twin graph behind the ADT-compatible REST API.
+    Serve(ServeArgs),
+    /// Start the platform with a small sample plant loaded, and print how to reach it.
+    Demo(ServeArgs),
+    /// Manage API bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// DTDL tools.
+    #[command(subcommand)]
+    Dtdl(DtdlCommand),
+    /// Benchmarks.
+    Bench(crate::bench::BenchArgs),
+}
+
+/// Options of `serve` and `demo`.
+#[derive(Args, Clone, Default)]
+pub struct ServeArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "FERROTWIN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory holding all state [default: ./ferrotwin-data].
+    #[arg(long, env = "FERROTWIN_DATA")]
+    pub data: Option<PathBuf>,
+    /// HTTP listener address; port 0 picks a free port [default: 127.0.0.1:8080].
+    #[arg(long, env = "FERROTWIN_HTTP")]
+    pub http: Option<SocketAddr>,
+    /// Serve no plain HTTP (only HTTPS).
+    #[arg(long, env = "FERROTWIN_NO_HTTP")]
+    pub no_http: bool,
+    /// HTTPS listener address; needs a certificate or --tls-self-signed.
+    #[arg(long, env = "FERROTWIN_HTTPS")]
+    pub https: Option<SocketAddr>,
+    /// PEM certificate chain for HTTPS.
+    #[arg(long, env = "FERROTWIN_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS.
+    #[arg(long, env = "FERROTWIN_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Generate (once, kept in the data directory) a self-signed certificate for HTTPS.
+    #[arg(long, env = "FERROTWIN_TLS_SELF_SIGNED")]
+    pub tls_self_signed: bool,
+    /// Log format.
+    #[arg(long, env = "FERROTWIN_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. `info` or `ferrotwin_api=debug`.
+    #[arg(long, env = "FERROTWIN_LOG")]
+    pub log: Option<String>,
+}
+
+/// Log output formats.
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq, Debug, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Output formats of the DTDL tools.
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Format {
+    /// For people.
+    Human,
+    /// For machines.
+    Json,
+}
+
+/// `token` subcommands.
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; prints it once on the last line.
+    Create(TokenCreate),
+    /// List tokens (ids, roles, expiry; never secrets).
+    List(DataArg),
+    /// Revoke a token by id.
+    Revoke(TokenRevoke),
+}
+
+/// Where the data directory is.
+#[derive(Args)]
+pub struct DataArg {
+    /// Data directory [default: ./ferrotwin-data].
+    #[arg(long, env = "FERROTWIN_DATA", default_value = "ferrotwin-data")]
+    pub data: PathBuf,
+}
+
+/// `token create` options.
+#[derive(Args)]
+pub struct TokenCreate {
+    /// The data directory.
+    #[command(flatten)]
+    pub data: DataArg,
+    /// reader, writer or admin.
+    #[arg(long)]
+    pub role: ferrotwin_auth::Role,
+    /// A label for people.
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// Lifetime, e.g. 30d, 12h, 15m; none means it never expires.
+    #[arg(long)]
+    pub expires_in: Option<String>,
+}
+
+/// `token revoke` options.
+#[derive(Args)]
+pub struct TokenRevoke {
+    /// The data directory.
+    #[command(flatten)]
+    pub data: DataArg,
+    /// The token id (the part after `ft_`, as `token list` shows).
+    pub id: String,
+}
+
+/// `dtdl` subcommands.
+#[derive(Subcommand)]
+pub enum DtdlCommand {
+    /// Validate DTDL files or folders (recursively). Exit 0 valid, 1 invalid, 2 usage error.
+    Validate {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Run a DTDLParser-format test-case folder and report agreement.
+    Conformance {
+        /// The test-case folder.
+        dir: PathBuf,
+        /// Add one JSON object per case.
+        #[arg(long)]
+        json: bool,
+    },
+}

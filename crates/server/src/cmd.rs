@@ -1,0 +1,5 @@
+//! Subcommands other than `serve`.
+
+pub mod demo;
+pub mod dtdl;
+pub mod token;

@@ -1,0 +1,117 @@
+//! The effective configuration: defaults, then the TOML file, then the
+//! environment and flags (clap has already put environment values into
+//! the flags, and an explicit flag wins over its variable).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::cli::{LogFormat, ServeArgs};
+
+/// The TOML file's shape; every field optional.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    http: Option<SocketAddr>,
+    no_http: Option<bool>,
+    https: Option<SocketAddr>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_self_signed: Option<bool>,
+    log_format: Option<LogFormat>,
+    log: Option<String>,
+}
+
+/// What `serve` runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory.
+    pub data: PathBuf,
+    /// The HTTP listener, if any.
+    pub http: Option<SocketAddr>,
+    /// The HTTPS listener, if any.
+    pub https: Option<SocketAddr>,
+    /// Certificate and key files for HTTPS.
+    pub tls_files: Option<(PathBuf, PathBuf)>,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Log filter.
+    pub log: String,
+}
+
+impl Config {
+    /// Merges the file (if any) under the flags.
+    pub fn load(args: &ServeArgs) -> anyhow::Result<Config> {
+        let file = match &args.config {
+            Some(p) => read(p)?,
+            None => FileConfig::default(),
+        };
+        let tls_cert = args.tls_cert.clone().or(file.tls_cert);
+        let tls_key = args.tls_key.clone().or(file.tls_key);
+        let tls_files = match (tls_cert, tls_key) {
+            (Some(c), Some(k)) => Some((c, k)),
+            (None, None) => None,
+            _ => anyhow::bail!("--tls-cert and --tls-key must be given together"),
+        };
+        let tls_self_signed = args.tls_self_signed || file.tls_self_signed.unwrap_or(false);
+        let no_http = args.no_http || file.no_http.unwrap_or(false);
+        let https = args.https.or(file.https);
+        if https.is_some() && tls_files.is_none() && !tls_self_signed {
+            anyhow::bail!("--https needs a certificate: give --tls-cert and --tls-key, or --tls-self-signed");
+        }
+        let https = match https {
+            Some(a) => Some(a),
+            None if tls_files.is_some() || tls_self_signed => Some("127.0.0.1:8443".parse()?),
+            None => None,
+        };
+        let http = if no_http { None } else { Some(args.http.or(file.http).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("literal"))) };
+        if http.is_none() && https.is_none() {
+            anyhow::bail!("no listener: --no-http needs --https");
+        }
+        Ok(Config {
+            data: args.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from("ferrotwin-data")),
+            http,
+            https,
+            tls_files,
+            log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+            log: args.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
+        })
+    }
+}
+
+fn read(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.toml");
+        std::fs::write(&file, "data = \"/from/file\"\nhttp = \"127.0.0.1:9000\"\nlog = \"debug\"\n").unwrap();
+        let args = ServeArgs { config: Some(file.clone()), http: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
+        let c = Config::load(&args).unwrap();
+        assert_eq!(c.data, PathBuf::from("/from/file"));
+        assert_eq!(c.http, Some("127.0.0.1:0".parse().unwrap()));
+        assert_eq!(c.log, "debug");
+        assert!(c.https.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_and_half_tls_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.toml");
+        std::fs::write(&file, "htp = \"127.0.0.1:9000\"\n").unwrap();
+        let err = Config::load(&ServeArgs { config: Some(file), ..Default::default() }).unwrap_err();
+        assert!(format!("{err:#}").contains("unknown field"), "{err:#}");
+        let half = ServeArgs { tls_cert: Some("c.pem".into()), ..Default::default() };
+        assert!(Config::load(&half).is_err());
+    }
+}

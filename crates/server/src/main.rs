@@ -1,0 +1,46 @@
+//! The `ferrotwin` binary: one process that serves the platform, plus the
+//! commands around it (tokens, DTDL tools, demo, benchmarks).
+
+mod bench;
+mod cli;
+mod cmd;
+mod config;
+mod logging;
+mod serve;
+mod tls;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, DtdlCommand, TokenCommand};
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Serve(args) => run_async(serve::run(args, None, None)),
+        Command::Demo(args) => run_async(cmd::demo::run(args)),
+        Command::Token(TokenCommand::Create(a)) => cmd::token::create(a),
+        Command::Token(TokenCommand::List(a)) => cmd::token::list(a),
+        Command::Token(TokenCommand::Revoke(a)) => cmd::token::revoke(a),
+        Command::Dtdl(DtdlCommand::Validate { paths, format }) => cmd::dtdl::validate(&paths, format == cli::Format::Json),
+        Command::Dtdl(DtdlCommand::Conformance { dir, json }) => cmd::dtdl::conformance(&dir, json),
+        Command::Bench(b) => run_async(bench::run(b)),
+    };
+    std::process::exit(code);
+}
+
+fn run_async(f: impl std::future::Future<Output = anyhow::Result<()>>) -> i32 {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    match rt.block_on(f) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Wiring: open the store and graph, start the listeners, and on SIGINT or
+//! SIGTERM stop accepting, finish in-flight requests, and commit what is
+//! queued before exiting.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum_server::Handle;
+use axum_server::tls_rustls::RustlsConfig;
+use ferrotwin_api::{ApiState, Metrics, Scheme};
+use ferrotwin_auth::TokenStore;
+use ferrotwin_events::EventBus;
+use ferrotwin_graph::Graph;
+use ferrotwin_store::RedbStore;
+use tokio::task::JoinHandle;
+
+use crate::cli::ServeArgs;
+use crate::config::Config;
+use crate::{logging, tls};
+
+/// Events buffered per live subscriber before it is told it lagged.
+const EVENT_BUFFER: usize = 16_384;
+
+/// A running platform.
+pub struct Server {
+    /// The bound HTTP address.
+    pub http: Option<SocketAddr>,
+    /// The bound HTTPS address.
+    pub https: Option<SocketAddr>,
+    /// The twin graph.
+    pub graph: Graph,
+    handles: Vec<Handle<SocketAddr>>,
+    tasks: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+fn bind(addr: SocketAddr, what: &str, flag: &str) -> anyhow::Result<std::net::TcpListener> {
+    let l = std::net::TcpListener::bind(addr).map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::AddrInUse { "the address is already in use".to_string() } else { e.to_string() };
+        anyhow::anyhow!("cannot listen on {addr} for {what}: {why}; choose another address with {flag} (port 0 picks a free one)")
+    })?;
+    l.set_nonblocking(true)?;
+    Ok(l)
+}
+
+impl Server {
+    /// Opens the data directory and starts listening.
+    pub async fn start(cfg: &Config, bootstrap: Option<&str>) -> anyhow::Result<Server> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        std::fs::create_dir_all(&cfg.data).with_context(|| format!("creating data directory {}", cfg.data.display()))?;
+        let store = RedbStore::open(&cfg.data.join("graph.redb")).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let started = std::time::Instant::now();
+        let graph = Graph::open(Arc::new(store), EventBus::new(EVENT_BUFFER)).map_err(|e| anyhow::anyhow!("loading the graph: {e}"))?;
+        let stats = graph.stats();
+        tracing::info!(models = stats.models, twins = stats.twins, relationships = stats.relationships, millis = started.elapsed().as_millis() as u64, "graph loaded");
+        let tokens = Arc::new(TokenStore::open(&cfg.data, bootstrap));
+        let state = ApiState { graph: graph.clone(), tokens, metrics: Arc::new(Metrics::default()), data_dir: cfg.data.clone() };
+        let mut server = Server { http: None, https: None, graph, handles: vec![], tasks: vec![] };
+        if let Some(addr) = cfg.http {
+            let l = bind(addr, "HTTP", "--http")?;
+            let bound = l.local_addr()?;
+            let handle = Handle::new();
+            let app = ferrotwin_api::router(state.clone(), Scheme("http"));
+            let srv = axum_server::from_tcp(l)?.handle(handle.clone());
+            server.tasks.push(tokio::spawn(srv.serve(app.into_make_service())));
+            server.handles.push(handle);
+            server.http = Some(bound);
+        }
+        if let Some(addr) = cfg.https {
+            let tls = tls::server_config(cfg.tls_files.as_ref().map(|(c, k)| (c.as_path(), k.as_path())), &cfg.data)?;
+            let l = bind(addr, "HTTPS", "--https")?;
+            let bound = l.local_addr()?;
+            let handle = Handle::new();
+            let app = ferrotwin_api::router(state, Scheme("https"));
+            let srv = axum_server::from_tcp_rustls(l, RustlsConfig::from_config(tls))?.handle(handle.clone());
+            server.tasks.push(tokio::spawn(srv.serve(app.into_make_service())));
+            server.handles.push(handle);
+            server.https = Some(bound);
+        }
+        Ok(server)
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to 10 s), and
+    /// commits everything queued.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        for h in &self.handles {
+            h.graceful_shutdown(Some(Duration::from_secs(10)));
+        }
+        for t in self.tasks {
+            t.await.context("listener task")?.context("listener")?;
+        }
+        self.graph.close();
+        Ok(())
+    }
+
+    /// Prints the addresses actually listened on.
+    pub fn announce(&self) {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        if let Some(a) = self.http {
+            let _ = writeln!(out, "listening on http://{a}");
+        }
+        if let Some(a) = self.https {
+            let _ = writeln!(out, "listening on https://{a}");
+        }
+        let _ = out.flush();
+    }
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// A step run on the started server's graph and base URL before it is announced.
+pub type Prepare = Box<dyn FnOnce(Graph, String) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>> + Send>;
+
+/// `ferrotwin serve`; `prepare` runs before the listeners are announced,
+/// and `bootstrap` overrides FERROTWIN_BOOTSTRAP_TOKEN.
+pub async fn run(args: ServeArgs, prepare: Option<Prepare>, bootstrap: Option<String>) -> anyhow::Result<()> {
+    let cfg = Config::load(&args)?;
+    logging::init(cfg.log_format, &cfg.log);
+    let bootstrap = bootstrap.or_else(|| std::env::var("FERROTWIN_BOOTSTRAP_TOKEN").ok());
+    let server = Server::start(&cfg, bootstrap.as_deref()).await?;
+    if let Some(p) = prepare {
+        let base = match (server.http, server.https) {
+            (Some(a), _) => format!("http://{a}"),
+            (None, Some(a)) => format!("https://{a}"),
+            (None, None) => anyhow::bail!("no listener"),
+        };
+        p(server.graph.clone(), base).await?;
+    }
+    server.announce();
+    tracing::info!(data = %cfg.data.display(), "ferrotwin is running; SIGINT or SIGTERM stops it");
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing requests and committing");
+    server.stop().await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
