@@ -1,0 +1,118 @@
+//! Starts the real `ferrotwin` binary on a free port and talks HTTP to it.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+/// The admin token every test server accepts.
+pub const ADMIN: &str = "test-admin-token";
+
+/// A server process with its own data directory.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub data: PathBuf,
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ferrotwin")
+}
+
+impl Server {
+    /// Starts `ferrotwin serve` on `data` with extra arguments.
+    pub fn start(data: &Path, extra: &[&str]) -> Server {
+        let mut child = Command::new(bin())
+            .args(["serve", "--http", "127.0.0.1:0", "--log", "warn", "--data"])
+            .arg(data)
+            .args(extra)
+            .env("FERROTWIN_BOOTSTRAP_TOKEN", ADMIN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting ferrotwin");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let err_pipe = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            match lines.next() {
+                Some(Ok(l)) if l.starts_with("listening on http://") => break l["listening on ".len()..].to_string(),
+                Some(Ok(_)) => continue,
+                _ => panic!("server exited before listening: {}", stderr.lock().unwrap()),
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base, data: data.to_path_buf(), stderr }
+    }
+
+    /// Sends a request with a token; returns status and parsed body (Null when empty).
+    pub fn call(&self, token: Option<&str>, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        call(&self.base, token, method, path, body, &[])
+    }
+
+    /// As admin.
+    pub fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        self.call(Some(ADMIN), method, path, body)
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM and wait; returns the exit code.
+    pub fn stop(mut self) -> i32 {
+        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        self.child.wait().unwrap().code().unwrap_or(-1)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP request with optional headers.
+pub fn call(base: &str, token: Option<&str>, method: &str, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{path}{sep}api-version=2023-10-31");
+    let mut req = ureq::http::Request::builder().method(method).uri(&url).header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req.body(body.map(|b| b.to_string()).unwrap_or_default()).unwrap();
+    let mut resp = agent.run(req).expect("request");
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+}
+
+/// A simple model: a counter, a name and a relationship to itself.
+pub fn counter_model() -> Value {
+    serde_json::json!([{
+        "@context": "dtmi:dtdl:context;3", "@id": "dtmi:test:Counter;1", "@type": "Interface",
+        "contents": [
+            {"@type": "Property", "name": "n", "schema": "long", "writable": true},
+            {"@type": "Property", "name": "name", "schema": "string", "writable": true},
+            {"@type": "Relationship", "name": "next", "target": "dtmi:test:Counter;1", "maxMultiplicity": 2}
+        ]
+    }])
+}
