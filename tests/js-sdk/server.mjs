@@ -63,6 +63,7 @@ export async function startServer() {
     createToken(role) {
       const out = execFileSync(BIN, ["token", "create", "--data", dataDir, "--role", role], {
         encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
       });
       const lines = out.split("\n").map((l) => l.trim()).filter(Boolean);
       if (!lines.length) throw new Error(`token create --role ${role} printed nothing`);

@@ -69,6 +69,10 @@ def expect_error(
             codes = (code,) if isinstance(code, str) else code
             assert e.error.code in codes, f"expected error code {code}, got {e.error.code}: {body}"
             assert e.error.message, f"error {code} has an empty message: {body}"
+            header = e.response.headers.get("x-ms-error-code")
+            assert header == e.error.code, (
+                f"the x-ms-error-code header ({header!r}) should repeat the error code {e.error.code!r}"
+            )
         if mentions is not None:
             assert e.error is not None and mentions in (e.error.message or ""), (
                 f"the error message should name {mentions!r}: {body}"
@@ -203,3 +207,25 @@ def new_twin(model_id: str, models: Dict[str, dict], **props) -> dict:
         else:
             twin[key] = value
     return twin
+
+
+def with_headers(pipeline_response, body, headers):
+    """A `cls` callback for SDK calls: returns (body, response headers) instead of the body."""
+    return body, pipeline_response.http_response.headers
+
+
+_UNRESERVED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def assert_relationship_link(link: str, source: str, rel_id: str) -> None:
+    """$relationshipLink is /digitaltwins/{source}/relationships/{id} with the ids
+    percent-encoded where needed; RFC 3986 (2.3) says unreserved characters
+    (letters, digits, - . _ ~) are never to be percent-encoded."""
+    from urllib.parse import unquote
+
+    assert unquote(link) == f"/digitaltwins/{source}/relationships/{rel_id}", link
+    for m in re.finditer(r"%([0-9A-Fa-f]{2})", link):
+        ch = chr(int(m.group(1), 16))
+        assert ch not in _UNRESERVED, (
+            f"{link!r} percent-encodes the unreserved character {ch!r} as {m.group(0)}"
+        )

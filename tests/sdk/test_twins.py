@@ -12,7 +12,15 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 
-from helpers import assert_relationship, assert_twin, expect_error, thermostat_models, uid
+from helpers import (
+    assert_relationship,
+    assert_relationship_link,
+    assert_twin,
+    expect_error,
+    thermostat_models,
+    uid,
+    with_headers,
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +61,16 @@ def test_create_get_and_replace(client, models):
     assert replaced["$etag"] != created["$etag"]
     assert client.get_digital_twin(tid) == replaced
 
-    # $dtId in the body is ignored in favour of the path
-    other_id = uid("th")
-    other = client.upsert_digital_twin(other_id, thermostat(models, **{"$dtId": "ignored"}))
-    assert other["$dtId"] == other_id
-    client.delete_digital_twin(other_id)
     assert client.delete_digital_twin(tid) is None
+
+
+def test_dtid_in_the_body_is_ignored(client, models):
+    """Spec, DigitalTwins_Add: "If provided, the $dtId property is ignored." """
+    tid = uid("th")
+    created = client.upsert_digital_twin(tid, thermostat(models, **{"$dtId": "something-else"}))
+    assert created["$dtId"] == tid
+    assert client.get_digital_twin(tid)["$dtId"] == tid
+    client.delete_digital_twin(tid)
 
 
 def test_create_if_none_match_twice(client, models):
@@ -222,3 +234,110 @@ def test_relationship_with_properties(client, models):
         client.delete_relationship(a, rid)
     client.delete_digital_twin(a)
     client.delete_digital_twin(b)
+
+
+def test_etag_headers_match_the_bodies(client, models):
+    """The spec returns the ETag header on twin, relationship and component reads and writes;
+    it must be the $etag of the body and change on every write."""
+    tid, other = uid("th"), uid("th")
+    body, headers = client.upsert_digital_twin(tid, thermostat(models, setpoint=1.0), cls=with_headers)
+    assert headers.get("ETag") == body["$etag"], (headers, body)
+    client.upsert_digital_twin(other, thermostat(models))
+
+    body, headers = client.get_digital_twin(tid, cls=with_headers)
+    assert headers.get("ETag") == body["$etag"]
+    etag0 = body["$etag"]
+
+    _, headers = client.update_digital_twin(
+        tid, [{"op": "replace", "path": "/setpoint", "value": 2.0}], cls=with_headers
+    )
+    etag1 = headers.get("ETag")
+    assert etag1 and etag1 != etag0, headers
+    assert client.get_digital_twin(tid)["$etag"] == etag1
+
+    comp, headers = client.get_component(tid, "sensor", cls=with_headers)
+    assert headers.get("ETag") == etag1, "a component read carries its twin's ETag"
+    _, headers = client.update_component(
+        tid, "sensor", [{"op": "add", "path": "/reading", "value": 3.0}], cls=with_headers
+    )
+    etag2 = headers.get("ETag")
+    assert etag2 and etag2 not in (etag0, etag1)
+    assert client.get_digital_twin(tid)["$etag"] == etag2
+
+    rid = uid("r")
+    rel, headers = client.upsert_relationship(
+        tid, rid, {"$targetId": other, "$relationshipName": "controls", "priority": 1}, cls=with_headers
+    )
+    assert headers.get("ETag") == rel["$etag"]
+    rel2, headers = client.get_relationship(tid, rid, cls=with_headers)
+    assert headers.get("ETag") == rel2["$etag"] == rel["$etag"]
+    _, headers = client.update_relationship(
+        tid, rid, [{"op": "replace", "path": "/priority", "value": 2}], cls=with_headers
+    )
+    assert headers.get("ETag") and headers.get("ETag") != rel["$etag"]
+    assert client.get_relationship(tid, rid)["$etag"] == headers.get("ETag")
+
+    client.delete_relationship(tid, rid)
+    client.delete_digital_twin(tid)
+    client.delete_digital_twin(other)
+
+
+def test_twin_without_its_components_is_rejected(client, models):
+    tid = uid("th")
+    with expect_error(HttpResponseError, 400, "ValidationFailed", mentions="sensor"):
+        client.upsert_digital_twin(tid, {"$metadata": {"$model": models["thermostat"]}})
+
+
+def test_ids_with_spaces_and_non_ascii_characters(client, models):
+    """The SDK percent-encodes ids in the path; the server must decode them and give the
+    same ids back, and encode them (only where needed) in $relationshipLink."""
+    a = f"{uid('th')} Møterom 3.1 (øst)"
+    b = f"{uid('th')}+Kantine#2"
+    created = client.upsert_digital_twin(a, thermostat(models, label="æøå"))
+    assert created["$dtId"] == a
+    assert created["label"] == "æøå"
+    assert client.upsert_digital_twin(b, thermostat(models))["$dtId"] == b
+    assert client.get_digital_twin(a)["$dtId"] == a
+
+    rid = "ctl 1ø"
+    rel = client.upsert_relationship(a, rid, {"$targetId": b, "$relationshipName": "controls"})
+    assert (rel["$relationshipId"], rel["$sourceId"], rel["$targetId"]) == (rid, a, b)
+    assert client.get_relationship(a, rid)["$relationshipId"] == rid
+    [incoming] = list(client.list_incoming_relationships(b))
+    assert (incoming.relationship_id, incoming.source_id) == (rid, a)
+    assert_relationship_link(incoming.relationship_link, a, rid)
+
+    client.delete_relationship(a, rid)
+    client.delete_digital_twin(a)
+    client.delete_digital_twin(b)
+    with expect_error(ResourceNotFoundError, 404, "DigitalTwinNotFound"):
+        client.get_digital_twin(a)
+
+
+def test_concurrent_conditional_updates_let_exactly_one_win(server, client, models):
+    """Eight clients patch the same twin at once, each with the same If-Match ETag:
+    one succeeds, the other seven get 412 (ResourceModifiedError), and the twin
+    holds the winner's value."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tid = uid("race")
+    etag = client.upsert_digital_twin(tid, thermostat(models, floorNumber=0))["$etag"]
+    clients = [server.client(server.admin_token) for _ in range(8)]
+
+    def attempt(i):
+        try:
+            clients[i].update_digital_twin(
+                tid, [{"op": "replace", "path": "/floorNumber", "value": i + 1}],
+                etag=etag, match_condition=MatchConditions.IfNotModified,
+            )
+            return i + 1
+        except ResourceModifiedError as e:
+            assert e.status_code == 412
+            return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(attempt, range(8)))
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1, f"exactly one conditional update may win, got {results}"
+    assert client.get_digital_twin(tid)["floorNumber"] == winners[0]
+    client.delete_digital_twin(tid)

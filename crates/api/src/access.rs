@@ -13,7 +13,10 @@ use crate::error::ApiError;
 /// The role a request needs: reads and queries need reader; twin,
 /// relationship and telemetry writes need writer; everything else admin.
 pub fn required_role(method: &Method, path: &str) -> Role {
-    if method == Method::GET || method == Method::HEAD || (method == Method::POST && path == "/query") {
+    if method == Method::GET
+        || method == Method::HEAD
+        || (method == Method::POST && path == "/query")
+    {
         Role::Reader
     } else if path.starts_with("/digitaltwins/") {
         Role::Writer
@@ -28,17 +31,29 @@ pub async fn authorize(State(state): State<ApiState>, req: Request, next: Next) 
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim);
     let role = match state.tokens.verify(token) {
         Ok(r) => r,
         Err(AuthError::Store(e)) => {
             tracing::error!(error = %e, "token store unreadable");
-            return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "the token store cannot be read").into_response();
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "the token store cannot be read",
+            )
+            .into_response();
         }
         Err(e) => {
-            let mut r = ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized", e.to_string()).into_response();
-            r.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+            let mut r = ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized", e.to_string())
+                .into_response();
+            r.headers_mut().insert(
+                "www-authenticate",
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
             return r;
         }
     };
@@ -47,7 +62,11 @@ pub async fn authorize(State(state): State<ApiState>, req: Request, next: Next) 
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "Forbidden",
-            format!("{} {} needs the {needed} role; this token has the {role} role", req.method(), req.uri().path()),
+            format!(
+                "{} {} needs the {needed} role; this token has the {role} role",
+                req.method(),
+                req.uri().path()
+            ),
         )
         .into_response();
     }
@@ -62,8 +81,14 @@ mod tests {
     fn roles_by_route() {
         assert_eq!(required_role(&Method::GET, "/models"), Role::Reader);
         assert_eq!(required_role(&Method::POST, "/query"), Role::Reader);
-        assert_eq!(required_role(&Method::PATCH, "/digitaltwins/a"), Role::Writer);
-        assert_eq!(required_role(&Method::POST, "/digitaltwins/a/telemetry"), Role::Writer);
+        assert_eq!(
+            required_role(&Method::PATCH, "/digitaltwins/a"),
+            Role::Writer
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/digitaltwins/a/telemetry"),
+            Role::Writer
+        );
         assert_eq!(required_role(&Method::POST, "/models"), Role::Admin);
         assert_eq!(required_role(&Method::PUT, "/eventroutes/r"), Role::Admin);
         assert_eq!(required_role(&Method::POST, "/jobs/deletions"), Role::Admin);

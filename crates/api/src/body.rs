@@ -9,9 +9,15 @@ use crate::error::ApiError;
 /// Parses a JSON request body.
 pub fn json(bytes: &Bytes) -> Result<Value, ApiError> {
     if bytes.is_empty() {
-        return Err(ApiError::invalid("the request body is empty; a JSON document is required"));
+        return Err(ApiError::invalid(
+            "the request body is empty; a JSON document is required",
+        ));
     }
     serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::invalid(format!("the request body is not valid JSON: {e} (line {}, column {})", e.line(), e.column()))
+        ApiError::invalid(format!(
+            "the request body is not valid JSON: {e} (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
     })
 }

@@ -21,7 +21,11 @@ pub struct ApiError {
 impl ApiError {
     /// An error with this status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// 400 InvalidArgument.
@@ -34,7 +38,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({"error": {"code": self.code, "message": self.message}});
         let mut r = (self.status, axum::Json(body)).into_response();
-        r.headers_mut().insert("x-ms-error-code", HeaderValue::from_static(self.code));
+        r.headers_mut()
+            .insert("x-ms-error-code", HeaderValue::from_static(self.code));
         r
     }
 }
@@ -63,7 +68,9 @@ impl From<GraphError> for ApiError {
             GraphError::PreconditionFailed(_) => (S::PRECONDITION_FAILED, "PreconditionFailed"),
             GraphError::ModelAlreadyExists(_) => (S::CONFLICT, "ModelAlreadyExists"),
             GraphError::ModelInUse(_) => (S::CONFLICT, "ModelReferencesNotDeleted"),
-            GraphError::ModelReferencesNotDecommissioned(_) => (S::CONFLICT, "ModelReferencesNotDecommissioned"),
+            GraphError::ModelReferencesNotDecommissioned(_) => {
+                (S::CONFLICT, "ModelReferencesNotDecommissioned")
+            }
             GraphError::JobConflict(_) => (S::BAD_REQUEST, "ValidationFailed"),
             GraphError::Storage(_) => (S::SERVICE_UNAVAILABLE, "StorageUnavailable"),
         };

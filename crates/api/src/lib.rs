@@ -24,12 +24,18 @@ pub const MAX_BODY: usize = 32 * 1024 * 1024;
 /// The full router for one listener; `scheme` is what its nextLinks use.
 pub fn router(state: ApiState, scheme: Scheme) -> Router {
     let adt = adt::routes()
-        .layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::authorize,
+        ))
         .layer(axum::middleware::from_fn(adt::api_version));
     Router::new()
         .merge(adt)
         .merge(ops::routes())
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::observe))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::observe,
+        ))
         .layer(axum::Extension(scheme))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

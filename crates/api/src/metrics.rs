@@ -43,15 +43,35 @@ impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::with_prefix("ferrotwin");
         let requests = Family::<RequestLabels, Counter>::default();
-        let latency =
-            Family::<RouteLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.000_05, 2.0, 18)));
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.000_05, 2.0, 18))
+        });
         let (twins, relationships, models) = (Gauge::default(), Gauge::default(), Gauge::default());
-        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            latency.clone(),
+        );
         registry.register("twins", "Digital twins in the graph", twins.clone());
-        registry.register("relationships", "Relationships in the graph", relationships.clone());
+        registry.register(
+            "relationships",
+            "Relationships in the graph",
+            relationships.clone(),
+        );
         registry.register("models", "Models uploaded", models.clone());
-        Metrics { registry, requests, latency, twins, relationships, models }
+        Metrics {
+            registry,
+            requests,
+            latency,
+            twins,
+            relationships,
+            models,
+        }
     }
 }
 
@@ -72,13 +92,27 @@ impl Metrics {
 pub async fn observe(State(state): State<ApiState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
     let resp = next.run(req).await;
     let secs = start.elapsed().as_secs_f64();
     let status = resp.status().as_u16();
     let m: &Arc<Metrics> = &state.metrics;
-    m.requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
-    m.latency.get_or_create(&RouteLabels { method: method.clone(), route: route.clone() }).observe(secs);
+    m.requests
+        .get_or_create(&RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    m.latency
+        .get_or_create(&RouteLabels {
+            method: method.clone(),
+            route: route.clone(),
+        })
+        .observe(secs);
     if status >= 500 {
         tracing::error!(%method, %route, status, micros = (secs * 1e6) as u64, "request failed");
     } else if status >= 400 {

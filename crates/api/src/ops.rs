@@ -11,14 +11,24 @@ use crate::ApiState;
 
 /// `/healthz` and `/metrics`.
 pub fn routes() -> Router<ApiState> {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
 }
 
 async fn healthz(State(s): State<ApiState>) -> impl IntoResponse {
     let st = s.graph.stats();
-    axum::Json(json!({"status": "ok", "models": st.models, "twins": st.twins, "relationships": st.relationships}))
+    axum::Json(
+        json!({"status": "ok", "models": st.models, "twins": st.twins, "relationships": st.relationships}),
+    )
 }
 
 async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], s.metrics.render(&s.graph))
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.metrics.render(&s.graph),
+    )
 }

@@ -21,17 +21,28 @@ pub struct Params(pub Vec<(String, String)>);
 impl Params {
     /// Parses a raw query string.
     pub fn parse(raw: Option<&str>) -> Params {
-        Params(form_urlencoded::parse(raw.unwrap_or("").as_bytes()).into_owned().collect())
+        Params(
+            form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     /// The first value of a parameter.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of a repeated parameter.
     pub fn all(&self, key: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// A boolean parameter (`true`/`false`, case-insensitive).
@@ -40,7 +51,9 @@ impl Params {
             None => Ok(false),
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
             Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
-            Some(v) => Err(ApiError::invalid(format!("query parameter '{key}' must be true or false, not '{v}'"))),
+            Some(v) => Err(ApiError::invalid(format!(
+                "query parameter '{key}' must be true or false, not '{v}'"
+            ))),
         }
     }
 }
@@ -56,14 +69,33 @@ pub struct Paging {
 
 impl Paging {
     /// Reads paging state; `filters` are used on the first page only.
-    pub fn from_request(params: &Params, headers: &HeaderMap, filters: Value) -> Result<Paging, ApiError> {
+    pub fn from_request(
+        params: &Params,
+        headers: &HeaderMap,
+        filters: Value,
+    ) -> Result<Paging, ApiError> {
         if let Some(token) = params.get("continuationToken") {
-            let bad = || ApiError::new(axum::http::StatusCode::BAD_REQUEST, "BadRequest", "the continuation token is invalid");
+            let bad = || {
+                ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "the continuation token is invalid",
+                )
+            };
             let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| bad())?;
             let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
-            let size = v["n"].as_u64().filter(|n| (1..=MAX_PAGE as u64).contains(n)).ok_or_else(bad)? as usize;
+            let size = v["n"]
+                .as_u64()
+                .filter(|n| (1..=MAX_PAGE as u64).contains(n))
+                .ok_or_else(bad)? as usize;
             let after = v["a"].as_str().ok_or_else(bad)?.to_string();
-            return Ok(Paging { page: PageRequest { after: Some(after), size }, filters: v["f"].clone() });
+            return Ok(Paging {
+                page: PageRequest {
+                    after: Some(after),
+                    size,
+                },
+                filters: v["f"].clone(),
+            });
         }
         let size = match headers.get("max-items-per-page") {
             None => DEFAULT_PAGE,
@@ -73,16 +105,32 @@ impl Paging {
                 .and_then(|s| s.trim().parse::<usize>().ok())
                 .filter(|n| *n >= 1)
                 .map(|n| n.min(MAX_PAGE))
-                .ok_or_else(|| ApiError::invalid("the max-items-per-page header must be a positive integer"))?,
+                .ok_or_else(|| {
+                    ApiError::invalid("the max-items-per-page header must be a positive integer")
+                })?,
         };
-        Ok(Paging { page: PageRequest { after: None, size }, filters })
+        Ok(Paging {
+            page: PageRequest { after: None, size },
+            filters,
+        })
     }
 
     /// The absolute link to the page after `next`, if there is one.
-    pub fn next_link(&self, next: Option<String>, scheme: Scheme, headers: &HeaderMap, path: &str, params: &Params) -> Option<String> {
+    pub fn next_link(
+        &self,
+        next: Option<String>,
+        scheme: Scheme,
+        headers: &HeaderMap,
+        path: &str,
+        params: &Params,
+    ) -> Option<String> {
         let after = next?;
-        let token = URL_SAFE_NO_PAD.encode(json!({"a": after, "n": self.page.size, "f": self.filters}).to_string());
-        let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        let token = URL_SAFE_NO_PAD
+            .encode(json!({"a": after, "n": self.page.size, "f": self.filters}).to_string());
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
         let mut q = form_urlencoded::Serializer::new(String::new());
         if let Some(v) = params.get("api-version") {
             q.append_pair("api-version", v);

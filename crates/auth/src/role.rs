@@ -38,7 +38,9 @@ impl FromStr for Role {
             "reader" => Ok(Role::Reader),
             "writer" => Ok(Role::Writer),
             "admin" => Ok(Role::Admin),
-            other => Err(format!("unknown role '{other}': use reader, writer or admin")),
+            other => Err(format!(
+                "unknown role '{other}': use reader, writer or admin"
+            )),
         }
     }
 }

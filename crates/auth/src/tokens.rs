@@ -113,14 +113,19 @@ impl TokenStore {
         }
         let file = self.read_file()?;
         let mut l = self.loaded.write();
-        l.by_hash = file.tokens.into_iter().map(|t| (t.hash.clone(), t)).collect();
+        l.by_hash = file
+            .tokens
+            .into_iter()
+            .map(|t| (t.hash.clone(), t))
+            .collect();
         l.modified = modified;
         Ok(())
     }
 
     fn read_file(&self) -> Result<File, AuthError> {
         match fs::read(&self.path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| AuthError::Store(format!("{}: {e}", self.path.display()))),
+            Ok(b) => serde_json::from_slice(&b)
+                .map_err(|e| AuthError::Store(format!("{}: {e}", self.path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(File::default()),
             Err(e) => Err(AuthError::Store(format!("{}: {e}", self.path.display()))),
         }
@@ -133,25 +138,40 @@ impl TokenStore {
         if let Some(dir) = self.path.parent() {
             fs::create_dir_all(dir).map_err(store)?;
         }
-        let lock = fs::OpenOptions::new().create(true).truncate(false).write(true).open(self.path.with_extension("lock")).map_err(store)?;
+        let lock = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.path.with_extension("lock"))
+            .map_err(store)?;
         lock.lock().map_err(store)?;
         let mut file = self.read_file()?;
         let out = f(&mut file)?;
         let tmp = self.path.with_extension("json.tmp");
         {
             let mut t = fs::File::create(&tmp).map_err(store)?;
-            t.write_all(&serde_json::to_vec_pretty(&file).map_err(|e| AuthError::Store(e.to_string()))?).map_err(store)?;
+            t.write_all(
+                &serde_json::to_vec_pretty(&file).map_err(|e| AuthError::Store(e.to_string()))?,
+            )
+            .map_err(store)?;
             t.sync_all().map_err(store)?;
         }
         fs::rename(&tmp, &self.path).map_err(store)?;
         if let Some(dir) = self.path.parent() {
-            fs::File::open(dir).and_then(|d| d.sync_all()).map_err(store)?;
+            fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(store)?;
         }
         Ok(out)
     }
 
     /// Creates a token and returns it; only its hash is kept.
-    pub fn create(&self, role: Role, name: &str, ttl: Option<chrono::Duration>) -> Result<(String, TokenInfo), AuthError> {
+    pub fn create(
+        &self,
+        role: Role,
+        name: &str,
+        ttl: Option<chrono::Duration>,
+    ) -> Result<(String, TokenInfo), AuthError> {
         let mut id = [0u8; 6];
         let mut secret = [0u8; 32];
         rand::rng().fill_bytes(&mut id);
@@ -205,9 +225,17 @@ mod tests {
         let (reader, info) = store.create(Role::Reader, "r", None).unwrap();
         assert_eq!(store.verify(Some(&reader)), Ok(Role::Reader));
         let raw = fs::read_to_string(dir.join("tokens.json")).unwrap();
-        assert!(!raw.contains(&reader), "the token itself must not be stored");
-        let (old, _) = store.create(Role::Writer, "w", Some(chrono::Duration::seconds(-1))).unwrap();
-        assert!(matches!(store.verify(Some(&old)), Err(AuthError::Expired(_))));
+        assert!(
+            !raw.contains(&reader),
+            "the token itself must not be stored"
+        );
+        let (old, _) = store
+            .create(Role::Writer, "w", Some(chrono::Duration::seconds(-1)))
+            .unwrap();
+        assert!(matches!(
+            store.verify(Some(&old)),
+            Err(AuthError::Expired(_))
+        ));
         // A second store over the same directory (another process) sees new tokens.
         let other = TokenStore::open(&dir, None);
         assert_eq!(other.verify(Some(&reader)), Ok(Role::Reader));

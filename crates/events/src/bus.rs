@@ -43,7 +43,9 @@ impl EventBus {
 
     /// A new subscription that sees events published from now on.
     pub fn subscribe(&self) -> Subscription {
-        Subscription { rx: self.tx.subscribe() }
+        Subscription {
+            rx: self.tx.subscribe(),
+        }
     }
 }
 
@@ -63,7 +65,10 @@ mod tests {
     use super::*;
 
     fn deleted(id: &str) -> Event {
-        Event::TwinDeleted { twin_id: id.into(), model: "dtmi:x;1".into() }
+        Event::TwinDeleted {
+            twin_id: id.into(),
+            model: "dtmi:x;1".into(),
+        }
     }
 
     #[tokio::test]

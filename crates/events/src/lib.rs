@@ -5,6 +5,8 @@
 
 mod bus;
 mod event;
+mod filter;
 
 pub use bus::{EventBus, Received, Subscription};
 pub use event::{Event, EventKind};
+pub use filter::{ATTRIBUTES, Filter, FilterError, Function};

@@ -35,7 +35,10 @@ impl Committer {
             .name("graph-commit".into())
             .spawn(move || run(store, rx))
             .expect("spawning the commit thread");
-        Committer { tx: Some(tx), thread: Some(thread) }
+        Committer {
+            tx: Some(tx),
+            thread: Some(thread),
+        }
     }
 
     /// Queues mutations; the returned ack resolves once they are durable.

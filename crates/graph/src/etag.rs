@@ -11,8 +11,13 @@ pub fn fresh() -> String {
 /// any existing entity; ETags compare by their opaque value, so a strong
 /// form of the same tag matches too.
 pub fn check_if_match(current: &str, if_match: Option<&str>, what: &str) -> Result<(), GraphError> {
-    let Some(wanted) = if_match else { return Ok(()) };
-    let matches = wanted.split(',').map(str::trim).any(|w| w == "*" || opaque(w) == opaque(current));
+    let Some(wanted) = if_match else {
+        return Ok(());
+    };
+    let matches = wanted
+        .split(',')
+        .map(str::trim)
+        .any(|w| w == "*" || opaque(w) == opaque(current));
     if matches {
         Ok(())
     } else {
@@ -37,7 +42,10 @@ mod tests {
         assert!(check_if_match(&cur, Some("*"), "t").is_ok());
         assert!(check_if_match(&cur, Some(&cur), "t").is_ok());
         assert!(check_if_match(&cur, Some(cur.trim_start_matches("W/")), "t").is_ok());
-        assert!(matches!(check_if_match(&cur, Some(&fresh()), "t"), Err(GraphError::PreconditionFailed(_))));
+        assert!(matches!(
+            check_if_match(&cur, Some(&fresh()), "t"),
+            Err(GraphError::PreconditionFailed(_))
+        ));
         assert_ne!(fresh(), fresh());
     }
 }

@@ -67,22 +67,31 @@ impl Graph {
         state.models = Models::load(records)?;
         store
             .scan(Table::Twins, &mut |_, v| {
-                let doc = serde_json::from_slice(v).map_err(|e| crate::StoreError(format!("twin record: {e}")))?;
-                state.put_twin(Twin::from_document(doc).map_err(|e| crate::StoreError(e.to_string()))?);
+                let doc = serde_json::from_slice(v)
+                    .map_err(|e| crate::StoreError(format!("twin record: {e}")))?;
+                state.put_twin(
+                    Twin::from_document(doc).map_err(|e| crate::StoreError(e.to_string()))?,
+                );
                 Ok(())
             })
             .map_err(storage)?;
         store
             .scan(Table::Relationships, &mut |_, v| {
-                let doc = serde_json::from_slice(v).map_err(|e| crate::StoreError(format!("relationship record: {e}")))?;
-                state.put_relationship(Relationship::from_document(doc).map_err(|e| crate::StoreError(e.to_string()))?);
+                let doc = serde_json::from_slice(v)
+                    .map_err(|e| crate::StoreError(format!("relationship record: {e}")))?;
+                state.put_relationship(
+                    Relationship::from_document(doc)
+                        .map_err(|e| crate::StoreError(e.to_string()))?,
+                );
                 Ok(())
             })
             .map_err(storage)?;
         store
             .scan(Table::Routes, &mut |_, v| {
-                let doc = serde_json::from_slice(v).map_err(|e| crate::StoreError(format!("route record: {e}")))?;
-                let r = EventRoute::from_document(&doc).map_err(|e| crate::StoreError(e.to_string()))?;
+                let doc = serde_json::from_slice(v)
+                    .map_err(|e| crate::StoreError(format!("route record: {e}")))?;
+                let r = EventRoute::from_document(&doc)
+                    .map_err(|e| crate::StoreError(e.to_string()))?;
                 state.routes.insert(r.id.clone(), r);
                 Ok(())
             })
@@ -125,7 +134,11 @@ impl Graph {
     /// Current counts.
     pub fn stats(&self) -> Stats {
         let st = self.inner.state.read();
-        Stats { models: st.models.len(), twins: st.twins.len(), relationships: st.relationship_count }
+        Stats {
+            models: st.models.len(),
+            twins: st.twins.len(),
+            relationships: st.relationship_count,
+        }
     }
 
     /// Commits everything queued and stops accepting writes.
@@ -140,9 +153,15 @@ impl Graph {
     /// Runs `f` under the write lock, then waits until its mutations are
     /// durable and publishes its events. `f` must change nothing when it
     /// returns an error.
-    pub(crate) async fn write<T>(&self, f: impl FnOnce(&mut State) -> Result<Outcome<T>, GraphError>) -> Result<T, GraphError> {
+    pub(crate) async fn write<T>(
+        &self,
+        f: impl FnOnce(&mut State) -> Result<Outcome<T>, GraphError>,
+    ) -> Result<T, GraphError> {
         if self.inner.broken.load(Ordering::Acquire) {
-            return Err(GraphError::Storage("an earlier commit failed; restart the server to recover from the durable state".into()));
+            return Err(GraphError::Storage(
+                "an earlier commit failed; restart the server to recover from the durable state"
+                    .into(),
+            ));
         }
         let (value, ack, events) = {
             let mut st = self.inner.state.write();
@@ -153,7 +172,9 @@ impl Graph {
             };
             (value, c.submit(mutations), events)
         };
-        let result = ack.await.unwrap_or_else(|_| Err("the commit thread stopped".into()));
+        let result = ack
+            .await
+            .unwrap_or_else(|_| Err("the commit thread stopped".into()));
         if let Err(e) = result {
             self.inner.broken.store(true, Ordering::Release);
             return Err(GraphError::Storage(e));

@@ -37,12 +37,17 @@ enum Section {
 impl Graph {
     /// One job.
     pub fn job(&self, kind: JobKind, id: &str) -> Result<Job, GraphError> {
-        self.read(|st| st.jobs.get(&(kind, id.to_string())).cloned()).ok_or_else(|| GraphError::JobNotFound(kind, id.to_string()))
+        self.read(|st| st.jobs.get(&(kind, id.to_string())).cloned())
+            .ok_or_else(|| GraphError::JobNotFound(kind, id.to_string()))
     }
 
     /// A page of jobs of one kind.
     pub fn jobs(&self, kind: JobKind, page: &PageRequest) -> Page<Job> {
-        self.read(|st| page.take(st.jobs.values().filter(|j| j.kind == kind).cloned(), |j| j.id.clone()))
+        self.read(|st| {
+            page.take(st.jobs.values().filter(|j| j.kind == kind).cloned(), |j| {
+                j.id.clone()
+            })
+        })
     }
 
     /// Removes a finished job's record, so that its id can be reused.
@@ -52,12 +57,22 @@ impl Graph {
             match st.jobs.get(&key) {
                 None => return Err(GraphError::JobNotFound(kind, id.to_string())),
                 Some(j) if !j.status.is_final() => {
-                    return Err(GraphError::JobConflict(format!("job '{id}' is still {}; cancel it first", j.status.as_str())));
+                    return Err(GraphError::JobConflict(format!(
+                        "job '{id}' is still {}; cancel it first",
+                        j.status.as_str()
+                    )));
                 }
                 Some(_) => {}
             }
             st.jobs.remove(&key);
-            Ok(((), vec![Mutation::Delete { table: Table::Jobs, key: Job::key(kind, id) }], vec![]))
+            Ok((
+                (),
+                vec![Mutation::Delete {
+                    table: Table::Jobs,
+                    key: Job::key(kind, id),
+                }],
+                vec![],
+            ))
         })
         .await
     }
@@ -69,12 +84,21 @@ impl Graph {
             return Ok(job);
         }
         self.set_cancelled(id, true);
-        self.update_job(JobKind::Import, id, |j| j.status = JobStatus::Cancelling).await
+        self.update_job(JobKind::Import, id, |j| j.status = JobStatus::Cancelling)
+            .await
     }
 
-    async fn update_job(&self, kind: JobKind, id: &str, f: impl FnOnce(&mut Job)) -> Result<Job, GraphError> {
+    async fn update_job(
+        &self,
+        kind: JobKind,
+        id: &str,
+        f: impl FnOnce(&mut Job),
+    ) -> Result<Job, GraphError> {
         self.write(|st| {
-            let j = st.jobs.get_mut(&(kind, id.to_string())).ok_or_else(|| GraphError::JobNotFound(kind, id.to_string()))?;
+            let j = st
+                .jobs
+                .get_mut(&(kind, id.to_string()))
+                .ok_or_else(|| GraphError::JobNotFound(kind, id.to_string()))?;
             if j.status == JobStatus::Cancelling && kind == JobKind::Import {
                 f(j);
                 if j.status == JobStatus::Running {
@@ -84,13 +108,23 @@ impl Graph {
                 f(j);
             }
             j.last_action = time::now();
-            let m = Mutation::Put { table: Table::Jobs, key: Job::key(kind, id), value: j.encode() };
+            let m = Mutation::Put {
+                table: Table::Jobs,
+                key: Job::key(kind, id),
+                value: j.encode(),
+            };
             Ok((j.clone(), vec![m], vec![]))
         })
         .await
     }
 
-    async fn new_job(&self, kind: JobKind, id: &str, input: Option<String>, output: Option<String>) -> Result<Job, GraphError> {
+    async fn new_job(
+        &self,
+        kind: JobKind,
+        id: &str,
+        input: Option<String>,
+        output: Option<String>,
+    ) -> Result<Job, GraphError> {
         crate::graph::check_id("job", id)?;
         let now = chrono::Utc::now();
         let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
@@ -110,21 +144,41 @@ impl Graph {
         self.write(|st| {
             let key = (kind, id.to_string());
             if st.jobs.contains_key(&key) {
-                return Err(GraphError::JobConflict(format!("a job with id '{id}' already exists; delete it to reuse the id")));
+                return Err(GraphError::JobConflict(format!(
+                    "a job with id '{id}' already exists; delete it to reuse the id"
+                )));
             }
-            if st.jobs.values().any(|j| j.kind == kind && !j.status.is_final()) {
-                return Err(GraphError::JobConflict("another job of this kind is still running; wait for it to finish".into()));
+            if st
+                .jobs
+                .values()
+                .any(|j| j.kind == kind && !j.status.is_final())
+            {
+                return Err(GraphError::JobConflict(
+                    "another job of this kind is still running; wait for it to finish".into(),
+                ));
             }
             st.jobs.insert(key, job.clone());
-            let m = Mutation::Put { table: Table::Jobs, key: Job::key(kind, id), value: job.encode() };
+            let m = Mutation::Put {
+                table: Table::Jobs,
+                key: Job::key(kind, id),
+                value: job.encode(),
+            };
             Ok((job, vec![m], vec![]))
         })
         .await
     }
 
     /// Creates an import job and runs it in the background.
-    pub async fn create_import(&self, id: &str, input_uri: String, output_uri: String, source: ImportSource) -> Result<Job, GraphError> {
-        let job = self.new_job(JobKind::Import, id, Some(input_uri), Some(output_uri)).await?;
+    pub async fn create_import(
+        &self,
+        id: &str,
+        input_uri: String,
+        output_uri: String,
+        source: ImportSource,
+    ) -> Result<Job, GraphError> {
+        let job = self
+            .new_job(JobKind::Import, id, Some(input_uri), Some(output_uri))
+            .await?;
         let graph = self.clone();
         let id = id.to_string();
         tokio::spawn(async move { graph.run_import(&id, source).await });
@@ -140,7 +194,13 @@ impl Graph {
         Ok(job)
     }
 
-    async fn finish(&self, kind: JobKind, id: &str, progress: Progress, error: Option<(String, String)>) {
+    async fn finish(
+        &self,
+        kind: JobKind,
+        id: &str,
+        progress: Progress,
+        error: Option<(String, String)>,
+    ) {
         let cancelled = self.is_cancelled(id);
         self.set_cancelled(id, false);
         let r = self
@@ -166,7 +226,9 @@ impl Graph {
             let line = json!({"timestamp": time::now(), "jobId": id, "jobType": "Import", "logType": level, "details": details});
             let _ = writeln!(output, "{line}");
         };
-        let _ = self.update_job(JobKind::Import, id, |j| j.status = JobStatus::Running).await;
+        let _ = self
+            .update_job(JobKind::Import, id, |j| j.status = JobStatus::Running)
+            .await;
         log("Info", "Status: Running".into());
         let mut progress = Progress::default();
         let mut section = Section::None;
@@ -177,7 +239,10 @@ impl Graph {
             let line = match line {
                 Ok(l) => l,
                 Err(e) => {
-                    error = Some(("InputReadError".to_string(), format!("reading line {}: {e}", n + 1)));
+                    error = Some((
+                        "InputReadError".to_string(),
+                        format!("reading line {}: {e}", n + 1),
+                    ));
                     break;
                 }
             };
@@ -188,7 +253,10 @@ impl Graph {
             let value: Value = match serde_json::from_str(&line) {
                 Ok(v) => v,
                 Err(e) => {
-                    error = Some(("InvalidJson".to_string(), format!("line {}: not valid JSON: {e}", n + 1)));
+                    error = Some((
+                        "InvalidJson".to_string(),
+                        format!("line {}: not valid JSON: {e}", n + 1),
+                    ));
                     break;
                 }
             };
@@ -199,11 +267,17 @@ impl Graph {
                     "Twins" => Section::Twins,
                     "Relationships" => Section::Relationships,
                     other => {
-                        error = Some(("InvalidSection".to_string(), format!("line {}: unknown section '{other}'", n + 1)));
+                        error = Some((
+                            "InvalidSection".to_string(),
+                            format!("line {}: unknown section '{other}'", n + 1),
+                        ));
                         break;
                     }
                 };
-                if let Err(e) = self.flush_section(section, &mut models, &mut batch, &mut progress, &mut log).await {
+                if let Err(e) = self
+                    .flush_section(section, &mut models, &mut batch, &mut progress, &mut log)
+                    .await
+                {
                     error = Some(e);
                     break;
                 }
@@ -212,7 +286,10 @@ impl Graph {
             }
             match section {
                 Section::None => {
-                    error = Some(("InvalidSection".to_string(), format!("line {}: data before the first section marker", n + 1)));
+                    error = Some((
+                        "InvalidSection".to_string(),
+                        format!("line {}: data before the first section marker", n + 1),
+                    ));
                     break;
                 }
                 Section::Header => {}
@@ -220,11 +297,22 @@ impl Graph {
                 Section::Twins | Section::Relationships => {
                     batch.push(value);
                     if batch.len() >= BATCH {
-                        if let Err(e) = self.flush_section(section, &mut models, &mut batch, &mut progress, &mut log).await {
+                        if let Err(e) = self
+                            .flush_section(
+                                section,
+                                &mut models,
+                                &mut batch,
+                                &mut progress,
+                                &mut log,
+                            )
+                            .await
+                        {
                             error = Some(e);
                             break;
                         }
-                        let _ = self.update_job(JobKind::Import, id, |j| j.progress = progress).await;
+                        let _ = self
+                            .update_job(JobKind::Import, id, |j| j.progress = progress)
+                            .await;
                     }
                 }
             }
@@ -233,7 +321,10 @@ impl Graph {
             }
         }
         if error.is_none() && !self.is_cancelled(id) {
-            if let Err(e) = self.flush_section(section, &mut models, &mut batch, &mut progress, &mut log).await {
+            if let Err(e) = self
+                .flush_section(section, &mut models, &mut batch, &mut progress, &mut log)
+                .await
+            {
                 error = Some(e);
             }
         }
@@ -262,19 +353,26 @@ impl Graph {
         match section {
             Section::Models if !models.is_empty() => {
                 let n = models.len();
-                self.add_models(std::mem::take(models)).await.map_err(|e| ("ModelImportFailed".to_string(), e.to_string()))?;
+                self.add_models(std::mem::take(models))
+                    .await
+                    .map_err(|e| ("ModelImportFailed".to_string(), e.to_string()))?;
                 progress.models += n as u64;
                 log("Info", format!("{n} models added"));
             }
             Section::Twins if !batch.is_empty() => {
-                let (ok, refused) = self.import_twins(std::mem::take(batch)).await.map_err(|e| ("StorageError".to_string(), e.to_string()))?;
+                let (ok, refused) = self
+                    .import_twins(std::mem::take(batch))
+                    .await
+                    .map_err(|e| ("StorageError".to_string(), e.to_string()))?;
                 progress.twins += ok;
                 progress.errors += refused.len() as u64;
                 refused.into_iter().for_each(|r| log("Error", r));
             }
             Section::Relationships if !batch.is_empty() => {
-                let (ok, refused) =
-                    self.import_relationships(std::mem::take(batch)).await.map_err(|e| ("StorageError".to_string(), e.to_string()))?;
+                let (ok, refused) = self
+                    .import_relationships(std::mem::take(batch))
+                    .await
+                    .map_err(|e| ("StorageError".to_string(), e.to_string()))?;
                 progress.relationships += ok;
                 progress.errors += refused.len() as u64;
                 refused.into_iter().for_each(|r| log("Error", r));
@@ -290,7 +388,10 @@ impl Graph {
             let (mut muts, mut events, mut refused) = (Vec::new(), Vec::new(), Vec::new());
             for item in items {
                 let Some(id) = item.get("$dtId").and_then(Value::as_str).map(str::to_owned) else {
-                    refused.push(format!("twin without a string $dtId: {}", abbreviate(&item)));
+                    refused.push(format!(
+                        "twin without a string $dtId: {}",
+                        abbreviate(&item)
+                    ));
                     continue;
                 };
                 if st.twins.contains_key(&id) {
@@ -299,8 +400,16 @@ impl Graph {
                 }
                 match crate::graph::twins::build(st, &id, item, &now) {
                     Ok(t) => {
-                        muts.push(Mutation::Put { table: Table::Twins, key: id.clone(), value: t.encode() });
-                        events.push(Event::TwinCreated { twin_id: id, model: t.model.clone(), twin: t.to_document() });
+                        muts.push(Mutation::Put {
+                            table: Table::Twins,
+                            key: id.clone(),
+                            value: t.encode(),
+                        });
+                        events.push(Event::TwinCreated {
+                            twin_id: id,
+                            model: t.model.clone(),
+                            twin: t.to_document(),
+                        });
                         st.put_twin(t);
                     }
                     Err(e) => refused.push(format!("twin '{id}': {e}")),
@@ -311,24 +420,46 @@ impl Graph {
         .await
     }
 
-    async fn import_relationships(&self, items: Vec<Value>) -> Result<(u64, Vec<String>), GraphError> {
+    async fn import_relationships(
+        &self,
+        items: Vec<Value>,
+    ) -> Result<(u64, Vec<String>), GraphError> {
         self.write(|st| {
             let (mut muts, mut events, mut refused) = (Vec::new(), Vec::new(), Vec::new());
             for mut item in items {
-                let source = item.as_object_mut().and_then(|m| m.remove("$dtId")).and_then(|v| v.as_str().map(str::to_owned));
-                let rid = item.get("$relationshipId").and_then(Value::as_str).map(str::to_owned);
+                let source = item
+                    .as_object_mut()
+                    .and_then(|m| m.remove("$dtId"))
+                    .and_then(|v| v.as_str().map(str::to_owned));
+                let rid = item
+                    .get("$relationshipId")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
                 let (Some(source), Some(rid)) = (source, rid) else {
-                    refused.push(format!("relationship without string $dtId and $relationshipId: {}", abbreviate(&item)));
+                    refused.push(format!(
+                        "relationship without string $dtId and $relationshipId: {}",
+                        abbreviate(&item)
+                    ));
                     continue;
                 };
                 if st.relationship(&source, &rid).is_some() {
-                    refused.push(format!("relationship '{rid}' of '{source}': already exists"));
+                    refused.push(format!(
+                        "relationship '{rid}' of '{source}': already exists"
+                    ));
                     continue;
                 }
                 match crate::graph::relationships::build(st, &source, &rid, item) {
                     Ok(r) => {
-                        muts.push(Mutation::Put { table: Table::Relationships, key: Relationship::key(&source, &rid), value: r.encode() });
-                        events.push(Event::RelationshipCreated { source_id: source, relationship_id: rid, relationship: r.to_document() });
+                        muts.push(Mutation::Put {
+                            table: Table::Relationships,
+                            key: Relationship::key(&source, &rid),
+                            value: r.encode(),
+                        });
+                        events.push(Event::RelationshipCreated {
+                            source_id: source,
+                            relationship_id: rid,
+                            relationship: r.to_document(),
+                        });
                         st.put_relationship(r);
                     }
                     Err(e) => refused.push(format!("relationship '{rid}' of '{source}': {e}")),
@@ -340,7 +471,9 @@ impl Graph {
     }
 
     async fn run_delete(&self, id: &str) {
-        let _ = self.update_job(JobKind::Delete, id, |j| j.status = JobStatus::Running).await;
+        let _ = self
+            .update_job(JobKind::Delete, id, |j| j.status = JobStatus::Running)
+            .await;
         let mut progress = Progress::default();
         let result = async {
             loop {
@@ -356,16 +489,28 @@ impl Graph {
                         let mut events = Vec::with_capacity(keys.len());
                         for (s, r) in &keys {
                             st.remove_relationship(s, r);
-                            muts.push(Mutation::Delete { table: Table::Relationships, key: Relationship::key(s, r) });
-                            events.push(Event::RelationshipDeleted { source_id: s.clone(), relationship_id: r.clone() });
+                            muts.push(Mutation::Delete {
+                                table: Table::Relationships,
+                                key: Relationship::key(s, r),
+                            });
+                            events.push(Event::RelationshipDeleted {
+                                source_id: s.clone(),
+                                relationship_id: r.clone(),
+                            });
                         }
                         let mut twins = 0u64;
                         if keys.is_empty() {
                             let ids: Vec<String> = st.twins.keys().take(BATCH).cloned().collect();
                             for t in ids {
                                 if let Some(old) = st.remove_twin(&t) {
-                                    muts.push(Mutation::Delete { table: Table::Twins, key: t.clone() });
-                                    events.push(Event::TwinDeleted { twin_id: t, model: old.model });
+                                    muts.push(Mutation::Delete {
+                                        table: Table::Twins,
+                                        key: t.clone(),
+                                    });
+                                    events.push(Event::TwinDeleted {
+                                        twin_id: t,
+                                        model: old.model,
+                                    });
                                     twins += 1;
                                 }
                             }
@@ -382,7 +527,13 @@ impl Graph {
             let n = self
                 .write(|st| {
                     let ids: Vec<String> = st.models.records().map(|r| r.id.clone()).collect();
-                    let muts = ids.iter().map(|m| Mutation::Delete { table: Table::Models, key: m.clone() }).collect();
+                    let muts = ids
+                        .iter()
+                        .map(|m| Mutation::Delete {
+                            table: Table::Models,
+                            key: m.clone(),
+                        })
+                        .collect();
                     st.models.clear();
                     Ok((ids.len() as u64, muts, vec![]))
                 })
@@ -391,12 +542,18 @@ impl Graph {
             Ok::<(), GraphError>(())
         }
         .await;
-        let error = result.err().map(|e| ("DeleteFailed".to_string(), e.to_string()));
+        let error = result
+            .err()
+            .map(|e| ("DeleteFailed".to_string(), e.to_string()));
         self.finish(JobKind::Delete, id, progress, error).await;
     }
 }
 
 fn abbreviate(v: &Value) -> String {
     let s = v.to_string();
-    if s.len() > 120 { format!("{}...", &s[..s.floor_char_boundary(117)]) } else { s }
+    if s.len() > 120 {
+        format!("{}...", &s[..s.floor_char_boundary(117)])
+    } else {
+        s
+    }
 }

@@ -44,14 +44,24 @@ impl JobStatus {
     }
 
     fn parse(s: &str) -> Option<JobStatus> {
-        [JobStatus::NotStarted, JobStatus::Running, JobStatus::Failed, JobStatus::Succeeded, JobStatus::Cancelling, JobStatus::Cancelled]
-            .into_iter()
-            .find(|j| j.as_str() == s)
+        [
+            JobStatus::NotStarted,
+            JobStatus::Running,
+            JobStatus::Failed,
+            JobStatus::Succeeded,
+            JobStatus::Cancelling,
+            JobStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|j| j.as_str() == s)
     }
 
     /// Whether the job has stopped for good.
     pub fn is_final(self) -> bool {
-        matches!(self, JobStatus::Failed | JobStatus::Succeeded | JobStatus::Cancelled)
+        matches!(
+            self,
+            JobStatus::Failed | JobStatus::Succeeded | JobStatus::Cancelled
+        )
     }
 }
 
@@ -100,7 +110,13 @@ pub struct Progress {
 impl Job {
     /// The storage key.
     pub fn key(kind: JobKind, id: &str) -> String {
-        format!("{}\u{0}{id}", match kind { JobKind::Import => "import", JobKind::Delete => "delete" })
+        format!(
+            "{}\u{0}{id}",
+            match kind {
+                JobKind::Import => "import",
+                JobKind::Delete => "delete",
+            }
+        )
     }
 
     /// The ADT job document, with ferrotwin's `progress` counters added.
@@ -134,20 +150,31 @@ impl Job {
     /// The saved encoding.
     pub fn encode(&self) -> Vec<u8> {
         let mut doc = self.to_document();
-        doc["kind"] = json!(match self.kind { JobKind::Import => "import", JobKind::Delete => "delete" });
+        doc["kind"] = json!(match self.kind {
+            JobKind::Import => "import",
+            JobKind::Delete => "delete",
+        });
         serde_json::to_vec(&doc).unwrap_or_default()
     }
 
     /// Reads a saved job.
     pub fn decode(bytes: &[u8]) -> Result<Job, GraphError> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| GraphError::Storage(format!("job record: {e}")))?;
+        let v: Value = serde_json::from_slice(bytes)
+            .map_err(|e| GraphError::Storage(format!("job record: {e}")))?;
         let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
         let n = |k: &str| v["progress"].get(k).and_then(Value::as_u64).unwrap_or(0);
         let bad = || GraphError::Storage("job record is incomplete".into());
         Ok(Job {
-            kind: if s("kind").as_deref() == Some("delete") { JobKind::Delete } else { JobKind::Import },
+            kind: if s("kind").as_deref() == Some("delete") {
+                JobKind::Delete
+            } else {
+                JobKind::Import
+            },
             id: s("id").ok_or_else(bad)?,
-            status: s("status").as_deref().and_then(JobStatus::parse).ok_or_else(bad)?,
+            status: s("status")
+                .as_deref()
+                .and_then(JobStatus::parse)
+                .ok_or_else(bad)?,
             created: s("createdDateTime").ok_or_else(bad)?,
             last_action: s("lastActionDateTime").ok_or_else(bad)?,
             finished: s("finishedDateTime"),
@@ -155,9 +182,18 @@ impl Job {
             input_blob_uri: s("inputBlobUri"),
             output_blob_uri: s("outputBlobUri"),
             error: v.get("error").map(|e| {
-                (e["code"].as_str().unwrap_or("").to_owned(), e["message"].as_str().unwrap_or("").to_owned())
+                (
+                    e["code"].as_str().unwrap_or("").to_owned(),
+                    e["message"].as_str().unwrap_or("").to_owned(),
+                )
             }),
-            progress: Progress { models: n("models"), twins: n("twins"), relationships: n("relationships"), errors: n("errors"), lines: n("linesRead") },
+            progress: Progress {
+                models: n("models"),
+                twins: n("twins"),
+                relationships: n("relationships"),
+                errors: n("errors"),
+                lines: n("linesRead"),
+            },
         })
     }
 }

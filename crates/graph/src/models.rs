@@ -54,16 +54,22 @@ impl ModelRecord {
 
     /// Reads a saved record.
     pub fn decode(bytes: &[u8]) -> Result<ModelRecord, GraphError> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|e| GraphError::Storage(format!("model record: {e}")))?;
+        let v: Value = serde_json::from_slice(bytes)
+            .map_err(|e| GraphError::Storage(format!("model record: {e}")))?;
         let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
         match (s("id"), v.get("model"), s("uploadTime")) {
             (Some(id), Some(def), Some(upload_time)) => Ok(ModelRecord {
                 id,
                 definition: def.clone(),
                 upload_time,
-                decommissioned: v.get("decommissioned").and_then(Value::as_bool).unwrap_or(false),
+                decommissioned: v
+                    .get("decommissioned")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             }),
-            _ => Err(GraphError::Storage("model record lacks id, model or uploadTime".into())),
+            _ => Err(GraphError::Storage(
+                "model record lacks id, model or uploadTime".into(),
+            )),
         }
     }
 
@@ -100,7 +106,9 @@ pub fn references(doc: &Value) -> BTreeSet<String> {
                         ("@id", Value::String(s)) => {
                             defined.insert(s.clone());
                         }
-                        ("extends" | "schema" | "target", Value::String(s)) if s.starts_with("dtmi:") => {
+                        ("extends" | "schema" | "target", Value::String(s))
+                            if s.starts_with("dtmi:") =>
+                        {
                             refs.insert(s.clone());
                         }
                         ("extends", Value::Array(a)) => {
@@ -153,7 +161,10 @@ impl Models {
     pub fn load(records: Vec<ModelRecord>) -> Result<Models, GraphError> {
         let docs: Vec<Value> = records.iter().map(|r| r.definition.clone()).collect();
         let set = parse(&docs, &BTreeMap::new())?;
-        let refs = records.iter().map(|r| (r.id.clone(), references(&r.definition))).collect();
+        let refs = records
+            .iter()
+            .map(|r| (r.id.clone(), references(&r.definition)))
+            .collect();
         let records = records.into_iter().map(|r| (r.id.clone(), r)).collect();
         Ok(Models { records, refs, set })
     }
@@ -200,23 +211,38 @@ impl Models {
 
     /// Validates an upload against the stored models. Returns the new
     /// records and the model set that includes them; changes nothing.
-    pub fn prepare_add(&self, docs: Vec<Value>, now: &str) -> Result<(Vec<ModelRecord>, ModelSet), GraphError> {
+    pub fn prepare_add(
+        &self,
+        docs: Vec<Value>,
+        now: &str,
+    ) -> Result<(Vec<ModelRecord>, ModelSet), GraphError> {
         if docs.is_empty() {
-            return Err(GraphError::InvalidArgument("the request must be a non-empty JSON array of DTDL interfaces".into()));
+            return Err(GraphError::InvalidArgument(
+                "the request must be a non-empty JSON array of DTDL interfaces".into(),
+            ));
         }
         let mut seen = BTreeSet::new();
         let mut records = Vec::with_capacity(docs.len());
         for (i, doc) in docs.iter().enumerate() {
             let Some(id) = doc.get("@id").and_then(Value::as_str) else {
-                return Err(GraphError::InvalidArgument(format!("models[{i}] is not a DTDL interface with an '@id'")));
+                return Err(GraphError::InvalidArgument(format!(
+                    "models[{i}] is not a DTDL interface with an '@id'"
+                )));
             };
             if self.records.contains_key(id) {
                 return Err(GraphError::ModelAlreadyExists(id.to_string()));
             }
             if !seen.insert(id.to_string()) {
-                return Err(GraphError::InvalidArgument(format!("model '{id}' appears twice in the request")));
+                return Err(GraphError::InvalidArgument(format!(
+                    "model '{id}' appears twice in the request"
+                )));
             }
-            records.push(ModelRecord { id: id.to_string(), definition: doc.clone(), upload_time: now.to_string(), decommissioned: false });
+            records.push(ModelRecord {
+                id: id.to_string(),
+                definition: doc.clone(),
+                upload_time: now.to_string(),
+                decommissioned: false,
+            });
         }
         let parsed = parse(&docs, &self.records)?;
         let mut set = self.set.clone();
@@ -235,7 +261,10 @@ impl Models {
 
     /// Sets the decommission flag; returns the updated record.
     pub fn decommission(&mut self, id: &str) -> Result<ModelRecord, GraphError> {
-        let r = self.records.get_mut(id).ok_or_else(|| GraphError::ModelNotFound(id.to_string()))?;
+        let r = self
+            .records
+            .get_mut(id)
+            .ok_or_else(|| GraphError::ModelNotFound(id.to_string()))?;
         r.decommissioned = true;
         Ok(r.clone())
     }
@@ -282,14 +311,22 @@ fn parse(docs: &[Value], stored: &BTreeMap<String, ModelRecord>) -> Result<Model
     let documents: Vec<Document> = docs
         .iter()
         .enumerate()
-        .map(|(i, d)| Document { name: format!("models[{i}]"), text: d.to_string() })
+        .map(|(i, d)| Document {
+            name: format!("models[{i}]"),
+            text: d.to_string(),
+        })
         .collect();
     let resolver = Stored(stored);
     let parsed = ferrotwin_dtdl::parse(&documents, Some(&resolver));
     if parsed.is_valid() {
         return Ok(parsed.models);
     }
-    let lines: Vec<String> = parsed.diagnostics.iter().take(20).map(|d| d.to_string()).collect();
+    let lines: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .take(20)
+        .map(|d| d.to_string())
+        .collect();
     let more = parsed.diagnostics.len().saturating_sub(lines.len());
     let mut msg = format!("the models are not valid DTDL: {}", lines.join("; "));
     if more > 0 {

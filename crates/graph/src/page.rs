@@ -52,7 +52,10 @@ mod tests {
     #[test]
     fn pages_cover_everything_once() {
         let items: Vec<String> = (0..25).map(|i| format!("k{i:02}")).collect();
-        let mut req = PageRequest { after: None, size: 10 };
+        let mut req = PageRequest {
+            after: None,
+            size: 10,
+        };
         let mut seen = vec![];
         loop {
             let p = req.take(items.iter().cloned(), |s| s.clone());

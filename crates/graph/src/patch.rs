@@ -16,7 +16,9 @@ struct Op {
 
 fn ops(patch: &Value) -> Result<Vec<Op>, GraphError> {
     let Value::Array(items) = patch else {
-        return Err(GraphError::JsonPatchInvalid("a JSON Patch must be a JSON array of operations".into()));
+        return Err(GraphError::JsonPatchInvalid(
+            "a JSON Patch must be a JSON array of operations".into(),
+        ));
     };
     items
         .iter()
@@ -33,21 +35,32 @@ fn ops(patch: &Value) -> Result<Vec<Op>, GraphError> {
                     }
                     let value = item.get("value").cloned();
                     if op != "remove" && value.is_none() {
-                        return Err(GraphError::JsonPatchInvalid(format!("operation {i} ({op} {path}) has no 'value'")));
+                        return Err(GraphError::JsonPatchInvalid(format!(
+                            "operation {i} ({op} {path}) has no 'value'"
+                        )));
                     }
-                    Ok(Op { op: op.into(), path: path.into(), value })
+                    Ok(Op {
+                        op: op.into(),
+                        path: path.into(),
+                        value,
+                    })
                 }
                 (Some(other), Some(_)) => Err(GraphError::JsonPatchInvalid(format!(
                     "operation {i}: '{other}' is not supported; use add, replace or remove"
                 ))),
-                _ => Err(GraphError::JsonPatchInvalid(format!("operation {i} needs string members 'op' and 'path'"))),
+                _ => Err(GraphError::JsonPatchInvalid(format!(
+                    "operation {i} needs string members 'op' and 'path'"
+                ))),
             }
         })
         .collect()
 }
 
 fn segments(path: &str) -> Vec<String> {
-    path[1..].split('/').map(|s| s.replace("~1", "/").replace("~0", "~")).collect()
+    path[1..]
+        .split('/')
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
 }
 
 fn apply_ops(target: &mut Value, ops: &[Op]) -> Result<(), GraphError> {
@@ -63,14 +76,19 @@ fn apply_ops(target: &mut Value, ops: &[Op]) -> Result<(), GraphError> {
             Value::Object(m)
         })
         .collect();
-    let patch: json_patch::Patch =
-        serde_json::from_value(Value::Array(doc)).map_err(|e| GraphError::JsonPatchInvalid(e.to_string()))?;
+    let patch: json_patch::Patch = serde_json::from_value(Value::Array(doc))
+        .map_err(|e| GraphError::JsonPatchInvalid(e.to_string()))?;
     json_patch::patch(target, &patch).map_err(|e| GraphError::JsonPatchInvalid(e.to_string()))
 }
 
 /// Applies a patch to a twin (or, with `component`, to one of its
 /// components) and returns the new version; the input is untouched.
-pub fn twin(current: &Twin, patch: &Value, component: Option<&str>, now: &str) -> Result<Twin, GraphError> {
+pub fn twin(
+    current: &Twin,
+    patch: &Value,
+    component: Option<&str>,
+    now: &str,
+) -> Result<Twin, GraphError> {
     let mut ops = ops(patch)?;
     if let Some(c) = component {
         for o in &mut ops {
@@ -78,13 +96,22 @@ pub fn twin(current: &Twin, patch: &Value, component: Option<&str>, now: &str) -
         }
     }
     let mut next = current.clone();
-    let (meta_ops, content_ops): (Vec<Op>, Vec<Op>) = ops.into_iter().partition(|o| o.path.starts_with("/$metadata/"));
+    let (meta_ops, content_ops): (Vec<Op>, Vec<Op>) = ops
+        .into_iter()
+        .partition(|o| o.path.starts_with("/$metadata/"));
     for o in &meta_ops {
         let seg = segments(&o.path);
         match (o.op.as_str(), seg.as_slice(), &o.value) {
-            ("replace" | "add", [_, m], Some(Value::String(model))) if m == "$model" => next.model = model.clone(),
-            ("replace" | "add", [_, prop, st], Some(Value::String(t))) if st == "sourceTime" && !prop.starts_with('$') => {
-                let entry = next.meta.entry(prop.clone()).or_insert_with(|| Value::Object(Map::new()));
+            ("replace" | "add", [_, m], Some(Value::String(model))) if m == "$model" => {
+                next.model = model.clone()
+            }
+            ("replace" | "add", [_, prop, st], Some(Value::String(t)))
+                if st == "sourceTime" && !prop.starts_with('$') =>
+            {
+                let entry = next
+                    .meta
+                    .entry(prop.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(m) = entry {
                     m.insert("sourceTime".into(), Value::String(t.clone()));
                 }
@@ -100,7 +127,9 @@ pub fn twin(current: &Twin, patch: &Value, component: Option<&str>, now: &str) -
     let mut contents = Value::Object(std::mem::take(&mut next.contents));
     apply_ops(&mut contents, &content_ops)?;
     let Value::Object(contents) = contents else {
-        return Err(GraphError::JsonPatchInvalid("a patch cannot replace the whole twin".into()));
+        return Err(GraphError::JsonPatchInvalid(
+            "a patch cannot replace the whole twin".into(),
+        ));
     };
     next.contents = contents;
     for o in &content_ops {
@@ -127,7 +156,10 @@ fn touch(twin: &mut Twin, seg: &[String], now: &str) {
             }
         }
         (Some(_), _) => {
-            let entry = twin.meta.entry(first.clone()).or_insert_with(|| Value::Object(Map::new()));
+            let entry = twin
+                .meta
+                .entry(first.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(m) = entry {
                 m.insert("lastUpdateTime".into(), Value::String(now.to_string()));
             }
@@ -139,7 +171,10 @@ fn touch(twin: &mut Twin, seg: &[String], now: &str) {
 }
 
 /// Applies a patch to relationship properties; `$` members are read-only.
-pub fn relationship_properties(current: &Map<String, Value>, patch: &Value) -> Result<Map<String, Value>, GraphError> {
+pub fn relationship_properties(
+    current: &Map<String, Value>,
+    patch: &Value,
+) -> Result<Map<String, Value>, GraphError> {
     let ops = ops(patch)?;
     if let Some(o) = ops.iter().find(|o| o.path.starts_with("/$")) {
         return Err(GraphError::JsonPatchInvalid(format!(
@@ -151,7 +186,9 @@ pub fn relationship_properties(current: &Map<String, Value>, patch: &Value) -> R
     apply_ops(&mut props, &ops)?;
     match props {
         Value::Object(m) => Ok(m),
-        _ => Err(GraphError::JsonPatchInvalid("a patch cannot replace the whole relationship".into())),
+        _ => Err(GraphError::JsonPatchInvalid(
+            "a patch cannot replace the whole relationship".into(),
+        )),
     }
 }
 
@@ -167,7 +204,10 @@ mod tests {
             model: "dtmi:x:P;1".into(),
             etag: etag::fresh(),
             last_update: "t0".into(),
-            contents: json!({"rpm": 1, "motor": {"$metadata": {}, "temp": 3}}).as_object().unwrap().clone(),
+            contents: json!({"rpm": 1, "motor": {"$metadata": {}, "temp": 3}})
+                .as_object()
+                .unwrap()
+                .clone(),
             meta: Map::new(),
         }
     }
@@ -178,29 +218,53 @@ mod tests {
         let n = twin(&t, &json!([{"op": "replace", "path": "/rpm", "value": 5}, {"op": "add", "path": "/motor/temp", "value": 4}]), None, "t1").unwrap();
         assert_eq!(n.contents["rpm"], 5);
         assert_eq!(n.meta["rpm"]["lastUpdateTime"], "t1");
-        assert_eq!(n.contents["motor"]["$metadata"]["temp"]["lastUpdateTime"], "t1");
+        assert_eq!(
+            n.contents["motor"]["$metadata"]["temp"]["lastUpdateTime"],
+            "t1"
+        );
         assert_ne!(n.etag, t.etag);
     }
 
     #[test]
     fn component_patch_paths_are_relative() {
-        let n = twin(&pump(), &json!([{"op": "replace", "path": "/temp", "value": 9}]), Some("motor"), "t1").unwrap();
+        let n = twin(
+            &pump(),
+            &json!([{"op": "replace", "path": "/temp", "value": 9}]),
+            Some("motor"),
+            "t1",
+        )
+        .unwrap();
         assert_eq!(n.contents["motor"]["temp"], 9);
     }
 
     #[test]
     fn failing_operation_applies_nothing() {
         let t = pump();
-        let err = twin(&t, &json!([{"op": "replace", "path": "/rpm", "value": 5}, {"op": "remove", "path": "/nothing"}]), None, "t1");
+        let err = twin(
+            &t,
+            &json!([{"op": "replace", "path": "/rpm", "value": 5}, {"op": "remove", "path": "/nothing"}]),
+            None,
+            "t1",
+        );
         assert!(matches!(err, Err(GraphError::JsonPatchInvalid(_))));
         assert_eq!(t.contents["rpm"], 1);
     }
 
     #[test]
     fn unsupported_operations_are_refused() {
-        for bad in [json!({}), json!([{"op": "move", "from": "/a", "path": "/b"}]), json!([{"op": "add", "path": "/x"}]),
-                    json!([{"op": "replace", "path": "/$metadata/$lastUpdateTime", "value": "x"}])] {
-            assert!(matches!(twin(&pump(), &bad, None, "t"), Err(GraphError::JsonPatchInvalid(_))), "{bad}");
+        for bad in [
+            json!({}),
+            json!([{"op": "move", "from": "/a", "path": "/b"}]),
+            json!([{"op": "add", "path": "/x"}]),
+            json!([{"op": "replace", "path": "/$metadata/$lastUpdateTime", "value": "x"}]),
+        ] {
+            assert!(
+                matches!(
+                    twin(&pump(), &bad, None, "t"),
+                    Err(GraphError::JsonPatchInvalid(_))
+                ),
+                "{bad}"
+            );
         }
     }
 }

@@ -39,18 +39,29 @@ impl Relationship {
     /// Reads a saved relationship document.
     pub fn from_document(doc: Value) -> Result<Relationship, GraphError> {
         let Value::Object(mut doc) = doc else {
-            return Err(GraphError::InvalidArgument("a relationship must be a JSON object".into()));
+            return Err(GraphError::InvalidArgument(
+                "a relationship must be a JSON object".into(),
+            ));
         };
         let mut take = |k: &str| match doc.remove(k) {
             Some(Value::String(s)) => Ok(s),
-            _ => Err(GraphError::InvalidArgument(format!("'{k}' is missing or not a string"))),
+            _ => Err(GraphError::InvalidArgument(format!(
+                "'{k}' is missing or not a string"
+            ))),
         };
         let id = take("$relationshipId")?;
         let etag = take("$etag")?;
         let source = take("$sourceId")?;
         let name = take("$relationshipName")?;
         let target = take("$targetId")?;
-        Ok(Relationship { id, source, target, name, etag, properties: doc })
+        Ok(Relationship {
+            id,
+            source,
+            target,
+            name,
+            etag,
+            properties: doc,
+        })
     }
 
     /// The storage key: source and id, which together are unique.

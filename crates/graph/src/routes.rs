@@ -28,8 +28,16 @@ impl EventRoute {
             doc.get(k)
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-                .ok_or_else(|| GraphError::EventRouteInvalid(format!("event route field '{k}' is missing or not a string")))
+                .ok_or_else(|| {
+                    GraphError::EventRouteInvalid(format!(
+                        "event route field '{k}' is missing or not a string"
+                    ))
+                })
         };
-        Ok(EventRoute { id: s("id")?, endpoint_name: s("endpointName")?, filter: s("filter")? })
+        Ok(EventRoute {
+            id: s("id")?,
+            endpoint_name: s("endpointName")?,
+            filter: s("filter")?,
+        })
     }
 }

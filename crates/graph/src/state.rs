@@ -59,15 +59,22 @@ impl State {
     pub fn put_relationship(&mut self, rel: Relationship) {
         let out = self.outgoing.entry(rel.source.clone()).or_default();
         if let Some(old) = out.get(&rel.id) {
-            let (old_target, old_source, old_id) = (old.target.clone(), old.source.clone(), old.id.clone());
+            let (old_target, old_source, old_id) =
+                (old.target.clone(), old.source.clone(), old.id.clone());
             if let Some(inc) = self.incoming.get_mut(&old_target) {
                 inc.remove(&(old_source, old_id));
             }
         } else {
             self.relationship_count += 1;
         }
-        self.incoming.entry(rel.target.clone()).or_default().insert((rel.source.clone(), rel.id.clone()));
-        self.outgoing.entry(rel.source.clone()).or_default().insert(rel.id.clone(), rel);
+        self.incoming
+            .entry(rel.target.clone())
+            .or_default()
+            .insert((rel.source.clone(), rel.id.clone()));
+        self.outgoing
+            .entry(rel.source.clone())
+            .or_default()
+            .insert(rel.id.clone(), rel);
     }
 
     /// Removes a relationship.
@@ -94,6 +101,7 @@ impl State {
 
     /// Whether a twin has any outgoing or incoming relationship.
     pub fn has_relationships(&self, twin: &str) -> bool {
-        self.outgoing.get(twin).is_some_and(|m| !m.is_empty()) || self.incoming.get(twin).is_some_and(|s| !s.is_empty())
+        self.outgoing.get(twin).is_some_and(|m| !m.is_empty())
+            || self.incoming.get(twin).is_some_and(|s| !s.is_empty())
     }
 }

@@ -19,7 +19,13 @@ pub enum Table {
 
 impl Table {
     /// Every table, in load order (models before the twins that use them).
-    pub const ALL: [Table; 5] = [Table::Models, Table::Twins, Table::Relationships, Table::Routes, Table::Jobs];
+    pub const ALL: [Table; 5] = [
+        Table::Models,
+        Table::Twins,
+        Table::Relationships,
+        Table::Routes,
+        Table::Jobs,
+    ];
 
     /// A stable name for the table.
     pub fn name(self) -> &'static str {
@@ -62,7 +68,11 @@ pub struct StoreError(pub String);
 /// A durable key-value store for the graph's records.
 pub trait GraphStore: Send + Sync + 'static {
     /// Calls `visit` for every stored record of `table`, in key order.
-    fn scan(&self, table: Table, visit: &mut dyn FnMut(&str, &[u8]) -> Result<(), StoreError>) -> Result<(), StoreError>;
+    fn scan(
+        &self,
+        table: Table,
+        visit: &mut dyn FnMut(&str, &[u8]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
     /// Applies all mutations atomically and durably: after `Ok`, they
     /// survive a crash; after `Err`, none of them is visible.
     fn commit(&self, batch: &[Mutation]) -> Result<(), StoreError>;

@@ -35,7 +35,10 @@ impl Twin {
         }
         let mut meta = Map::with_capacity(self.meta.len() + 2);
         meta.insert("$model".into(), Value::String(self.model.clone()));
-        meta.insert("$lastUpdateTime".into(), Value::String(self.last_update.clone()));
+        meta.insert(
+            "$lastUpdateTime".into(),
+            Value::String(self.last_update.clone()),
+        );
         for (k, v) in &self.meta {
             meta.insert(k.clone(), v.clone());
         }
@@ -46,16 +49,27 @@ impl Twin {
     /// Reads a saved twin document.
     pub fn from_document(doc: Value) -> Result<Twin, GraphError> {
         let Value::Object(mut doc) = doc else {
-            return Err(GraphError::InvalidArgument("a twin document must be a JSON object".into()));
+            return Err(GraphError::InvalidArgument(
+                "a twin document must be a JSON object".into(),
+            ));
         };
         let id = take_str(&mut doc, "$dtId")?;
         let etag = take_str(&mut doc, "$etag")?;
         let Some(Value::Object(mut meta)) = doc.remove("$metadata") else {
-            return Err(GraphError::InvalidArgument(format!("twin '{id}' has no $metadata object")));
+            return Err(GraphError::InvalidArgument(format!(
+                "twin '{id}' has no $metadata object"
+            )));
         };
         let model = take_str(&mut meta, "$model")?;
         let last_update = take_str(&mut meta, "$lastUpdateTime")?;
-        Ok(Twin { id, model, etag, last_update, contents: doc, meta })
+        Ok(Twin {
+            id,
+            model,
+            etag,
+            last_update,
+            contents: doc,
+            meta,
+        })
     }
 
     /// The saved encoding.
@@ -77,7 +91,9 @@ impl Twin {
 fn take_str(doc: &mut Map<String, Value>, key: &str) -> Result<String, GraphError> {
     match doc.remove(key) {
         Some(Value::String(s)) => Ok(s),
-        _ => Err(GraphError::InvalidArgument(format!("'{key}' is missing or not a string"))),
+        _ => Err(GraphError::InvalidArgument(format!(
+            "'{key}' is missing or not a string"
+        ))),
     }
 }
 
@@ -92,8 +108,14 @@ mod tests {
             model: "dtmi:x:Pump;1".into(),
             etag: "W/\"a\"".into(),
             last_update: "2026-01-01T00:00:00.000000Z".into(),
-            contents: json!({"rpm": 10, "motor": {"$metadata": {}}}).as_object().unwrap().clone(),
-            meta: json!({"rpm": {"lastUpdateTime": "2026-01-01T00:00:00.000000Z"}}).as_object().unwrap().clone(),
+            contents: json!({"rpm": 10, "motor": {"$metadata": {}}})
+                .as_object()
+                .unwrap()
+                .clone(),
+            meta: json!({"rpm": {"lastUpdateTime": "2026-01-01T00:00:00.000000Z"}})
+                .as_object()
+                .unwrap()
+                .clone(),
         };
         let doc = t.to_document();
         assert_eq!(doc["$metadata"]["$model"], "dtmi:x:Pump;1");

@@ -9,11 +9,19 @@ use crate::GraphError;
 
 /// Checks a twin's contents against its model: every value is a declared
 /// property of a fitting schema, and every component is present.
-pub fn twin(models: &ModelSet, model: &str, contents: &Map<String, Value>) -> Result<(), GraphError> {
-    let iface = models.interface(model).ok_or_else(|| GraphError::ModelNotFound(model.to_string()))?;
+pub fn twin(
+    models: &ModelSet,
+    model: &str,
+    contents: &Map<String, Value>,
+) -> Result<(), GraphError> {
+    let iface = models
+        .interface(model)
+        .ok_or_else(|| GraphError::ModelNotFound(model.to_string()))?;
     properties(models, iface, contents, "")?;
     for c in iface.contents.values() {
-        let Content::Component(comp) = c else { continue };
+        let Content::Component(comp) = c else {
+            continue;
+        };
         let Some(value) = contents.get(&comp.name) else {
             return Err(GraphError::ValidationFailed(format!(
                 "component '{}' of model '{}' is missing; give it at least {{\"$metadata\": {{}}}}",
@@ -22,15 +30,19 @@ pub fn twin(models: &ModelSet, model: &str, contents: &Map<String, Value>) -> Re
         };
         let Value::Object(inner) = value else {
             return Err(GraphError::ValidationFailed(format!(
-                "component '{}' must be a JSON object with a '$metadata' member", comp.name
+                "component '{}' must be a JSON object with a '$metadata' member",
+                comp.name
             )));
         };
         if !matches!(inner.get("$metadata"), Some(Value::Object(_))) {
             return Err(GraphError::ValidationFailed(format!(
-                "component '{}' must have a '$metadata' object", comp.name
+                "component '{}' must have a '$metadata' object",
+                comp.name
             )));
         }
-        let sub = models.interface(&comp.schema).ok_or_else(|| GraphError::ModelNotFound(comp.schema.clone()))?;
+        let sub = models
+            .interface(&comp.schema)
+            .ok_or_else(|| GraphError::ModelNotFound(comp.schema.clone()))?;
         properties(models, sub, inner, &format!("{}/", comp.name))?;
     }
     Ok(())
@@ -38,11 +50,18 @@ pub fn twin(models: &ModelSet, model: &str, contents: &Map<String, Value>) -> Re
 
 /// Checks the property members of a twin or component (`$`-members skipped
 /// at component level, where `$metadata` lives).
-fn properties(models: &ModelSet, iface: &Interface, values: &Map<String, Value>, prefix: &str) -> Result<(), GraphError> {
+fn properties(
+    models: &ModelSet,
+    iface: &Interface,
+    values: &Map<String, Value>,
+    prefix: &str,
+) -> Result<(), GraphError> {
     for (name, value) in values {
         if name.starts_with('$') {
             if prefix.is_empty() {
-                return Err(GraphError::ValidationFailed(format!("'{name}' is a reserved name and cannot be set as a property")));
+                return Err(GraphError::ValidationFailed(format!(
+                    "'{name}' is a reserved name and cannot be set as a property"
+                )));
             }
             continue;
         }
@@ -87,7 +106,8 @@ pub fn relationship_properties(
     for (name, value) in values {
         let Some(p) = def.properties.iter().find(|p| &p.name == name) else {
             return Err(GraphError::ValidationFailed(format!(
-                "relationship '{}' has no property '{name}'", def.name
+                "relationship '{}' has no property '{name}'",
+                def.name
             )));
         };
         property(models, p, value, name)?;
@@ -108,5 +128,9 @@ fn kind(c: &Content) -> &'static str {
 /// The offending part of a value, abbreviated for a message.
 fn short(value: &Value, pointer: &str) -> String {
     let v = value.pointer(pointer).unwrap_or(value).to_string();
-    if v.len() > 80 { format!("{}...", &v[..v.floor_char_boundary(77)]) } else { v }
+    if v.len() > 80 {
+        format!("{}...", &v[..v.floor_char_boundary(77)])
+    } else {
+        v
+    }
 }

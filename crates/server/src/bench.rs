@@ -7,9 +7,9 @@
 //! - `bench scale`: loads N twins and 3N relationships through the import
 //!   job, and reports load time, memory per twin and restart time.
 
+mod api;
 mod client;
 mod scale;
-mod api;
 
 use clap::{Args, Subcommand};
 

@@ -60,30 +60,52 @@ impl Config {
         let no_http = args.no_http || file.no_http.unwrap_or(false);
         let https = args.https.or(file.https);
         if https.is_some() && tls_files.is_none() && !tls_self_signed {
-            anyhow::bail!("--https needs a certificate: give --tls-cert and --tls-key, or --tls-self-signed");
+            anyhow::bail!(
+                "--https needs a certificate: give --tls-cert and --tls-key, or --tls-self-signed"
+            );
         }
         let https = match https {
             Some(a) => Some(a),
             None if tls_files.is_some() || tls_self_signed => Some("127.0.0.1:8443".parse()?),
             None => None,
         };
-        let http = if no_http { None } else { Some(args.http.or(file.http).unwrap_or_else(|| "127.0.0.1:8080".parse().expect("literal"))) };
+        let http = if no_http {
+            None
+        } else {
+            Some(
+                args.http
+                    .or(file.http)
+                    .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("literal")),
+            )
+        };
         if http.is_none() && https.is_none() {
             anyhow::bail!("no listener: --no-http needs --https");
         }
         Ok(Config {
-            data: args.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from("ferrotwin-data")),
+            data: args
+                .data
+                .clone()
+                .or(file.data)
+                .unwrap_or_else(|| PathBuf::from("ferrotwin-data")),
             http,
             https,
             tls_files,
-            log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
-            log: args.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
+            log_format: args
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Text),
+            log: args
+                .log
+                .clone()
+                .or(file.log)
+                .unwrap_or_else(|| "info".into()),
         })
     }
 }
 
 fn read(path: &Path) -> anyhow::Result<FileConfig> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
 }
 
@@ -95,8 +117,16 @@ mod tests {
     fn flags_win_over_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f.toml");
-        std::fs::write(&file, "data = \"/from/file\"\nhttp = \"127.0.0.1:9000\"\nlog = \"debug\"\n").unwrap();
-        let args = ServeArgs { config: Some(file.clone()), http: Some("127.0.0.1:0".parse().unwrap()), ..Default::default() };
+        std::fs::write(
+            &file,
+            "data = \"/from/file\"\nhttp = \"127.0.0.1:9000\"\nlog = \"debug\"\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            http: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        };
         let c = Config::load(&args).unwrap();
         assert_eq!(c.data, PathBuf::from("/from/file"));
         assert_eq!(c.http, Some("127.0.0.1:0".parse().unwrap()));
@@ -109,9 +139,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("f.toml");
         std::fs::write(&file, "htp = \"127.0.0.1:9000\"\n").unwrap();
-        let err = Config::load(&ServeArgs { config: Some(file), ..Default::default() }).unwrap_err();
+        let err = Config::load(&ServeArgs {
+            config: Some(file),
+            ..Default::default()
+        })
+        .unwrap_err();
         assert!(format!("{err:#}").contains("unknown field"), "{err:#}");
-        let half = ServeArgs { tls_cert: Some("c.pem".into()), ..Default::default() };
+        let half = ServeArgs {
+            tls_cert: Some("c.pem".into()),
+            ..Default::default()
+        };
         assert!(Config::load(&half).is_err());
     }
 }

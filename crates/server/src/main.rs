@@ -21,7 +21,9 @@ fn main() {
         Command::Token(TokenCommand::Create(a)) => cmd::token::create(a),
         Command::Token(TokenCommand::List(a)) => cmd::token::list(a),
         Command::Token(TokenCommand::Revoke(a)) => cmd::token::revoke(a),
-        Command::Dtdl(DtdlCommand::Validate { paths, format }) => cmd::dtdl::validate(&paths, format == cli::Format::Json),
+        Command::Dtdl(DtdlCommand::Validate { paths, format }) => {
+            cmd::dtdl::validate(&paths, format == cli::Format::Json)
+        }
         Command::Dtdl(DtdlCommand::Conformance { dir, json }) => cmd::dtdl::conformance(&dir, json),
         Command::Bench(b) => run_async(bench::run(b)),
     };
@@ -29,7 +31,10 @@ fn main() {
 }
 
 fn run_async(f: impl std::future::Future<Output = anyhow::Result<()>>) -> i32 {
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -48,33 +48,63 @@ impl Server {
     /// Opens the data directory and starts listening.
     pub async fn start(cfg: &Config, bootstrap: Option<&str>) -> anyhow::Result<Server> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        std::fs::create_dir_all(&cfg.data).with_context(|| format!("creating data directory {}", cfg.data.display()))?;
-        let store = RedbStore::open(&cfg.data.join("graph.redb")).map_err(|e| anyhow::anyhow!("{e}"))?;
+        std::fs::create_dir_all(&cfg.data)
+            .with_context(|| format!("creating data directory {}", cfg.data.display()))?;
+        let store =
+            RedbStore::open(&cfg.data.join("graph.redb")).map_err(|e| anyhow::anyhow!("{e}"))?;
         let started = std::time::Instant::now();
-        let graph = Graph::open(Arc::new(store), EventBus::new(EVENT_BUFFER)).map_err(|e| anyhow::anyhow!("loading the graph: {e}"))?;
+        let graph = Graph::open(Arc::new(store), EventBus::new(EVENT_BUFFER))
+            .map_err(|e| anyhow::anyhow!("loading the graph: {e}"))?;
         let stats = graph.stats();
-        tracing::info!(models = stats.models, twins = stats.twins, relationships = stats.relationships, millis = started.elapsed().as_millis() as u64, "graph loaded");
+        tracing::info!(
+            models = stats.models,
+            twins = stats.twins,
+            relationships = stats.relationships,
+            millis = started.elapsed().as_millis() as u64,
+            "graph loaded"
+        );
         let tokens = Arc::new(TokenStore::open(&cfg.data, bootstrap));
-        let state = ApiState { graph: graph.clone(), tokens, metrics: Arc::new(Metrics::default()), data_dir: cfg.data.clone() };
-        let mut server = Server { http: None, https: None, graph, handles: vec![], tasks: vec![] };
+        let state = ApiState {
+            graph: graph.clone(),
+            tokens,
+            metrics: Arc::new(Metrics::default()),
+            data_dir: cfg.data.clone(),
+        };
+        let mut server = Server {
+            http: None,
+            https: None,
+            graph,
+            handles: vec![],
+            tasks: vec![],
+        };
         if let Some(addr) = cfg.http {
             let l = bind(addr, "HTTP", "--http")?;
             let bound = l.local_addr()?;
             let handle = Handle::new();
             let app = ferrotwin_api::router(state.clone(), Scheme("http"));
             let srv = axum_server::from_tcp(l)?.handle(handle.clone());
-            server.tasks.push(tokio::spawn(srv.serve(app.into_make_service())));
+            server
+                .tasks
+                .push(tokio::spawn(srv.serve(app.into_make_service())));
             server.handles.push(handle);
             server.http = Some(bound);
         }
         if let Some(addr) = cfg.https {
-            let tls = tls::server_config(cfg.tls_files.as_ref().map(|(c, k)| (c.as_path(), k.as_path())), &cfg.data)?;
+            let tls = tls::server_config(
+                cfg.tls_files
+                    .as_ref()
+                    .map(|(c, k)| (c.as_path(), k.as_path())),
+                &cfg.data,
+            )?;
             let l = bind(addr, "HTTPS", "--https")?;
             let bound = l.local_addr()?;
             let handle = Handle::new();
             let app = ferrotwin_api::router(state, Scheme("https"));
-            let srv = axum_server::from_tcp_rustls(l, RustlsConfig::from_config(tls))?.handle(handle.clone());
-            server.tasks.push(tokio::spawn(srv.serve(app.into_make_service())));
+            let srv = axum_server::from_tcp_rustls(l, RustlsConfig::from_config(tls))?
+                .handle(handle.clone());
+            server
+                .tasks
+                .push(tokio::spawn(srv.serve(app.into_make_service())));
             server.handles.push(handle);
             server.https = Some(bound);
         }
@@ -128,11 +158,22 @@ pub async fn shutdown_signal() {
 }
 
 /// A step run on the started server's graph and base URL before it is announced.
-pub type Prepare = Box<dyn FnOnce(Graph, String) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>> + Send>;
+pub type Prepare = Box<
+    dyn FnOnce(
+            Graph,
+            String,
+        )
+            -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>
+        + Send,
+>;
 
 /// `ferrotwin serve`; `prepare` runs before the listeners are announced,
 /// and `bootstrap` overrides FERROTWIN_BOOTSTRAP_TOKEN.
-pub async fn run(args: ServeArgs, prepare: Option<Prepare>, bootstrap: Option<String>) -> anyhow::Result<()> {
+pub async fn run(
+    args: ServeArgs,
+    prepare: Option<Prepare>,
+    bootstrap: Option<String>,
+) -> anyhow::Result<()> {
     let cfg = Config::load(&args)?;
     logging::init(cfg.log_format, &cfg.log);
     let bootstrap = bootstrap.or_else(|| std::env::var("FERROTWIN_BOOTSTRAP_TOKEN").ok());

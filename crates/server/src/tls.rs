@@ -9,7 +9,10 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// A rustls server configuration for HTTP/1.1 and HTTP/2.
-pub fn server_config(files: Option<(&Path, &Path)>, data: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+pub fn server_config(
+    files: Option<(&Path, &Path)>,
+    data: &Path,
+) -> anyhow::Result<Arc<rustls::ServerConfig>> {
     let (cert_path, key_path) = match files {
         Some((c, k)) => (c.to_path_buf(), k.to_path_buf()),
         None => self_signed(data)?,
@@ -18,7 +21,8 @@ pub fn server_config(files: Option<(&Path, &Path)>, data: &Path) -> anyhow::Resu
         .with_context(|| format!("reading certificate {}", cert_path.display()))?
         .collect::<Result<_, _>>()
         .with_context(|| format!("parsing certificate {}", cert_path.display()))?;
-    let key = PrivateKeyDer::from_pem_file(&key_path).with_context(|| format!("reading private key {}", key_path.display()))?;
+    let key = PrivateKeyDer::from_pem_file(&key_path)
+        .with_context(|| format!("reading private key {}", key_path.display()))?;
     let mut cfg = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(certs, key)
@@ -34,8 +38,13 @@ fn self_signed(data: &Path) -> anyhow::Result<(std::path::PathBuf, std::path::Pa
         return Ok((cert, key));
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
-    let generated = rcgen::generate_simple_self_signed(names).context("generating a self-signed certificate")?;
+    let names = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
+    let generated = rcgen::generate_simple_self_signed(names)
+        .context("generating a self-signed certificate")?;
     std::fs::write(&cert, generated.cert.pem())?;
     std::fs::write(&key, generated.signing_key.serialize_pem())?;
     #[cfg(unix)]

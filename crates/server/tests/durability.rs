@@ -11,10 +11,17 @@ use support::{Server, counter_model};
 fn acknowledged_writes_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
-    assert_eq!(server.admin("POST", "/models", Some(&counter_model())).0, 201);
+    assert_eq!(
+        server.admin("POST", "/models", Some(&counter_model())).0,
+        201
+    );
     let workers = 8;
     for w in 0..workers {
-        let (s, _) = server.admin("PUT", &format!("/digitaltwins/c{w}"), Some(&json!({"$metadata": {"$model": "dtmi:test:Counter;1"}, "n": 0})));
+        let (s, _) = server.admin(
+            "PUT",
+            &format!("/digitaltwins/c{w}"),
+            Some(&json!({"$metadata": {"$model": "dtmi:test:Counter;1"}, "n": 0})),
+        );
         assert_eq!(s, 200);
     }
     let acked: Arc<Mutex<Vec<i64>>> = Arc::new(Mutex::new(vec![0; workers]));
@@ -28,7 +35,16 @@ fn acknowledged_writes_survive_kill_9() {
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     n += 1;
                     let patch = json!([{"op": "replace", "path": "/n", "value": n}]);
-                    let agent_result = std::panic::catch_unwind(|| support::call(&base, Some(support::ADMIN), "PATCH", &format!("/digitaltwins/c{w}"), Some(&patch), &[]));
+                    let agent_result = std::panic::catch_unwind(|| {
+                        support::call(
+                            &base,
+                            Some(support::ADMIN),
+                            "PATCH",
+                            &format!("/digitaltwins/c{w}"),
+                            Some(&patch),
+                            &[],
+                        )
+                    });
                     match agent_result {
                         Ok((204, _)) => acked.lock().unwrap()[w] = n,
                         _ => break,
@@ -44,14 +60,20 @@ fn acknowledged_writes_survive_kill_9() {
         let _ = t.join();
     }
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.iter().all(|n| *n > 0), "every worker got some writes acknowledged: {acked:?}");
+    assert!(
+        acked.iter().all(|n| *n > 0),
+        "every worker got some writes acknowledged: {acked:?}"
+    );
     let server = Server::start(dir.path(), &[]);
     for (w, last) in acked.iter().enumerate() {
         let (s, twin) = server.admin("GET", &format!("/digitaltwins/c{w}"), None);
         assert_eq!(s, 200);
         let n = twin["n"].as_i64().unwrap();
         // The write in flight at the kill may or may not have landed; no acknowledged one may be lost.
-        assert!(n == *last || n == last + 1, "twin c{w}: acknowledged {last}, found {n}");
+        assert!(
+            n == *last || n == last + 1,
+            "twin c{w}: acknowledged {last}, found {n}"
+        );
     }
 }
 
@@ -60,13 +82,20 @@ fn a_refused_patch_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
     server.admin("POST", "/models", Some(&counter_model()));
-    let (_, before) = server.admin("PUT", "/digitaltwins/a", Some(&json!({"$metadata": {"$model": "dtmi:test:Counter;1"}, "n": 1, "name": "x"})));
+    let (_, before) = server.admin(
+        "PUT",
+        "/digitaltwins/a",
+        Some(&json!({"$metadata": {"$model": "dtmi:test:Counter;1"}, "n": 1, "name": "x"})),
+    );
     // The first operation is fine, the second does not fit the model: neither may apply.
     let bad = json!([{"op": "replace", "path": "/n", "value": 2}, {"op": "replace", "path": "/name", "value": 5}]);
     let (s, err) = server.admin("PATCH", "/digitaltwins/a", Some(&bad));
     assert_eq!(s, 400);
     assert_eq!(err["error"]["code"], "ValidationFailed");
-    assert!(err["error"]["message"].as_str().unwrap().contains("'name'"), "{err}");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("'name'"),
+        "{err}"
+    );
     let (_, after) = server.admin("GET", "/digitaltwins/a", None);
     assert_eq!(before, after);
     // Same after a restart: the refused patch never reached the disk.
@@ -87,7 +116,10 @@ fn a_multi_model_upload_is_all_or_nothing() {
     let (s, err) = server.admin("POST", "/models", Some(&models));
     assert_eq!(s, 400, "{err}");
     assert_eq!(err["error"]["code"], "DTDLParserError");
-    assert_eq!(server.admin("GET", "/models/dtmi:test:Counter;1", None).0, 404);
+    assert_eq!(
+        server.admin("GET", "/models/dtmi:test:Counter;1", None).0,
+        404
+    );
     assert_eq!(server.stop(), 0);
     let server = Server::start(dir.path(), &[]);
     assert_eq!(server.admin("GET", "/models", None).1["value"], json!([]));

@@ -48,7 +48,8 @@ impl RedbStore {
         })?;
         let txn = db.begin_write().map_err(|e| err("begin")(e.into()))?;
         for t in Table::ALL {
-            txn.open_table(definition(t)).map_err(|e| err("creating tables")(e.into()))?;
+            txn.open_table(definition(t))
+                .map_err(|e| err("creating tables")(e.into()))?;
         }
         txn.commit().map_err(|e| err("creating tables")(e.into()))?;
         Ok(RedbStore { db })
@@ -56,9 +57,18 @@ impl RedbStore {
 }
 
 impl GraphStore for RedbStore {
-    fn scan(&self, table: Table, visit: &mut dyn FnMut(&str, &[u8]) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        let txn = self.db.begin_read().map_err(|e| err("begin read")(e.into()))?;
-        let t = txn.open_table(definition(table)).map_err(|e| err(table.name())(e.into()))?;
+    fn scan(
+        &self,
+        table: Table,
+        visit: &mut dyn FnMut(&str, &[u8]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let txn = self
+            .db
+            .begin_read()
+            .map_err(|e| err("begin read")(e.into()))?;
+        let t = txn
+            .open_table(definition(table))
+            .map_err(|e| err(table.name())(e.into()))?;
         for row in t.iter().map_err(|e| err(table.name())(e.into()))? {
             let (k, v) = row.map_err(|e| err(table.name())(e.into()))?;
             visit(k.value(), v.value())?;
@@ -67,17 +77,24 @@ impl GraphStore for RedbStore {
     }
 
     fn commit(&self, batch: &[Mutation]) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(|e| err("begin write")(e.into()))?;
+        let txn = self
+            .db
+            .begin_write()
+            .map_err(|e| err("begin write")(e.into()))?;
         {
             let mut open: Vec<(Table, redb::Table<&str, &[u8]>)> = Vec::new();
             for m in batch {
                 let (table, key) = match m {
-                    Mutation::Put { table, key, .. } | Mutation::Delete { table, key } => (*table, key.as_str()),
+                    Mutation::Put { table, key, .. } | Mutation::Delete { table, key } => {
+                        (*table, key.as_str())
+                    }
                 };
                 let idx = match open.iter().position(|(t, _)| *t == table) {
                     Some(i) => i,
                     None => {
-                        let t = txn.open_table(definition(table)).map_err(|e| err(table.name())(e.into()))?;
+                        let t = txn
+                            .open_table(definition(table))
+                            .map_err(|e| err(table.name())(e.into()))?;
                         open.push((table, t));
                         open.len() - 1
                     }
@@ -85,7 +102,8 @@ impl GraphStore for RedbStore {
                 let t = &mut open[idx].1;
                 match m {
                     Mutation::Put { value, .. } => {
-                        t.insert(key, value.as_slice()).map_err(|e| err(table.name())(e.into()))?;
+                        t.insert(key, value.as_slice())
+                            .map_err(|e| err(table.name())(e.into()))?;
                     }
                     Mutation::Delete { .. } => {
                         t.remove(key).map_err(|e| err(table.name())(e.into()))?;
@@ -102,7 +120,11 @@ mod tests {
     use super::*;
 
     fn put(table: Table, key: &str, value: &str) -> Mutation {
-        Mutation::Put { table, key: key.into(), value: value.as_bytes().to_vec() }
+        Mutation::Put {
+            table,
+            key: key.into(),
+            value: value.as_bytes().to_vec(),
+        }
     }
 
     fn keys(s: &RedbStore, t: Table) -> Vec<String> {
@@ -121,8 +143,17 @@ mod tests {
         let path = dir.path().join("graph.redb");
         {
             let s = RedbStore::open(&path).unwrap();
-            s.commit(&[put(Table::Twins, "b", "{}"), put(Table::Twins, "a", "{}"), put(Table::Models, "m", "{}")]).unwrap();
-            s.commit(&[Mutation::Delete { table: Table::Twins, key: "b".into() }]).unwrap();
+            s.commit(&[
+                put(Table::Twins, "b", "{}"),
+                put(Table::Twins, "a", "{}"),
+                put(Table::Models, "m", "{}"),
+            ])
+            .unwrap();
+            s.commit(&[Mutation::Delete {
+                table: Table::Twins,
+                key: "b".into(),
+            }])
+            .unwrap();
         }
         let s = RedbStore::open(&path).unwrap();
         assert_eq!(keys(&s, Table::Twins), ["a"]);

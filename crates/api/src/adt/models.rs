@@ -17,8 +17,12 @@ const MAX_DEPENDENCIES_FOR: usize = 250;
 fn info_json(m: ModelInfo) -> Value {
     let mut o = Map::new();
     o.insert("id".into(), json!(m.id));
-    o.insert("displayName".into(), Value::Object(m.display_name));
-    o.insert("description".into(), Value::Object(m.description));
+    if !m.display_name.is_empty() {
+        o.insert("displayName".into(), Value::Object(m.display_name));
+    }
+    if !m.description.is_empty() {
+        o.insert("description".into(), Value::Object(m.description));
+    }
     o.insert("uploadTime".into(), json!(m.upload_time));
     o.insert("decommissioned".into(), json!(m.decommissioned));
     if let Some(def) = m.model {
@@ -30,7 +34,9 @@ fn info_json(m: ModelInfo) -> Value {
 /// POST /models
 pub async fn add(State(s): State<ApiState>, bytes: Bytes) -> ApiResult<Response> {
     let Value::Array(docs) = body::json(&bytes)? else {
-        return Err(ApiError::invalid("the request body must be a JSON array of DTDL interfaces"));
+        return Err(ApiError::invalid(
+            "the request body must be a JSON array of DTDL interfaces",
+        ));
     };
     let added = s.graph.add_models(docs).await?;
     let out: Vec<Value> = added.into_iter().map(info_json).collect();
@@ -38,11 +44,20 @@ pub async fn add(State(s): State<ApiState>, bytes: Bytes) -> ApiResult<Response>
 }
 
 /// GET /models
-pub async fn list(State(s): State<ApiState>, scheme: axum::Extension<Scheme>, headers: HeaderMap, RawQuery(q): RawQuery) -> ApiResult<Response> {
+pub async fn list(
+    State(s): State<ApiState>,
+    scheme: axum::Extension<Scheme>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
     let params = Params::parse(q.as_deref());
     let deps = params.all("dependenciesFor");
     if deps.len() > MAX_DEPENDENCIES_FOR {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "LimitExceeded", format!("dependenciesFor may name at most {MAX_DEPENDENCIES_FOR} models")));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "LimitExceeded",
+            format!("dependenciesFor may name at most {MAX_DEPENDENCIES_FOR} models"),
+        ));
     }
     let include = params.flag("includeModelDefinition")?;
     let paging = Paging::from_request(&params, &headers, json!({"d": deps, "i": include}))?;
@@ -55,17 +70,35 @@ pub async fn list(State(s): State<ApiState>, scheme: axum::Extension<Scheme>, he
 }
 
 /// GET /models/{id}
-pub async fn get(State(s): State<ApiState>, Path(id): Path<String>, RawQuery(q): RawQuery) -> ApiResult<Response> {
+pub async fn get(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
     let include = Params::parse(q.as_deref()).flag("includeModelDefinition")?;
     Ok(axum::Json(info_json(s.graph.model(&id, include)?)).into_response())
 }
 
 /// PATCH /models/{id}: only `replace /decommissioned true` is allowed.
-pub async fn update(State(s): State<ApiState>, Path(id): Path<String>, bytes: Bytes) -> ApiResult<Response> {
+pub async fn update(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let patch = body::json(&bytes)?;
-    let ops = patch.as_array().ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "JsonPatchInvalid", "the body must be a JSON Patch array"))?;
+    let ops = patch.as_array().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "JsonPatchInvalid",
+            "the body must be a JSON Patch array",
+        )
+    })?;
     let ok = !ops.is_empty()
-        && ops.iter().all(|o| o["op"] == "replace" && o["path"] == "/decommissioned" && o["value"] == Value::Bool(true));
+        && ops.iter().all(|o| {
+            o["op"] == "replace"
+                && o["path"] == "/decommissioned"
+                && o["value"] == Value::Bool(true)
+        });
     if !ok {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

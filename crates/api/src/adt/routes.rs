@@ -12,7 +12,12 @@ use crate::paging::{Paging, Params};
 use crate::{ApiState, Scheme, body};
 
 /// GET /eventroutes
-pub async fn list(State(s): State<ApiState>, scheme: axum::Extension<Scheme>, headers: HeaderMap, RawQuery(q): RawQuery) -> ApiResult<Response> {
+pub async fn list(
+    State(s): State<ApiState>,
+    scheme: axum::Extension<Scheme>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
     let params = Params::parse(q.as_deref());
     let paging = Paging::from_request(&params, &headers, Value::Null)?;
     let page = s.graph.routes(&paging.page);
@@ -27,14 +32,34 @@ pub async fn get(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult
 }
 
 /// PUT /eventroutes/{id}
-pub async fn put(State(s): State<ApiState>, Path(id): Path<String>, bytes: Bytes) -> ApiResult<Response> {
+pub async fn put(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let doc = body::json(&bytes)?;
     let field = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_owned);
-    let endpoint_name = field("endpointName")
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "EventRouteEndpointInvalid", "the event route needs a string 'endpointName'"))?;
-    let filter = field("filter")
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "EventRouteFilterInvalid", "the event route needs a string 'filter'"))?;
-    s.graph.put_route(EventRoute { id, endpoint_name, filter }).await?;
+    let endpoint_name = field("endpointName").ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "EventRouteEndpointInvalid",
+            "the event route needs a string 'endpointName'",
+        )
+    })?;
+    let filter = field("filter").ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "EventRouteFilterInvalid",
+            "the event route needs a string 'filter'",
+        )
+    })?;
+    s.graph
+        .put_route(EventRoute {
+            id,
+            endpoint_name,
+            filter,
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

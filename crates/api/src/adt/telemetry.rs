@@ -9,20 +9,37 @@ use super::header;
 use crate::error::{ApiError, ApiResult};
 use crate::{ApiState, body};
 
-fn accept(s: &ApiState, id: &str, component: Option<&str>, headers: &HeaderMap, bytes: &Bytes) -> ApiResult<Response> {
-    let message_id = header(headers, "message-id").filter(|m| !m.is_empty()).ok_or_else(|| ApiError::invalid("the Message-Id header is required"))?;
+fn accept(
+    s: &ApiState,
+    id: &str,
+    component: Option<&str>,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+) -> ApiResult<Response> {
+    let message_id = header(headers, "message-id")
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| ApiError::invalid("the Message-Id header is required"))?;
     let source_time = header(headers, "telemetry-source-time");
     if let Some(t) = source_time {
-        chrono::DateTime::parse_from_rfc3339(t)
-            .map_err(|e| ApiError::invalid(format!("Telemetry-Source-Time '{t}' is not an RFC 3339 timestamp: {e}")))?;
+        chrono::DateTime::parse_from_rfc3339(t).map_err(|e| {
+            ApiError::invalid(format!(
+                "Telemetry-Source-Time '{t}' is not an RFC 3339 timestamp: {e}"
+            ))
+        })?;
     }
     let data = body::json(bytes)?;
-    s.graph.publish_telemetry(id, component, message_id, source_time, data)?;
+    s.graph
+        .publish_telemetry(id, component, message_id, source_time, data)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// POST /digitaltwins/{id}/telemetry
-pub async fn twin(State(s): State<ApiState>, Path(id): Path<String>, headers: HeaderMap, bytes: Bytes) -> ApiResult<Response> {
+pub async fn twin(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     accept(&s, &id, None, &headers, &bytes)
 }
 

@@ -12,32 +12,63 @@ use crate::{ApiState, body};
 /// GET /digitaltwins/{id}
 pub async fn get(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Response> {
     let t = s.graph.twin(&id)?;
-    Ok(with_etag(axum::Json(t.to_document()).into_response(), &t.etag))
+    Ok(with_etag(
+        axum::Json(t.to_document()).into_response(),
+        &t.etag,
+    ))
 }
 
 /// PUT /digitaltwins/{id}
-pub async fn put(State(s): State<ApiState>, Path(id): Path<String>, headers: HeaderMap, bytes: Bytes) -> ApiResult<Response> {
+pub async fn put(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let doc = body::json(&bytes)?;
     let star = if_none_match_star(&headers)?;
-    let t = s.graph.put_twin(&id, doc, star, header(&headers, "if-match")).await?;
-    Ok(with_etag(axum::Json(t.to_document()).into_response(), &t.etag))
+    let t = s
+        .graph
+        .put_twin(&id, doc, star, header(&headers, "if-match"))
+        .await?;
+    Ok(with_etag(
+        axum::Json(t.to_document()).into_response(),
+        &t.etag,
+    ))
 }
 
 /// PATCH /digitaltwins/{id}
-pub async fn patch(State(s): State<ApiState>, Path(id): Path<String>, headers: HeaderMap, bytes: Bytes) -> ApiResult<Response> {
+pub async fn patch(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> ApiResult<Response> {
     let ops = body::json(&bytes)?;
-    let etag = s.graph.patch_twin(&id, None, ops, header(&headers, "if-match")).await?;
+    let etag = s
+        .graph
+        .patch_twin(&id, None, ops, header(&headers, "if-match"))
+        .await?;
     Ok(with_etag(StatusCode::NO_CONTENT.into_response(), &etag))
 }
 
 /// DELETE /digitaltwins/{id}
-pub async fn delete(State(s): State<ApiState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Response> {
-    s.graph.delete_twin(&id, header(&headers, "if-match")).await?;
+pub async fn delete(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    s.graph
+        .delete_twin(&id, header(&headers, "if-match"))
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// GET /digitaltwins/{id}/components/{component}
-pub async fn get_component(State(s): State<ApiState>, Path((id, component)): Path<(String, String)>) -> ApiResult<Response> {
+pub async fn get_component(
+    State(s): State<ApiState>,
+    Path((id, component)): Path<(String, String)>,
+) -> ApiResult<Response> {
     let (doc, etag) = s.graph.component(&id, &component)?;
     Ok(with_etag(axum::Json(doc).into_response(), &etag))
 }
@@ -50,6 +81,9 @@ pub async fn patch_component(
     bytes: Bytes,
 ) -> ApiResult<Response> {
     let ops = body::json(&bytes)?;
-    let etag = s.graph.patch_twin(&id, Some(&component), ops, header(&headers, "if-match")).await?;
+    let etag = s
+        .graph
+        .patch_twin(&id, Some(&component), ops, header(&headers, "if-match"))
+        .await?;
     Ok(with_etag(StatusCode::NO_CONTENT.into_response(), &etag))
 }

@@ -16,7 +16,11 @@ impl Graph {
             let infos = records.iter().map(|r| r.info(false)).collect();
             let muts = records
                 .iter()
-                .map(|r| Mutation::Put { table: Table::Models, key: r.id.clone(), value: r.encode() })
+                .map(|r| Mutation::Put {
+                    table: Table::Models,
+                    key: r.id.clone(),
+                    value: r.encode(),
+                })
                 .collect();
             st.models.apply_add(records, set);
             Ok((infos, muts, vec![]))
@@ -32,10 +36,18 @@ impl Graph {
 
     /// A page of models: all of them, or those in `dependencies_for` and
     /// everything they depend on.
-    pub fn models(&self, dependencies_for: &[String], include_definition: bool, page: &PageRequest) -> Result<Page<ModelInfo>, GraphError> {
+    pub fn models(
+        &self,
+        dependencies_for: &[String],
+        include_definition: bool,
+        page: &PageRequest,
+    ) -> Result<Page<ModelInfo>, GraphError> {
         self.read(|st| {
             if dependencies_for.is_empty() {
-                let from = page.after.clone().map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+                let from = page
+                    .after
+                    .clone()
+                    .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
                 let it = st.models.records().filter(|r| match &from {
                     std::ops::Bound::Excluded(a) => r.id.as_str() > a.as_str(),
                     _ => true,
@@ -43,7 +55,10 @@ impl Graph {
                 Ok(page.take(it.map(|r| r.info(include_definition)), |m| m.id.clone()))
             } else {
                 let ids = st.models.with_dependencies(dependencies_for)?;
-                let it = ids.iter().filter_map(|id| st.models.get(id)).map(|r| r.info(include_definition));
+                let it = ids
+                    .iter()
+                    .filter_map(|id| st.models.get(id))
+                    .map(|r| r.info(include_definition));
                 Ok(page.take(it, |m| m.id.clone()))
             }
         })
@@ -53,7 +68,15 @@ impl Graph {
     pub async fn decommission_model(&self, id: &str) -> Result<(), GraphError> {
         self.write(|st| {
             let r = st.models.decommission(id)?;
-            Ok(((), vec![Mutation::Put { table: Table::Models, key: r.id.clone(), value: r.encode() }], vec![]))
+            Ok((
+                (),
+                vec![Mutation::Put {
+                    table: Table::Models,
+                    key: r.id.clone(),
+                    value: r.encode(),
+                }],
+                vec![],
+            ))
         })
         .await
     }
@@ -63,10 +86,19 @@ impl Graph {
         self.write(|st| {
             st.models.check_unreferenced(id)?;
             if let Some(n) = st.twins_per_model.get(id) {
-                return Err(GraphError::ModelInUse(format!("model '{id}' is used by {n} twin(s); delete them first")));
+                return Err(GraphError::ModelInUse(format!(
+                    "model '{id}' is used by {n} twin(s); delete them first"
+                )));
             }
             st.models.remove(id);
-            Ok(((), vec![Mutation::Delete { table: Table::Models, key: id.to_string() }], vec![]))
+            Ok((
+                (),
+                vec![Mutation::Delete {
+                    table: Table::Models,
+                    key: id.to_string(),
+                }],
+                vec![],
+            ))
         })
         .await
     }

@@ -11,41 +11,67 @@ use crate::{GraphError, Page, PageRequest, Relationship, etag, patch, validate};
 
 /// A relationship built from a request body, checked against the source
 /// model's definition: name, target model, multiplicity and properties.
-pub(crate) fn build(st: &State, source: &str, id: &str, body: Value) -> Result<Relationship, GraphError> {
+pub(crate) fn build(
+    st: &State,
+    source: &str,
+    id: &str,
+    body: Value,
+) -> Result<Relationship, GraphError> {
     check_id("relationship", id)?;
     let Value::Object(mut body) = body else {
-        return Err(GraphError::InvalidArgument("the relationship must be a JSON object".into()));
+        return Err(GraphError::InvalidArgument(
+            "the relationship must be a JSON object".into(),
+        ));
     };
     let mut take = |k: &str, required: bool| -> Result<Option<String>, GraphError> {
         match body.remove(k) {
             Some(Value::String(s)) => Ok(Some(s)),
             None if !required => Ok(None),
-            _ => Err(GraphError::InvalidArgument(format!("the relationship needs a string '{k}'"))),
+            _ => Err(GraphError::InvalidArgument(format!(
+                "the relationship needs a string '{k}'"
+            ))),
         }
     };
     let target = take("$targetId", true)?.unwrap_or_default();
     let name = take("$relationshipName", true)?.unwrap_or_default();
     if let Some(given) = take("$relationshipId", false)? {
         if given != id {
-            return Err(GraphError::InvalidArgument(format!("$relationshipId '{given}' does not match '{id}' in the URL")));
+            return Err(GraphError::InvalidArgument(format!(
+                "$relationshipId '{given}' does not match '{id}' in the URL"
+            )));
         }
     }
     if let Some(given) = take("$sourceId", false)? {
         if given != source {
-            return Err(GraphError::InvalidArgument(format!("$sourceId '{given}' does not match the twin '{source}' in the URL")));
+            return Err(GraphError::InvalidArgument(format!(
+                "$sourceId '{given}' does not match the twin '{source}' in the URL"
+            )));
         }
     }
     body.remove("$etag");
     if let Some(k) = body.keys().find(|k| k.starts_with('$')) {
-        return Err(GraphError::InvalidArgument(format!("'{k}' is not a relationship member that can be set")));
+        return Err(GraphError::InvalidArgument(format!(
+            "'{k}' is not a relationship member that can be set"
+        )));
     }
-    let src = st.twins.get(source).ok_or_else(|| GraphError::TwinNotFound(source.to_string()))?;
-    let tgt = st.twins.get(&target).ok_or_else(|| GraphError::TargetTwinNotFound(target.clone()))?;
+    let src = st
+        .twins
+        .get(source)
+        .ok_or_else(|| GraphError::TwinNotFound(source.to_string()))?;
+    let tgt = st
+        .twins
+        .get(&target)
+        .ok_or_else(|| GraphError::TargetTwinNotFound(target.clone()))?;
     if source == target {
-        return Err(GraphError::OperationNotAllowed(format!("relationship '{id}' cannot connect twin '{source}' to itself")));
+        return Err(GraphError::OperationNotAllowed(format!(
+            "relationship '{id}' cannot connect twin '{source}' to itself"
+        )));
     }
     let models = st.models.set();
-    let def = match models.interface(&src.model).and_then(|i| i.contents.get(&name)) {
+    let def = match models
+        .interface(&src.model)
+        .and_then(|i| i.contents.get(&name))
+    {
         Some(Content::Relationship(r)) => r,
         _ => {
             return Err(GraphError::InvalidRelationship(format!(
@@ -63,10 +89,9 @@ pub(crate) fn build(st: &State, source: &str, id: &str, body: Value) -> Result<R
         }
     }
     if let Some(max) = def.max_multiplicity {
-        let existing = st
-            .outgoing
-            .get(source)
-            .map_or(0, |m| m.values().filter(|r| r.name == name && r.id != id).count());
+        let existing = st.outgoing.get(source).map_or(0, |m| {
+            m.values().filter(|r| r.name == name && r.id != id).count()
+        });
         if existing as u64 >= u64::from(max) {
             return Err(GraphError::InvalidRelationship(format!(
                 "relationship '{name}' of model '{}' allows at most {max} instance(s) per twin, and '{source}' has {existing}",
@@ -75,7 +100,14 @@ pub(crate) fn build(st: &State, source: &str, id: &str, body: Value) -> Result<R
         }
     }
     validate::relationship_properties(models, def, &body)?;
-    Ok(Relationship { id: id.to_string(), source: source.to_string(), target, name, etag: etag::fresh(), properties: body })
+    Ok(Relationship {
+        id: id.to_string(),
+        source: source.to_string(),
+        target,
+        name,
+        etag: etag::fresh(),
+        properties: body,
+    })
 }
 
 impl Graph {
@@ -92,21 +124,42 @@ impl Graph {
     }
 
     /// Creates or replaces a relationship.
-    pub async fn put_relationship(&self, source: &str, id: &str, body: Value, if_none_match: bool, if_match: Option<&str>) -> Result<Relationship, GraphError> {
+    pub async fn put_relationship(
+        &self,
+        source: &str,
+        id: &str,
+        body: Value,
+        if_none_match: bool,
+        if_match: Option<&str>,
+    ) -> Result<Relationship, GraphError> {
         self.write(|st| {
             let rel = build(st, source, id, body)?;
             match st.relationship(source, id) {
                 Some(_) if if_none_match => {
-                    return Err(GraphError::PreconditionFailed(format!("relationship '{id}' of '{source}' already exists (If-None-Match: *)")));
+                    return Err(GraphError::PreconditionFailed(format!(
+                        "relationship '{id}' of '{source}' already exists (If-None-Match: *)"
+                    )));
                 }
-                Some(cur) => etag::check_if_match(&cur.etag, if_match, &format!("relationship '{id}'"))?,
+                Some(cur) => {
+                    etag::check_if_match(&cur.etag, if_match, &format!("relationship '{id}'"))?
+                }
                 None if if_match.is_some() => {
-                    return Err(GraphError::PreconditionFailed(format!("relationship '{id}' of '{source}' does not exist (If-Match)")));
+                    return Err(GraphError::PreconditionFailed(format!(
+                        "relationship '{id}' of '{source}' does not exist (If-Match)"
+                    )));
                 }
                 None => {}
             }
-            let event = Event::RelationshipCreated { source_id: source.into(), relationship_id: id.into(), relationship: rel.to_document() };
-            let muts = vec![Mutation::Put { table: Table::Relationships, key: Relationship::key(source, id), value: rel.encode() }];
+            let event = Event::RelationshipCreated {
+                source_id: source.into(),
+                relationship_id: id.into(),
+                relationship: rel.to_document(),
+            };
+            let muts = vec![Mutation::Put {
+                table: Table::Relationships,
+                key: Relationship::key(source, id),
+                value: rel.encode(),
+            }];
             st.put_relationship(rel.clone());
             Ok((rel, muts, vec![event]))
         })
@@ -114,17 +167,31 @@ impl Graph {
     }
 
     /// Applies a JSON Patch to a relationship's properties; returns the new ETag.
-    pub async fn patch_relationship(&self, source: &str, id: &str, ops: Value, if_match: Option<&str>) -> Result<String, GraphError> {
+    pub async fn patch_relationship(
+        &self,
+        source: &str,
+        id: &str,
+        ops: Value,
+        if_match: Option<&str>,
+    ) -> Result<String, GraphError> {
         self.write(|st| {
-            let src = st.twins.get(source).ok_or_else(|| GraphError::TwinNotFound(source.to_string()))?;
-            let cur = st
-                .relationship(source, id)
-                .ok_or_else(|| GraphError::RelationshipNotFound(source.to_string(), id.to_string()))?;
+            let src = st
+                .twins
+                .get(source)
+                .ok_or_else(|| GraphError::TwinNotFound(source.to_string()))?;
+            let cur = st.relationship(source, id).ok_or_else(|| {
+                GraphError::RelationshipNotFound(source.to_string(), id.to_string())
+            })?;
             etag::check_if_match(&cur.etag, if_match, &format!("relationship '{id}'"))?;
             let props = patch::relationship_properties(&cur.properties, &ops)?;
             let models = st.models.set();
-            match models.interface(&src.model).and_then(|i| i.contents.get(&cur.name)) {
-                Some(Content::Relationship(def)) => validate::relationship_properties(models, def, &props)?,
+            match models
+                .interface(&src.model)
+                .and_then(|i| i.contents.get(&cur.name))
+            {
+                Some(Content::Relationship(def)) => {
+                    validate::relationship_properties(models, def, &props)?
+                }
                 _ => {
                     return Err(GraphError::InvalidRelationship(format!(
                         "model '{}' no longer defines relationship '{}'",
@@ -132,10 +199,22 @@ impl Graph {
                     )));
                 }
             }
-            let next = Relationship { properties: props, etag: etag::fresh(), ..cur.clone() };
+            let next = Relationship {
+                properties: props,
+                etag: etag::fresh(),
+                ..cur.clone()
+            };
             let etag = next.etag.clone();
-            let event = Event::RelationshipUpdated { source_id: source.into(), relationship_id: id.into(), patch: ops };
-            let muts = vec![Mutation::Put { table: Table::Relationships, key: Relationship::key(source, id), value: next.encode() }];
+            let event = Event::RelationshipUpdated {
+                source_id: source.into(),
+                relationship_id: id.into(),
+                patch: ops,
+            };
+            let muts = vec![Mutation::Put {
+                table: Table::Relationships,
+                key: Relationship::key(source, id),
+                value: next.encode(),
+            }];
             st.put_relationship(next);
             Ok((etag, muts, vec![event]))
         })
@@ -143,46 +222,89 @@ impl Graph {
     }
 
     /// Deletes a relationship.
-    pub async fn delete_relationship(&self, source: &str, id: &str, if_match: Option<&str>) -> Result<(), GraphError> {
+    pub async fn delete_relationship(
+        &self,
+        source: &str,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> Result<(), GraphError> {
         self.write(|st| {
             if !st.twins.contains_key(source) {
                 return Err(GraphError::TwinNotFound(source.to_string()));
             }
-            let cur = st
-                .relationship(source, id)
-                .ok_or_else(|| GraphError::RelationshipNotFound(source.to_string(), id.to_string()))?;
+            let cur = st.relationship(source, id).ok_or_else(|| {
+                GraphError::RelationshipNotFound(source.to_string(), id.to_string())
+            })?;
             etag::check_if_match(&cur.etag, if_match, &format!("relationship '{id}'"))?;
             st.remove_relationship(source, id);
-            let event = Event::RelationshipDeleted { source_id: source.into(), relationship_id: id.into() };
-            Ok(((), vec![Mutation::Delete { table: Table::Relationships, key: Relationship::key(source, id) }], vec![event]))
+            let event = Event::RelationshipDeleted {
+                source_id: source.into(),
+                relationship_id: id.into(),
+            };
+            Ok((
+                (),
+                vec![Mutation::Delete {
+                    table: Table::Relationships,
+                    key: Relationship::key(source, id),
+                }],
+                vec![event],
+            ))
         })
         .await
     }
 
     /// A page of a twin's outgoing relationships, optionally of one name.
-    pub fn relationships(&self, source: &str, name: Option<&str>, page: &PageRequest) -> Result<Page<Relationship>, GraphError> {
+    pub fn relationships(
+        &self,
+        source: &str,
+        name: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<Relationship>, GraphError> {
         self.read(|st| {
             if !st.twins.contains_key(source) {
                 return Err(GraphError::TwinNotFound(source.to_string()));
             }
-            let Some(out) = st.outgoing.get(source) else { return Ok(Page { items: vec![], next: None }) };
+            let Some(out) = st.outgoing.get(source) else {
+                return Ok(Page {
+                    items: vec![],
+                    next: None,
+                });
+            };
             let range = match &page.after {
-                Some(a) => out.range::<str, _>((std::ops::Bound::Excluded(a.as_str()), std::ops::Bound::Unbounded)),
+                Some(a) => out.range::<str, _>((
+                    std::ops::Bound::Excluded(a.as_str()),
+                    std::ops::Bound::Unbounded,
+                )),
                 None => out.range::<str, _>(..),
             };
-            let it = range.map(|(_, r)| r).filter(|r| name.is_none_or(|n| r.name == n)).cloned();
+            let it = range
+                .map(|(_, r)| r)
+                .filter(|r| name.is_none_or(|n| r.name == n))
+                .cloned();
             Ok(page.take(it, |r| r.id.clone()))
         })
     }
 
     /// A page of the relationships that point at a twin.
-    pub fn incoming(&self, target: &str, page: &PageRequest) -> Result<Page<Relationship>, GraphError> {
+    pub fn incoming(
+        &self,
+        target: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Relationship>, GraphError> {
         self.read(|st| {
             if !st.twins.contains_key(target) {
                 return Err(GraphError::TwinNotFound(target.to_string()));
             }
-            let Some(inc) = st.incoming.get(target) else { return Ok(Page { items: vec![], next: None }) };
-            let it = inc.iter().filter_map(|(s, id)| st.relationship(s, id)).cloned();
+            let Some(inc) = st.incoming.get(target) else {
+                return Ok(Page {
+                    items: vec![],
+                    next: None,
+                });
+            };
+            let it = inc
+                .iter()
+                .filter_map(|(s, id)| st.relationship(s, id))
+                .cloned();
             Ok(page.take(it, |r| Relationship::key(&r.source, &r.id)))
         })
     }

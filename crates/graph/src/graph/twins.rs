@@ -12,26 +12,35 @@ use crate::{GraphError, Twin, etag, patch, time, validate};
 pub(crate) fn build(st: &State, id: &str, body: Value, now: &str) -> Result<Twin, GraphError> {
     check_id("digital twin", id)?;
     let Value::Object(mut body) = body else {
-        return Err(GraphError::InvalidArgument("the digital twin must be a JSON object".into()));
+        return Err(GraphError::InvalidArgument(
+            "the digital twin must be a JSON object".into(),
+        ));
     };
-    if let Some(given) = body.remove("$dtId") {
-        if given.as_str() != Some(id) {
-            return Err(GraphError::InvalidArgument(format!("$dtId {given} does not match the twin id '{id}' in the URL")));
-        }
-    }
+    // ADT ignores a $dtId in the body: the URL names the twin.
+    body.remove("$dtId");
     body.remove("$etag");
     let mut given_meta = match body.remove("$metadata") {
         Some(Value::Object(m)) => m,
-        _ => return Err(GraphError::InvalidArgument("the digital twin needs \"$metadata\": {\"$model\": \"<model id>\"}".into())),
+        _ => {
+            return Err(GraphError::InvalidArgument(
+                "the digital twin needs \"$metadata\": {\"$model\": \"<model id>\"}".into(),
+            ));
+        }
     };
     let Some(Value::String(model)) = given_meta.remove("$model") else {
-        return Err(GraphError::InvalidArgument("the digital twin needs a string \"$metadata.$model\"".into()));
+        return Err(GraphError::InvalidArgument(
+            "the digital twin needs a string \"$metadata.$model\"".into(),
+        ));
     };
     let Some(record) = st.models.get(&model) else {
-        return Err(GraphError::ValidationFailed(format!("model '{model}' is not uploaded; upload it before creating twins of it")));
+        return Err(GraphError::ValidationFailed(format!(
+            "model '{model}' is not uploaded; upload it before creating twins of it"
+        )));
     };
     if record.decommissioned {
-        return Err(GraphError::ModelDecommissioned(format!("model '{model}' is decommissioned; new twins cannot use it")));
+        return Err(GraphError::ModelDecommissioned(format!(
+            "model '{model}' is decommissioned; new twins cannot use it"
+        )));
     }
     validate::twin(st.models.set(), &model, &body)?;
     let mut meta = Map::new();
@@ -47,38 +56,70 @@ pub(crate) fn build(st: &State, id: &str, body: Value, now: &str) -> Result<Twin
             }
         }
         let mut m = Twin::property_meta(now);
-        if let Some(st) = given_meta.get(name).and_then(|g| g.get("sourceTime")).and_then(Value::as_str) {
+        if let Some(st) = given_meta
+            .get(name)
+            .and_then(|g| g.get("sourceTime"))
+            .and_then(Value::as_str)
+        {
             m["sourceTime"] = Value::String(st.to_string());
         }
         meta.insert(name.clone(), m);
     }
-    Ok(Twin { id: id.to_string(), model, etag: etag::fresh(), last_update: now.to_string(), contents: body, meta })
+    Ok(Twin {
+        id: id.to_string(),
+        model,
+        etag: etag::fresh(),
+        last_update: now.to_string(),
+        contents: body,
+        meta,
+    })
 }
 
 impl Graph {
     /// One twin.
     pub fn twin(&self, id: &str) -> Result<Twin, GraphError> {
-        self.read(|st| st.twins.get(id).cloned()).ok_or_else(|| GraphError::TwinNotFound(id.to_string()))
+        self.read(|st| st.twins.get(id).cloned())
+            .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))
     }
 
     /// Creates or replaces a twin. `if_none_match` (`*`) refuses to replace
     /// an existing twin; `if_match` requires its current ETag.
-    pub async fn put_twin(&self, id: &str, body: Value, if_none_match: bool, if_match: Option<&str>) -> Result<Twin, GraphError> {
+    pub async fn put_twin(
+        &self,
+        id: &str,
+        body: Value,
+        if_none_match: bool,
+        if_match: Option<&str>,
+    ) -> Result<Twin, GraphError> {
         let now = time::now();
         self.write(|st| {
             let twin = build(st, id, body, &now)?;
             match st.twins.get(id) {
                 Some(_) if if_none_match => {
-                    return Err(GraphError::PreconditionFailed(format!("digital twin '{id}' already exists (If-None-Match: *)")));
+                    return Err(GraphError::PreconditionFailed(format!(
+                        "digital twin '{id}' already exists (If-None-Match: *)"
+                    )));
                 }
-                Some(cur) => etag::check_if_match(&cur.etag, if_match, &format!("digital twin '{id}'"))?,
+                Some(cur) => {
+                    etag::check_if_match(&cur.etag, if_match, &format!("digital twin '{id}'"))?
+                }
                 None if if_match.is_some() => {
-                    return Err(GraphError::PreconditionFailed(format!("digital twin '{id}' does not exist (If-Match)")));
+                    return Err(GraphError::PreconditionFailed(format!(
+                        "digital twin '{id}' does not exist (If-Match)"
+                    )));
                 }
                 None => {}
             }
-            let event = Event::TwinCreated { twin_id: id.to_string(), model: twin.model.clone(), twin: twin.to_document() };
-            let muts = vec![Mutation::Put { table: Table::Twins, key: id.to_string(), value: twin.encode() }];
+            let event = Event::TwinCreated {
+                twin_id: id.to_string(),
+                model: twin.model.clone(),
+                twin: twin.to_document(),
+            };
+            let muts = vec![Mutation::Put {
+                table: Table::Twins,
+                key: id.to_string(),
+                value: twin.encode(),
+            }];
             st.put_twin(twin.clone());
             Ok((twin, muts, vec![event]))
         })
@@ -87,10 +128,19 @@ impl Graph {
 
     /// Applies a JSON Patch to a twin, or to one of its components.
     /// Returns the new ETag.
-    pub async fn patch_twin(&self, id: &str, component: Option<&str>, ops: Value, if_match: Option<&str>) -> Result<String, GraphError> {
+    pub async fn patch_twin(
+        &self,
+        id: &str,
+        component: Option<&str>,
+        ops: Value,
+        if_match: Option<&str>,
+    ) -> Result<String, GraphError> {
         let now = time::now();
         self.write(|st| {
-            let cur = st.twins.get(id).ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
+            let cur = st
+                .twins
+                .get(id)
+                .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
             if let Some(c) = component {
                 if cur.component(c).is_none() {
                     return Err(GraphError::ComponentNotFound(id.to_string(), c.to_string()));
@@ -100,17 +150,33 @@ impl Graph {
             let next = patch::twin(cur, &ops, component, &now)?;
             if next.model != cur.model {
                 match st.models.get(&next.model) {
-                    None => return Err(GraphError::ValidationFailed(format!("model '{}' is not uploaded", next.model))),
+                    None => {
+                        return Err(GraphError::ValidationFailed(format!(
+                            "model '{}' is not uploaded",
+                            next.model
+                        )));
+                    }
                     Some(r) if r.decommissioned => {
-                        return Err(GraphError::ModelDecommissioned(format!("model '{}' is decommissioned", next.model)));
+                        return Err(GraphError::ModelDecommissioned(format!(
+                            "model '{}' is decommissioned",
+                            next.model
+                        )));
                     }
                     Some(_) => {}
                 }
             }
             validate::twin(st.models.set(), &next.model, &next.contents)?;
-            let event = Event::TwinUpdated { twin_id: id.to_string(), model: next.model.clone(), patch: relative(&ops, component) };
+            let event = Event::TwinUpdated {
+                twin_id: id.to_string(),
+                model: next.model.clone(),
+                patch: relative(&ops, component),
+            };
             let etag = next.etag.clone();
-            let muts = vec![Mutation::Put { table: Table::Twins, key: id.to_string(), value: next.encode() }];
+            let muts = vec![Mutation::Put {
+                table: Table::Twins,
+                key: id.to_string(),
+                value: next.encode(),
+            }];
             st.put_twin(next);
             Ok((etag, muts, vec![event]))
         })
@@ -120,14 +186,27 @@ impl Graph {
     /// Deletes a twin that has no relationships left.
     pub async fn delete_twin(&self, id: &str, if_match: Option<&str>) -> Result<(), GraphError> {
         self.write(|st| {
-            let cur = st.twins.get(id).ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
+            let cur = st
+                .twins
+                .get(id)
+                .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
             etag::check_if_match(&cur.etag, if_match, &format!("digital twin '{id}'"))?;
             if st.has_relationships(id) {
                 return Err(GraphError::RelationshipsNotDeleted(id.to_string()));
             }
             let old = st.remove_twin(id).expect("checked above");
-            let event = Event::TwinDeleted { twin_id: id.to_string(), model: old.model };
-            Ok(((), vec![Mutation::Delete { table: Table::Twins, key: id.to_string() }], vec![event]))
+            let event = Event::TwinDeleted {
+                twin_id: id.to_string(),
+                model: old.model,
+            };
+            Ok((
+                (),
+                vec![Mutation::Delete {
+                    table: Table::Twins,
+                    key: id.to_string(),
+                }],
+                vec![event],
+            ))
         })
         .await
     }
@@ -135,8 +214,13 @@ impl Graph {
     /// One component of a twin, with the twin's ETag.
     pub fn component(&self, id: &str, component: &str) -> Result<(Value, String), GraphError> {
         self.read(|st| {
-            let t = st.twins.get(id).ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
-            let c = t.component(component).ok_or_else(|| GraphError::ComponentNotFound(id.to_string(), component.to_string()))?;
+            let t = st
+                .twins
+                .get(id)
+                .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
+            let c = t.component(component).ok_or_else(|| {
+                GraphError::ComponentNotFound(id.to_string(), component.to_string())
+            })?;
             Ok((c.clone(), t.etag.clone()))
         })
     }
@@ -152,10 +236,15 @@ impl Graph {
         data: Value,
     ) -> Result<(), GraphError> {
         if message_id.is_empty() {
-            return Err(GraphError::InvalidArgument("the Message-Id header is required for telemetry".into()));
+            return Err(GraphError::InvalidArgument(
+                "the Message-Id header is required for telemetry".into(),
+            ));
         }
         let model = self.read(|st| {
-            let t = st.twins.get(id).ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
+            let t = st
+                .twins
+                .get(id)
+                .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
             if let Some(c) = component {
                 if t.component(c).is_none() {
                     return Err(GraphError::ComponentNotFound(id.to_string(), c.to_string()));
@@ -177,7 +266,9 @@ impl Graph {
 
 /// The patch with component paths made relative to the twin.
 fn relative(ops: &Value, component: Option<&str>) -> Value {
-    let (Some(c), Value::Array(items)) = (component, ops) else { return ops.clone() };
+    let (Some(c), Value::Array(items)) = (component, ops) else {
+        return ops.clone();
+    };
     Value::Array(
         items
             .iter()

@@ -62,7 +62,13 @@ impl Phase {
 
 /// Runs `op(worker, seq)` on `connections` workers until `until` says stop;
 /// `pace` spaces each worker's requests to reach a total rate.
-async fn phase<F, Fut>(name: &'static str, connections: usize, until: Until, pace: Option<f64>, op: F) -> Phase
+async fn phase<F, Fut>(
+    name: &'static str,
+    connections: usize,
+    until: Until,
+    pace: Option<f64>,
+    op: F,
+) -> Phase
 where
     F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = bool> + Send,
@@ -75,7 +81,8 @@ where
     for w in 0..connections {
         let (op, seq) = (op.clone(), seq.clone());
         tasks.push(tokio::spawn(async move {
-            let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+            let mut hist =
+                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
             let (mut ok, mut err) = (0u64, 0u64);
             let interval = pace.map(|r| Duration::from_secs_f64(connections as f64 / r));
             let mut next = Instant::now();
@@ -95,7 +102,11 @@ where
                     }
                     None => Instant::now(),
                 };
-                if op(w, n).await { ok += 1 } else { err += 1 }
+                if op(w, n).await {
+                    ok += 1
+                } else {
+                    err += 1
+                }
                 let _ = hist.record(scheduled.elapsed().as_micros().max(1) as u64);
             }
             (hist, ok, err)
@@ -110,7 +121,13 @@ where
             errors += err;
         }
     }
-    let p = Phase { name, ops, errors, secs: start.elapsed().as_secs_f64(), hist };
+    let p = Phase {
+        name,
+        ops,
+        errors,
+        secs: start.elapsed().as_secs_f64(),
+        hist,
+    };
     p.print();
     p
 }
@@ -128,14 +145,24 @@ fn twin_id(i: u64) -> String {
 /// `bench api`
 pub async fn run(a: ApiBench) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let token = a.token.clone().unwrap_or_else(|| format!("bench-{}", uuid::Uuid::new_v4().simple()));
+    let token = a
+        .token
+        .clone()
+        .unwrap_or_else(|| format!("bench-{}", uuid::Uuid::new_v4().simple()));
     let child = match &a.url {
         Some(_) => None,
         None => Some(ChildServer::start(dir.path(), &token)?),
     };
-    let base = a.url.clone().or_else(|| child.as_ref().map(|c| c.base.clone())).expect("a url or a child");
+    let base = a
+        .url
+        .clone()
+        .or_else(|| child.as_ref().map(|c| c.base.clone()))
+        .expect("a url or a child");
     let api = Api::new(&base, &token, a.connections);
-    println!("ferrotwin bench api: {base}, {} connections, {} s per phase, {} twins", a.connections, a.duration, a.twins);
+    println!(
+        "ferrotwin bench api: {base}, {} connections, {} s per phase, {} twins",
+        a.connections, a.duration, a.twins
+    );
     let model = json!([{
         "@context": "dtmi:dtdl:context;3", "@id": MODEL, "@type": "Interface",
         "contents": [
@@ -145,9 +172,14 @@ pub async fn run(a: ApiBench) -> anyhow::Result<()> {
             {"@type": "Relationship", "name": "feeds", "target": MODEL}
         ]
     }]);
-    let (status, body) = api.send("POST", "/models", Some(&model.to_string())).await?;
+    let (status, body) = api
+        .send("POST", "/models", Some(&model.to_string()))
+        .await?;
     if status != 201 && status != 409 {
-        anyhow::bail!("uploading the benchmark model: {status} {}", String::from_utf8_lossy(&body));
+        anyhow::bail!(
+            "uploading the benchmark model: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
     }
     let d = Until::Time(Duration::from_secs(a.duration));
     let n = a.twins as u64;
@@ -169,15 +201,34 @@ pub async fn run(a: ApiBench) -> anyhow::Result<()> {
     results.push(
         phase("twin GETs", c, d, None, move |_, i| {
             let t = t.clone();
-            async move { t.send("GET", &format!("/digitaltwins/{}", twin_id(mix(i) % n)), None).await.is_ok_and(|(s, _)| s == 200) }
+            async move {
+                t.send(
+                    "GET",
+                    &format!("/digitaltwins/{}", twin_id(mix(i) % n)),
+                    None,
+                )
+                .await
+                .is_ok_and(|(s, _)| s == 200)
+            }
         })
         .await,
     );
-    let patch = |i: u64| json!([{"op": "replace", "path": "/temperature", "value": (i % 1000) as f64 / 10.0}]).to_string();
+    let patch = |i: u64| {
+        json!([{"op": "replace", "path": "/temperature", "value": (i % 1000) as f64 / 10.0}])
+            .to_string()
+    };
     let t = api.clone();
     let many = phase("patches, many twins", c, d, None, move |_, i| {
         let t = t.clone();
-        async move { t.send("PATCH", &format!("/digitaltwins/{}", twin_id(mix(i) % n)), Some(&patch(i))).await.is_ok_and(|(s, _)| s == 204) }
+        async move {
+            t.send(
+                "PATCH",
+                &format!("/digitaltwins/{}", twin_id(mix(i) % n)),
+                Some(&patch(i)),
+            )
+            .await
+            .is_ok_and(|(s, _)| s == 204)
+        }
     })
     .await;
     let peak = many.rate();
@@ -186,7 +237,11 @@ pub async fn run(a: ApiBench) -> anyhow::Result<()> {
     results.push(
         phase("patches, one twin", c, d, None, move |_, i| {
             let t = t.clone();
-            async move { t.send("PATCH", "/digitaltwins/dev-0", Some(&patch(i))).await.is_ok_and(|(s, _)| s == 204) }
+            async move {
+                t.send("PATCH", "/digitaltwins/dev-0", Some(&patch(i)))
+                    .await
+                    .is_ok_and(|(s, _)| s == 204)
+            }
         })
         .await,
     );
@@ -196,19 +251,35 @@ pub async fn run(a: ApiBench) -> anyhow::Result<()> {
             let t = t.clone();
             async move {
                 let src = twin_id(mix(i) % n);
-                let body = json!({"$relationshipName": "feeds", "$targetId": twin_id((mix(i) + 1) % n)});
-                t.send("PUT", &format!("/digitaltwins/{src}/relationships/r-{i}"), Some(&body.to_string())).await.is_ok_and(|(s, _)| s == 200)
+                let body =
+                    json!({"$relationshipName": "feeds", "$targetId": twin_id((mix(i) + 1) % n)});
+                t.send(
+                    "PUT",
+                    &format!("/digitaltwins/{src}/relationships/r-{i}"),
+                    Some(&body.to_string()),
+                )
+                .await
+                .is_ok_and(|(s, _)| s == 200)
             }
         })
         .await,
     );
     let t = api.clone();
     let half = (peak / 2.0).max(1.0);
-    let name: &'static str = Box::leak(format!("patches at half peak ({half:.0}/s)").into_boxed_str());
+    let name: &'static str =
+        Box::leak(format!("patches at half peak ({half:.0}/s)").into_boxed_str());
     results.push(
         phase(name, c, d, Some(half), move |_, i| {
             let t = t.clone();
-            async move { t.send("PATCH", &format!("/digitaltwins/{}", twin_id(mix(i) % n)), Some(&patch(i))).await.is_ok_and(|(s, _)| s == 204) }
+            async move {
+                t.send(
+                    "PATCH",
+                    &format!("/digitaltwins/{}", twin_id(mix(i) % n)),
+                    Some(&patch(i)),
+                )
+                .await
+                .is_ok_and(|(s, _)| s == 204)
+            }
         })
         .await,
     );
@@ -218,7 +289,10 @@ pub async fn run(a: ApiBench) -> anyhow::Result<()> {
     }
     if let Some(c) = child {
         let rss = c.rss();
-        println!("server RSS after the run: {:.1} MiB", rss as f64 / 1048576.0);
+        println!(
+            "server RSS after the run: {:.1} MiB",
+            rss as f64 / 1048576.0
+        );
         c.stop()?;
     }
     Ok(())

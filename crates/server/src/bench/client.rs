@@ -25,12 +25,23 @@ pub struct Api {
 impl Api {
     /// A client for `base` (e.g. `http://127.0.0.1:8080`).
     pub fn new(base: &str, token: &str, connections: usize) -> Api {
-        let client = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(connections).build_http();
-        Api { client, base: base.trim_end_matches('/').to_string(), auth: format!("Bearer {token}") }
+        let client = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(connections)
+            .build_http();
+        Api {
+            client,
+            base: base.trim_end_matches('/').to_string(),
+            auth: format!("Bearer {token}"),
+        }
     }
 
     /// Sends a request; returns the status and body.
-    pub async fn send(&self, method: &str, path: &str, body: Option<&str>) -> anyhow::Result<(u16, Bytes)> {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> anyhow::Result<(u16, Bytes)> {
         let sep = if path.contains('?') { '&' } else { '?' };
         let req = hyper::Request::builder()
             .method(method)
@@ -48,7 +59,10 @@ impl Api {
     pub async fn ok(&self, method: &str, path: &str, body: Option<&str>) -> anyhow::Result<Bytes> {
         let (status, b) = self.send(method, path, body).await?;
         if !(200..300).contains(&status) {
-            bail!("{method} {path} answered {status}: {}", String::from_utf8_lossy(&b));
+            bail!(
+                "{method} {path} answered {status}: {}",
+                String::from_utf8_lossy(&b)
+            );
         }
         Ok(b)
     }
@@ -90,12 +104,17 @@ impl ChildServer {
             }
         };
         std::thread::spawn(move || for _ in lines {});
-        Ok(ChildServer { child, base, startup: started.elapsed() })
+        Ok(ChildServer {
+            child,
+            base,
+            startup: started.elapsed(),
+        })
     }
 
     /// Resident memory of the server process, in bytes.
     pub fn rss(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -106,7 +125,9 @@ impl ChildServer {
     /// Sends SIGTERM and waits; returns how long the shutdown took.
     pub fn stop(mut self) -> anyhow::Result<Duration> {
         let t = Instant::now();
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status()?;
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
         let status = self.child.wait()?;
         if !status.success() {
             bail!("the server exited with {status} on SIGTERM");

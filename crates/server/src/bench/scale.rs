@@ -37,12 +37,20 @@ fn write_input(path: &std::path::Path, twins: u64, per: u64) -> anyhow::Result<u
         ]
     });
     writeln!(f, "{{\"Section\": \"Header\"}}")?;
-    writeln!(f, "{{\"fileVersion\": \"1.0.0\", \"author\": \"ferrotwin bench\", \"organization\": \"ferrotwin\"}}")?;
+    writeln!(
+        f,
+        "{{\"fileVersion\": \"1.0.0\", \"author\": \"ferrotwin bench\", \"organization\": \"ferrotwin\"}}"
+    )?;
     writeln!(f, "{{\"Section\": \"Models\"}}")?;
     writeln!(f, "{model}")?;
     writeln!(f, "{{\"Section\": \"Twins\"}}")?;
     for i in 0..twins {
-        writeln!(f, "{{\"$dtId\":\"eq-{i}\",\"$metadata\":{{\"$model\":\"{MODEL}\"}},\"name\":\"Equipment {i}\",\"floor\":{},\"temperature\":{}}}", i % 40, 18.0 + (i % 70) as f64 / 10.0)?;
+        writeln!(
+            f,
+            "{{\"$dtId\":\"eq-{i}\",\"$metadata\":{{\"$model\":\"{MODEL}\"}},\"name\":\"Equipment {i}\",\"floor\":{},\"temperature\":{}}}",
+            i % 40,
+            18.0 + (i % 70) as f64 / 10.0
+        )?;
         if i % 200_000 == 0 {
             eprintln!("bench: writing input: {i}/{twins} twins");
         }
@@ -55,7 +63,10 @@ fn write_input(path: &std::path::Path, twins: u64, per: u64) -> anyhow::Result<u
             if target == i {
                 continue;
             }
-            writeln!(f, "{{\"$dtId\":\"eq-{i}\",\"$relationshipId\":\"feeds-{k}\",\"$targetId\":\"eq-{target}\",\"$relationshipName\":\"feeds\",\"weight\":{k}.5}}")?;
+            writeln!(
+                f,
+                "{{\"$dtId\":\"eq-{i}\",\"$relationshipId\":\"feeds-{k}\",\"$targetId\":\"eq-{target}\",\"$relationshipName\":\"feeds\",\"weight\":{k}.5}}"
+            )?;
             rels += 1;
         }
         if i % 200_000 == 0 {
@@ -86,20 +97,37 @@ pub async fn run(s: ScaleBench) -> anyhow::Result<()> {
     let input = tmp.path().join("import.ndjson");
     let t = Instant::now();
     let rels = write_input(&input, s.twins, s.relationships_per_twin)?;
-    println!("input: {} twins, {rels} relationships, {:.0} MiB, written in {:.1} s", s.twins, std::fs::metadata(&input)?.len() as f64 / 1048576.0, t.elapsed().as_secs_f64());
+    println!(
+        "input: {} twins, {rels} relationships, {:.0} MiB, written in {:.1} s",
+        s.twins,
+        std::fs::metadata(&input)?.len() as f64 / 1048576.0,
+        t.elapsed().as_secs_f64()
+    );
     let token = format!("bench-{}", uuid::Uuid::new_v4().simple());
     let server = ChildServer::start(&data, &token)?;
     let api = Api::new(&server.base, &token, 4);
     let rss0 = server.rss();
     let body = json!({"inputBlobUri": format!("file://{}", input.display()), "outputBlobUri": format!("file://{}", tmp.path().join("import.log").display())});
     let t = Instant::now();
-    api.ok("PUT", "/jobs/imports/scale", Some(&body.to_string())).await?;
+    api.ok("PUT", "/jobs/imports/scale", Some(&body.to_string()))
+        .await?;
     let job = loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let job: Value = serde_json::from_slice(&api.ok("GET", "/jobs/imports/scale", None).await?)?;
+        let job: Value =
+            serde_json::from_slice(&api.ok("GET", "/jobs/imports/scale", None).await?)?;
         let p = &job["progress"];
-        eprintln!("bench: import {} after {:.1} s: {} twins, {} relationships, {} errors", job["status"], t.elapsed().as_secs_f64(), p["twins"], p["relationships"], p["errors"]);
-        if matches!(job["status"].as_str(), Some("succeeded" | "failed" | "cancelled")) {
+        eprintln!(
+            "bench: import {} after {:.1} s: {} twins, {} relationships, {} errors",
+            job["status"],
+            t.elapsed().as_secs_f64(),
+            p["twins"],
+            p["relationships"],
+            p["errors"]
+        );
+        if matches!(
+            job["status"].as_str(),
+            Some("succeeded" | "failed" | "cancelled")
+        ) {
             break job;
         }
     };
@@ -112,14 +140,38 @@ pub async fn run(s: ScaleBench) -> anyhow::Result<()> {
     let disk = dir_size(&data);
     let restarted = ChildServer::start(&data, &token)?;
     let rss2 = restarted.rss();
-    let health: Value = serde_json::from_slice(&Api::new(&restarted.base, &token, 1).ok("GET", "/healthz", None).await?)?;
+    let health: Value = serde_json::from_slice(
+        &Api::new(&restarted.base, &token, 1)
+            .ok("GET", "/healthz", None)
+            .await?,
+    )?;
     let restart = restarted.startup;
     restarted.stop()?;
     let n = s.twins as f64;
-    println!("import job: {:.1} s ({:.0} twins/s, {:.0} relationships/s over the whole job)", load.as_secs_f64(), n / load.as_secs_f64(), rels as f64 / load.as_secs_f64());
-    println!("server RSS: {:.0} MiB empty, {:.0} MiB loaded, {:.0} MiB after restart", rss0 as f64 / 1048576.0, rss1 as f64 / 1048576.0, rss2 as f64 / 1048576.0);
-    println!("memory per twin (with its {} relationships): {:.0} bytes after import, {:.0} bytes after restart", s.relationships_per_twin, (rss1.saturating_sub(rss0)) as f64 / n, (rss2.saturating_sub(rss0)) as f64 / n);
-    println!("graceful stop: {:.2} s; restart to listening: {:.2} s; on disk: {:.0} MiB", stop.as_secs_f64(), restart.as_secs_f64(), disk as f64 / 1048576.0);
+    println!(
+        "import job: {:.1} s ({:.0} twins/s, {:.0} relationships/s over the whole job)",
+        load.as_secs_f64(),
+        n / load.as_secs_f64(),
+        rels as f64 / load.as_secs_f64()
+    );
+    println!(
+        "server RSS: {:.0} MiB empty, {:.0} MiB loaded, {:.0} MiB after restart",
+        rss0 as f64 / 1048576.0,
+        rss1 as f64 / 1048576.0,
+        rss2 as f64 / 1048576.0
+    );
+    println!(
+        "memory per twin (with its {} relationships): {:.0} bytes after import, {:.0} bytes after restart",
+        s.relationships_per_twin,
+        (rss1.saturating_sub(rss0)) as f64 / n,
+        (rss2.saturating_sub(rss0)) as f64 / n
+    );
+    println!(
+        "graceful stop: {:.2} s; restart to listening: {:.2} s; on disk: {:.0} MiB",
+        stop.as_secs_f64(),
+        restart.as_secs_f64(),
+        disk as f64 / 1048576.0
+    );
     println!("after restart: {health}");
     Ok(())
 }

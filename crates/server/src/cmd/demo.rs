@@ -28,39 +28,94 @@ const M: &str = "dtmi:ferrotwin:manufacturing:";
 
 /// Loads the shipped models and the sample plant, skipping what exists.
 pub async fn seed(graph: &Graph) -> anyhow::Result<()> {
-    let docs: Vec<Value> = MODELS.iter().map(|m| serde_json::from_str(m)).collect::<Result<_, _>>().context("shipped models")?;
+    let docs: Vec<Value> = MODELS
+        .iter()
+        .map(|m| serde_json::from_str(m))
+        .collect::<Result<_, _>>()
+        .context("shipped models")?;
     match graph.add_models(docs).await {
         Ok(_) | Err(GraphError::ModelAlreadyExists(_)) => {}
         Err(e) => return Err(anyhow::anyhow!("loading the shipped models: {e}")),
     }
     let twins = [
-        ("plant-1", json!({"$metadata": {"$model": format!("{M}Site;1")}, "name": "Demo plant", "location": {"type": "Point", "coordinates": [4.89, 52.37]}})),
-        ("line-1", json!({"$metadata": {"$model": format!("{M}Line;1")}, "name": "Line 1", "status": "running", "targetThroughput": 120.0})),
-        ("pump-1", json!({"$metadata": {"$model": format!("{M}Pump;1")}, "name": "Feed pump P-101", "status": "running", "manufacturer": "Acme",
-            "ratedFlow": 45.0, "ratedHead": 32.0, "setpoint": {"speedRpm": 2950.0, "mode": "auto"}, "nameplate": {"$metadata": {}, "model": "CP-80", "year": 2021}})),
-        ("motor-1", json!({"$metadata": {"$model": format!("{M}Motor;1")}, "name": "Motor M-101", "ratedPowerKw": 7.5, "health": 1.0})),
-        ("bearing-1", json!({"$metadata": {"$model": format!("{M}Bearing;1")}, "name": "Drive-end bearing", "designation": "6309", "health": 1.0})),
-        ("sensor-flow-1", json!({"$metadata": {"$model": format!("{M}Sensor;1")}, "quantity": "flow", "unit": "m3/h"})),
-        ("sensor-temp-1", json!({"$metadata": {"$model": format!("{M}Sensor;1")}, "quantity": "temperature", "unit": "degC"})),
+        (
+            "plant-1",
+            json!({"$metadata": {"$model": format!("{M}Site;1")}, "name": "Demo plant", "location": {"type": "Point", "coordinates": [4.89, 52.37]}}),
+        ),
+        (
+            "line-1",
+            json!({"$metadata": {"$model": format!("{M}Line;1")}, "name": "Line 1", "status": "running", "targetThroughput": 120.0}),
+        ),
+        (
+            "pump-1",
+            json!({"$metadata": {"$model": format!("{M}Pump;1")}, "name": "Feed pump P-101", "status": "running", "manufacturer": "Acme",
+            "ratedFlow": 45.0, "ratedHead": 32.0, "setpoint": {"speedRpm": 2950.0, "mode": "auto"}, "nameplate": {"$metadata": {}, "model": "CP-80", "year": 2021}}),
+        ),
+        (
+            "motor-1",
+            json!({"$metadata": {"$model": format!("{M}Motor;1")}, "name": "Motor M-101", "ratedPowerKw": 7.5, "health": 1.0}),
+        ),
+        (
+            "bearing-1",
+            json!({"$metadata": {"$model": format!("{M}Bearing;1")}, "name": "Drive-end bearing", "designation": "6309", "health": 1.0}),
+        ),
+        (
+            "sensor-flow-1",
+            json!({"$metadata": {"$model": format!("{M}Sensor;1")}, "quantity": "flow", "unit": "m3/h"}),
+        ),
+        (
+            "sensor-temp-1",
+            json!({"$metadata": {"$model": format!("{M}Sensor;1")}, "quantity": "temperature", "unit": "degC"}),
+        ),
     ];
     for (id, doc) in twins {
         if graph.twin(id).is_err() {
-            graph.put_twin(id, doc, true, None).await.with_context(|| format!("creating twin {id}"))?;
+            graph
+                .put_twin(id, doc, true, None)
+                .await
+                .with_context(|| format!("creating twin {id}"))?;
         }
     }
     let rels = [
         ("plant-1", "has-line-1", "hasLine", "line-1", json!({})),
         ("line-1", "has-pump-1", "hasMachine", "pump-1", json!({})),
-        ("pump-1", "has-motor-1", "hasPart", "motor-1", json!({"position": "drive"})),
-        ("pump-1", "has-bearing-1", "hasPart", "bearing-1", json!({"position": "drive end"})),
-        ("pump-1", "has-flow-sensor", "hasSensor", "sensor-flow-1", json!({})),
-        ("bearing-1", "has-temp-sensor", "hasSensor", "sensor-temp-1", json!({})),
+        (
+            "pump-1",
+            "has-motor-1",
+            "hasPart",
+            "motor-1",
+            json!({"position": "drive"}),
+        ),
+        (
+            "pump-1",
+            "has-bearing-1",
+            "hasPart",
+            "bearing-1",
+            json!({"position": "drive end"}),
+        ),
+        (
+            "pump-1",
+            "has-flow-sensor",
+            "hasSensor",
+            "sensor-flow-1",
+            json!({}),
+        ),
+        (
+            "bearing-1",
+            "has-temp-sensor",
+            "hasSensor",
+            "sensor-temp-1",
+            json!({}),
+        ),
     ];
     for (src, id, name, target, mut props) in rels {
         if graph.relationship(src, id).is_err() {
             props["$relationshipName"] = json!(name);
             props["$targetId"] = json!(target);
-            graph.put_relationship(src, id, props, true, None).await.with_context(|| format!("creating relationship {id}"))?;
+            graph
+                .put_relationship(src, id, props, true, None)
+                .await
+                .with_context(|| format!("creating relationship {id}"))?;
         }
     }
     Ok(())
@@ -77,13 +132,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Box::pin(async move {
             seed(&graph).await?;
             let s = graph.stats();
-            println!("ferrotwin demo: {} models, {} twins, {} relationships loaded", s.models, s.twins, s.relationships);
+            println!(
+                "ferrotwin demo: {} models, {} twins, {} relationships loaded",
+                s.models, s.twins, s.relationships
+            );
             println!("admin token: {token}");
             println!("try:");
-            println!("  curl -s -H 'Authorization: Bearer {token}' '{base}/digitaltwins/pump-1?api-version=2023-10-31'");
-            println!("  curl -s -H 'Authorization: Bearer {token}' '{base}/digitaltwins/pump-1/relationships?api-version=2023-10-31'");
-            println!("  curl -s -X PATCH -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\");
-            println!("       -d '[{{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"maintenance\"}}]' '{base}/digitaltwins/pump-1?api-version=2023-10-31'");
+            println!(
+                "  curl -s -H 'Authorization: Bearer {token}' '{base}/digitaltwins/pump-1?api-version=2023-10-31'"
+            );
+            println!(
+                "  curl -s -H 'Authorization: Bearer {token}' '{base}/digitaltwins/pump-1/relationships?api-version=2023-10-31'"
+            );
+            println!(
+                "  curl -s -X PATCH -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' \\"
+            );
+            println!(
+                "       -d '[{{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"maintenance\"}}]' '{base}/digitaltwins/pump-1?api-version=2023-10-31'"
+            );
             println!("  curl -s '{base}/metrics'");
             Ok(())
         })

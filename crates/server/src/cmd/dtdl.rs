@@ -19,13 +19,19 @@ pub fn validate(paths: &[PathBuf], json: bool) -> i32 {
             eprintln!("error: {} does not exist", p.display());
             return 2;
         }
-        collect(p, &mut files, &|f| f.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")));
+        collect(p, &mut files, &|f| {
+            f.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        });
     }
     files.sort();
     let mut docs = Vec::new();
     for f in &files {
         match std::fs::read_to_string(f) {
-            Ok(text) => docs.push(Document { name: f.display().to_string(), text }),
+            Ok(text) => docs.push(Document {
+                name: f.display().to_string(),
+                text,
+            }),
             Err(e) => {
                 eprintln!("error: cannot read {}: {e}", f.display());
                 return 2;
@@ -46,9 +52,17 @@ pub fn validate(paths: &[PathBuf], json: bool) -> i32 {
             println!("{d}");
         }
         if parsed.is_valid() {
-            println!("valid: {} documents, {} interfaces", docs.len(), parsed.models.interfaces.len());
+            println!(
+                "valid: {} documents, {} interfaces",
+                docs.len(),
+                parsed.models.interfaces.len()
+            );
         } else {
-            println!("invalid: {} problems in {} documents", parsed.diagnostics.len(), docs.len());
+            println!(
+                "invalid: {} problems in {} documents",
+                parsed.diagnostics.len(),
+                docs.len()
+            );
         }
     }
     if parsed.is_valid() { 0 } else { 1 }
@@ -64,19 +78,28 @@ pub fn conformance(dir: &Path, json: bool) -> i32 {
         return 2;
     }
     let mut paths = Vec::new();
-    collect(dir, &mut paths, &|f| f.extension().is_some_and(|e| e == "json"));
+    collect(dir, &mut paths, &|f| {
+        f.extension().is_some_and(|e| e == "json")
+    });
     paths.sort();
     let files: Vec<CaseFile> = paths
         .iter()
         .filter_map(|p| {
             let text = std::fs::read_to_string(p).ok()?;
-            let path = p.strip_prefix(dir).unwrap_or(p).to_string_lossy().replace('\\', "/");
+            let path = p
+                .strip_prefix(dir)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .replace('\\', "/");
             Some(CaseFile { path, text })
         })
         .collect();
     let report = run(&files);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report.to_json(true)).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json(true)).unwrap_or_default()
+        );
     } else {
         print!("{}", report.summary());
     }

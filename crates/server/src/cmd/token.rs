@@ -7,7 +7,9 @@ use crate::cli::{DataArg, TokenCreate, TokenRevoke};
 /// Parses lifetimes such as `30d`, `12h`, `15m`, `45s`.
 fn parse_ttl(s: &str) -> Result<chrono::Duration, String> {
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num.parse().map_err(|_| format!("'{s}' is not a lifetime such as 30d, 12h, 15m or 45s"))?;
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a lifetime such as 30d, 12h, 15m or 45s"))?;
     match unit {
         "d" => Ok(chrono::Duration::days(n)),
         "h" => Ok(chrono::Duration::hours(n)),
@@ -29,7 +31,12 @@ pub fn create(a: TokenCreate) -> i32 {
     let store = TokenStore::open(&a.data.data, None);
     match store.create(a.role, &a.name, ttl) {
         Ok((token, info)) => {
-            eprintln!("created {} token {} (expires: {}); it is shown only once:", info.role, info.id, info.expires.as_deref().unwrap_or("never"));
+            eprintln!(
+                "created {} token {} (expires: {}); it is shown only once:",
+                info.role,
+                info.id,
+                info.expires.as_deref().unwrap_or("never")
+            );
             println!("{token}");
             0
         }
@@ -44,9 +51,19 @@ pub fn create(a: TokenCreate) -> i32 {
 pub fn list(a: DataArg) -> i32 {
     match TokenStore::open(&a.data, None).list() {
         Ok(tokens) => {
-            println!("{:<14} {:<7} {:<26} {:<26} name", "id", "role", "created", "expires");
+            println!(
+                "{:<14} {:<7} {:<26} {:<26} name",
+                "id", "role", "created", "expires"
+            );
             for t in tokens {
-                println!("{:<14} {:<7} {:<26} {:<26} {}", t.id, t.role, &t.created[..t.created.len().min(25)], t.expires.as_deref().unwrap_or("never"), t.name);
+                println!(
+                    "{:<14} {:<7} {:<26} {:<26} {}",
+                    t.id,
+                    t.role,
+                    &t.created[..t.created.len().min(25)],
+                    t.expires.as_deref().unwrap_or("never"),
+                    t.name
+                );
             }
             0
         }

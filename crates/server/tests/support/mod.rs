@@ -47,17 +47,30 @@ impl Server {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let base = loop {
             match lines.next() {
-                Some(Ok(l)) if l.starts_with("listening on http://") => break l["listening on ".len()..].to_string(),
+                Some(Ok(l)) if l.starts_with("listening on http://") => {
+                    break l["listening on ".len()..].to_string();
+                }
                 Some(Ok(_)) => continue,
                 _ => panic!("server exited before listening: {}", stderr.lock().unwrap()),
             }
         };
         std::thread::spawn(move || for _ in lines {});
-        Server { child, base, data: data.to_path_buf(), stderr }
+        Server {
+            child,
+            base,
+            data: data.to_path_buf(),
+            stderr,
+        }
     }
 
     /// Sends a request with a token; returns status and parsed body (Null when empty).
-    pub fn call(&self, token: Option<&str>, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    pub fn call(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
         call(&self.base, token, method, path, body, &[])
     }
 
@@ -74,7 +87,10 @@ impl Server {
 
     /// SIGTERM and wait; returns the exit code.
     pub fn stop(mut self) -> i32 {
-        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         self.child.wait().unwrap().code().unwrap_or(-1)
     }
 }
@@ -87,22 +103,44 @@ impl Drop for Server {
 }
 
 /// One HTTP request with optional headers.
-pub fn call(base: &str, token: Option<&str>, method: &str, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+pub fn call(
+    base: &str,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
     let sep = if path.contains('?') { '&' } else { '?' };
     let url = format!("{base}{path}{sep}api-version=2023-10-31");
-    let mut req = ureq::http::Request::builder().method(method).uri(&url).header("content-type", "application/json");
+    let mut req = ureq::http::Request::builder()
+        .method(method)
+        .uri(&url)
+        .header("content-type", "application/json");
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
     }
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let req = req.body(body.map(|b| b.to_string()).unwrap_or_default()).unwrap();
+    let req = req
+        .body(body.map(|b| b.to_string()).unwrap_or_default())
+        .unwrap();
     let mut resp = agent.run(req).expect("request");
     let status = resp.status().as_u16();
     let text = resp.body_mut().read_to_string().unwrap_or_default();
-    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+    (
+        status,
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        },
+    )
 }
 
 /// A simple model: a counter, a name and a relationship to itself.
