@@ -58,8 +58,13 @@ struct File {
 #[derive(Default)]
 struct Loaded {
     modified: Option<SystemTime>,
+    checked: Option<std::time::Instant>,
     by_hash: HashMap<String, TokenInfo>,
 }
+
+/// How long a known token is trusted before the file is checked again,
+/// which bounds how long a revoked token keeps working.
+const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Tokens in `<data>/tokens.json`, plus an optional bootstrap admin token.
 pub struct TokenStore {
@@ -90,7 +95,13 @@ impl TokenStore {
         if self.bootstrap.as_deref() == Some(h.as_str()) {
             return Ok(Role::Admin);
         }
-        self.refresh()?;
+        let fresh = {
+            let l = self.loaded.read();
+            l.by_hash.contains_key(&h) && l.checked.is_some_and(|t| t.elapsed() < RECHECK)
+        };
+        if !fresh {
+            self.refresh()?;
+        }
         let loaded = self.loaded.read();
         let info = loaded.by_hash.get(&h).ok_or(AuthError::Invalid)?;
         if let Some(exp) = &info.expires {
@@ -240,7 +251,7 @@ mod tests {
         let other = TokenStore::open(&dir, None);
         assert_eq!(other.verify(Some(&reader)), Ok(Role::Reader));
         assert!(store.revoke(&info.id).unwrap());
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(RECHECK + std::time::Duration::from_millis(20));
         assert_eq!(other.verify(Some(&reader)), Err(AuthError::Invalid));
         let _ = fs::remove_dir_all(&dir);
     }
