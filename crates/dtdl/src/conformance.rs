@@ -39,6 +39,8 @@ pub struct CaseRecord {
     pub actual_errors: Vec<(String, Option<String>)>,
     /// Whether the error identities agree (as sets), when the case lists parsingErrors.
     pub errors_agree: Option<bool>,
+    /// Instance checks run and how many agreed.
+    pub instances: (usize, usize),
 }
 
 /// Totals for one folder and DTDL version.
@@ -52,6 +54,10 @@ pub struct Tally {
     pub with_errors: usize,
     /// Of those, cases whose error identities agree.
     pub errors_agree: usize,
+    /// Instance checks listed by the cases (`instances`).
+    pub instances: usize,
+    /// Instance checks whose outcome agrees.
+    pub instances_agree: usize,
 }
 
 impl Tally {
@@ -63,10 +69,18 @@ impl Tally {
     pub fn errors_pct(&self) -> f64 {
         pct(self.errors_agree, self.with_errors)
     }
+    /// Instance-validation agreement in percent (100 when there are none).
+    pub fn instances_pct(&self) -> f64 {
+        pct(self.instances_agree, self.instances)
+    }
 }
 
 fn pct(a: usize, b: usize) -> f64 {
-    if b == 0 { 100.0 } else { 100.0 * a as f64 / b as f64 }
+    if b == 0 {
+        100.0
+    } else {
+        100.0 * a as f64 / b as f64
+    }
 }
 
 /// The result of a conformance run.
@@ -83,17 +97,26 @@ pub struct Report {
 impl Report {
     /// The human summary: one line per folder and version.
     pub fn summary(&self) -> String {
-        let mut s = format!("{:<16} {:>3} {:>7} {:>9} {:>8} {:>9}\n", "folder", "ver", "cases", "verdict%", "w/errors", "errorId%");
+        let mut s = format!(
+            "{:<16} {:>3} {:>7} {:>9} {:>8} {:>9} {:>9} {:>9}\n",
+            "folder", "ver", "cases", "verdict%", "w/errors", "errorId%", "instances", "instance%"
+        );
         for ((f, v), t) in &self.tallies {
-            let v = if *v == 0 { "-".to_string() } else { format!("v{v}") };
+            let v = if *v == 0 {
+                "-".to_string()
+            } else {
+                format!("v{v}")
+            };
             s.push_str(&format!(
-                "{:<16} {:>3} {:>7} {:>9.2} {:>8} {:>9.2}\n",
+                "{:<16} {:>3} {:>7} {:>9.2} {:>8} {:>9.2} {:>9} {:>9.2}\n",
                 f,
                 v,
                 t.cases,
                 t.verdict_pct(),
                 t.with_errors,
-                t.errors_pct()
+                t.errors_pct(),
+                t.instances,
+                t.instances_pct()
             ));
         }
         if !self.unreadable.is_empty() {
@@ -109,7 +132,8 @@ impl Report {
             .iter()
             .map(|((f, v), t)| {
                 json!({"folder": f, "version": v, "cases": t.cases, "verdictAgreement": t.verdict_pct(),
-                       "casesWithErrors": t.with_errors, "errorIdentityAgreement": t.errors_pct()})
+                       "casesWithErrors": t.with_errors, "errorIdentityAgreement": t.errors_pct(),
+                       "instances": t.instances, "instanceAgreement": t.instances_pct()})
             })
             .collect();
         let mut out = json!({"tallies": tallies, "unreadable": self.unreadable});
@@ -121,7 +145,8 @@ impl Report {
                     json!({"file": r.file, "folder": r.folder, "version": r.version,
                            "expected": {"valid": r.expected_valid, "errors": r.expected_errors.as_ref().map(|e| pairs(e))},
                            "actual": {"valid": r.actual_valid, "errors": pairs(&r.actual_errors)},
-                           "verdictAgrees": r.verdict_agrees, "errorsAgree": r.errors_agree})
+                           "verdictAgrees": r.verdict_agrees, "errorsAgree": r.errors_agree,
+                           "instances": r.instances.0, "instancesAgree": r.instances.1})
                 })
                 .collect();
             out["cases"] = Value::Array(recs);
@@ -131,7 +156,11 @@ impl Report {
 }
 
 fn pairs(e: &[(String, Option<String>)]) -> Value {
-    Value::Array(e.iter().map(|(v, p)| json!({"ValidationID": v, "PrimaryID": p})).collect())
+    Value::Array(
+        e.iter()
+            .map(|(v, p)| json!({"ValidationID": v, "PrimaryID": p}))
+            .collect(),
+    )
 }
 
 /// Runs every case in `files`.
@@ -147,7 +176,11 @@ pub fn run(files: &[CaseFile]) -> Report {
         };
         let file_version = version_from_name(&f.path);
         let cases: Vec<(String, &Value)> = match &v {
-            Value::Array(a) => a.iter().enumerate().map(|(i, c)| (format!("{}#{i}", f.path), c)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("{}#{i}", f.path), c))
+                .collect(),
             other => vec![(f.path.clone(), other)],
         };
         for (name, c) in cases {
@@ -155,13 +188,18 @@ pub fn run(files: &[CaseFile]) -> Report {
                 report.unreadable.push(name);
                 continue;
             };
-            let t = report.tallies.entry((folder.clone(), rec.version)).or_default();
+            let t = report
+                .tallies
+                .entry((folder.clone(), rec.version))
+                .or_default();
             t.cases += 1;
             t.verdict_agree += usize::from(rec.verdict_agrees);
             if let Some(a) = rec.errors_agree {
                 t.with_errors += 1;
                 t.errors_agree += usize::from(a);
             }
+            t.instances += rec.instances.0;
+            t.instances_agree += rec.instances.1;
             report.records.push(rec);
         }
     }
@@ -179,7 +217,10 @@ fn version_from_name(path: &str) -> Option<u8> {
 }
 
 fn version_from_input(c: &Value) -> u8 {
-    let first = c.get("input").and_then(Value::as_array).and_then(|a| a.first());
+    let first = c
+        .get("input")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first());
     let first = match first {
         Some(Value::Array(a)) => a.first(),
         other => other,
@@ -190,7 +231,10 @@ fn version_from_input(c: &Value) -> u8 {
         Some(Value::String(s)) => Some(s.as_str()),
         _ => None,
     };
-    s.and_then(|s| s.strip_prefix("dtmi:dtdl:context;")).and_then(|v| v.get(..1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+    s.and_then(|s| s.strip_prefix("dtmi:dtdl:context;"))
+        .and_then(|v| v.get(..1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 struct CaseResolver {
@@ -200,14 +244,25 @@ struct CaseResolver {
 impl Resolver for CaseResolver {
     fn resolve(&self, dtmis: &[String]) -> Vec<String> {
         let mut seen = BTreeSet::new();
-        dtmis.iter().filter_map(|d| self.by_id.get(d)).filter(|t| seen.insert(t.as_str())).cloned().collect()
+        dtmis
+            .iter()
+            .filter_map(|d| self.by_id.get(d))
+            .filter(|t| seen.insert(t.as_str()))
+            .cloned()
+            .collect()
     }
 }
 
 fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Option<CaseRecord> {
     let expected_valid = c.get("valid").and_then(Value::as_bool);
     if let Some(id) = c.get("idText").and_then(Value::as_str) {
-        return Some(dtmi_case(name, folder, id, expected_valid?, c.get("expect")));
+        return Some(dtmi_case(
+            name,
+            folder,
+            id,
+            expected_valid?,
+            c.get("expect"),
+        ));
     }
     if let Some(phrase) = c.get("phrase").and_then(Value::as_str) {
         return Some(phrase_case(name, folder, phrase, c));
@@ -218,9 +273,16 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
     let docs: Vec<Document> = input
         .iter()
         .enumerate()
-        .map(|(i, d)| Document { name: format!("input[{i}]"), text: serde_json::to_string_pretty(d).unwrap_or_default() })
+        .map(|(i, d)| Document {
+            name: format!("input[{i}]"),
+            text: serde_json::to_string_pretty(d).unwrap_or_default(),
+        })
         .collect();
-    let opts_list: Vec<&str> = c.get("options").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let opts_list: Vec<&str> = c
+        .get("options")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     let mut opts = Options::default();
     if opts_list.contains(&"AllowUndefinedExtensions") {
         opts.allow_undefined_extensions = Some(true);
@@ -228,15 +290,30 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
     if opts_list.contains(&"DisallowUndefinedExtensions") {
         opts.allow_undefined_extensions = Some(false);
     }
+    let quirks: Vec<&str> = c
+        .get("quirks")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    opts.tolerate_solecisms_in_parse = quirks.contains(&"TolerateSolecismsInParse");
+    opts.tolerate_solecisms_in_resolve = quirks.contains(&"TolerateSolecismsInResolve");
     if let Some(m) = c.get("maxDtdlVersion").and_then(Value::as_u64) {
         opts.max_dtdl_version = u8::try_from(m).unwrap_or(4);
     }
     let resolver = c.get("resolution").and_then(Value::as_array).map(|steps| {
         let mut by_id = BTreeMap::new();
         for st in steps {
-            for r in st.get("response").and_then(Value::as_array).into_iter().flatten() {
+            for r in st
+                .get("response")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(id) = r.get("@id").and_then(Value::as_str) {
-                    by_id.insert(id.to_string(), serde_json::to_string_pretty(r).unwrap_or_default());
+                    by_id.insert(
+                        id.to_string(),
+                        serde_json::to_string_pretty(r).unwrap_or_default(),
+                    );
                 }
             }
         }
@@ -244,8 +321,11 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
     });
     let parsed = parse_with(&docs, resolver.as_ref().map(|r| r as &dyn Resolver), &opts);
     let actual_valid = parsed.is_valid();
-    let actual_errors: Vec<(String, Option<String>)> =
-        parsed.diagnostics.iter().map(|d| (d.validation_id.clone(), d.primary_id.clone())).collect();
+    let actual_errors: Vec<(String, Option<String>)> = parsed
+        .diagnostics
+        .iter()
+        .map(|d| (d.validation_id.clone(), d.primary_id.clone()))
+        .collect();
     let expected_errors: Option<Vec<(String, Option<String>)>> = c
         .get("expect")
         .and_then(|e| e.get("parsingErrors"))
@@ -255,8 +335,13 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
             a.iter()
                 .map(|e| {
                     (
-                        e.get("ValidationID").and_then(Value::as_str).unwrap_or("").to_string(),
-                        e.get("PrimaryID").and_then(Value::as_str).map(str::to_string),
+                        e.get("ValidationID")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                        e.get("PrimaryID")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
                     )
                 })
                 .collect()
@@ -266,6 +351,11 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
         let b: BTreeSet<&(String, Option<String>)> = actual_errors.iter().collect();
         a == b
     });
+    let instances = c
+        .get("instances")
+        .and_then(Value::as_array)
+        .map(|list| instance_checks(&parsed.models, list))
+        .unwrap_or((0, 0));
     Some(CaseRecord {
         file: name.to_string(),
         folder: folder.to_string(),
@@ -276,21 +366,34 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
         expected_errors,
         actual_errors,
         errors_agree,
+        instances,
     })
 }
 
-fn dtmi_case(name: &str, folder: &str, id: &str, expected_valid: bool, expect: Option<&Value>) -> CaseRecord {
+fn dtmi_case(
+    name: &str,
+    folder: &str,
+    id: &str,
+    expected_valid: bool,
+    expect: Option<&Value>,
+) -> CaseRecord {
     let d = Dtmi::parse(id);
     let mut agrees = d.is_some() == expected_valid;
     if let (Some(d), Some(e)) = (&d, expect) {
         let labels: Vec<&str> = d.labels.iter().map(String::as_str).collect();
-        let want_labels: Vec<&str> = e.get("Labels").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let want_labels: Vec<&str> = e
+            .get("Labels")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         agrees &= e.get("MajorVersion").and_then(Value::as_u64) == Some(u64::from(d.major))
             && e.get("MinorVersion").and_then(Value::as_u64) == Some(u64::from(d.minor))
             && e.get("Versionless").and_then(Value::as_str) == Some(d.versionless().as_str())
             && e.get("Fragment").and_then(Value::as_str) == Some(d.fragment.as_str())
             && e.get("IsReserved").and_then(Value::as_bool) == Some(d.is_reserved())
-            && e.get("CompleteVersion").and_then(Value::as_f64).is_some_and(|v| (v - d.complete_version()).abs() < 1e-9)
+            && e.get("CompleteVersion")
+                .and_then(Value::as_f64)
+                .is_some_and(|v| (v - d.complete_version()).abs() < 1e-9)
             && labels == want_labels;
     }
     CaseRecord {
@@ -303,6 +406,7 @@ fn dtmi_case(name: &str, folder: &str, id: &str, expected_valid: bool, expect: O
         expected_errors: None,
         actual_errors: Vec::new(),
         errors_agree: None,
+        instances: (0, 0),
     }
 }
 
@@ -310,7 +414,11 @@ fn phrase_case(name: &str, folder: &str, phrase: &str, c: &Value) -> CaseRecord 
     let params: Vec<(String, String)> = c
         .get("install")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
         .unwrap_or_default();
     let got = crate::diagnostic::render_template(phrase, &params);
     let ok = c.get("expect").and_then(Value::as_str) == Some(got.as_str());
@@ -324,5 +432,31 @@ fn phrase_case(name: &str, folder: &str, phrase: &str, c: &Value) -> CaseRecord 
         expected_errors: None,
         actual_errors: Vec::new(),
         errors_agree: None,
+        instances: (0, 0),
     }
+}
+
+/// Runs a case's instance checks: `submit` text against the schema `subject`
+/// (`conforms` true/false, or `throws` when the subject is not a schema).
+/// Returns (checks, agreements).
+fn instance_checks(models: &crate::model::ModelSet, list: &[Value]) -> (usize, usize) {
+    let mut agree = 0;
+    for inst in list {
+        let subject = inst.get("subject").and_then(Value::as_str).unwrap_or("");
+        let submit = inst.get("submit").and_then(Value::as_str).unwrap_or("");
+        let standard = crate::typed::standard_schema(subject);
+        let schema = models.schemas.get(subject).or(standard.as_ref());
+        let ok = match (inst.get("throws").and_then(Value::as_bool), schema) {
+            (Some(true), s) => s.is_none(),
+            (_, None) => false,
+            (_, Some(s)) => {
+                let conforms = serde_json::from_str::<Value>(submit)
+                    .ok()
+                    .is_some_and(|v| crate::instance::validate_instance(models, s, &v).is_ok());
+                inst.get("conforms").and_then(Value::as_bool) == Some(conforms)
+            }
+        };
+        agree += usize::from(ok);
+    }
+    (list.len(), agree)
 }

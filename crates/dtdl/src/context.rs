@@ -19,18 +19,30 @@ pub struct Ctx {
     pub undefined: Vec<String>,
     /// Whether undefined extension terms and types are tolerated.
     pub allow_undefined: bool,
+    /// Whether the caller explicitly allowed undefined extensions.
+    pub allow_explicit: bool,
 }
 
 impl Ctx {
     /// The IRI a term maps to in this context, later contexts winning.
     pub fn term(&self, term: &str) -> Option<&'static str> {
         let m = meta();
-        self.ids.iter().rev().find_map(|c| m.contexts.get(c).and_then(|t| t.get(term)).map(String::as_str))
+        self.ids.iter().rev().find_map(|c| {
+            m.contexts
+                .get(c)
+                .and_then(|t| t.get(term))
+                .map(String::as_str)
+        })
     }
     /// The reserved id prefixes of this context.
     pub fn reserved_prefixes(&self) -> Vec<&'static str> {
         let m = meta();
-        self.ids.iter().filter_map(|c| m.reserved.get(c)).flatten().map(String::as_str).collect()
+        self.ids
+            .iter()
+            .filter_map(|c| m.reserved.get(c))
+            .flatten()
+            .map(String::as_str)
+            .collect()
     }
 }
 
@@ -44,7 +56,12 @@ pub struct CtxOptions {
 }
 
 /// Processes the `@context` of an element; `outer` is the enclosing context.
-pub fn process(node: &Node, outer: Option<&Arc<Ctx>>, opts: CtxOptions, errs: &mut Vec<Diag>) -> Option<Arc<Ctx>> {
+pub fn process(
+    node: &Node,
+    outer: Option<&Arc<Ctx>>,
+    opts: CtxOptions,
+    errs: &mut Vec<Diag>,
+) -> Option<Arc<Ctx>> {
     let items: Vec<&Node> = match &node.v {
         Val::Arr(a) => a.iter().collect(),
         _ => vec![node],
@@ -60,6 +77,9 @@ pub fn process(node: &Node, outer: Option<&Arc<Ctx>>, opts: CtxOptions, errs: &m
     let mut ctx = outer.map(|o| (**o).clone()).unwrap_or_default();
     let top = outer.is_none();
     let mut saw_affiliate = false;
+    let mut affiliate_first = false;
+    // A top-level context may open with an affiliate, but must then name the DTDL context.
+    let mut needs_dtdl = false;
     let mut limitless = false;
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
@@ -98,14 +118,18 @@ pub fn process(node: &Node, outer: Option<&Arc<Ctx>>, opts: CtxOptions, errs: &m
         }
         let versionless = d.versionless();
         if versionless == "dtmi:dtdl:context" {
-            if saw_affiliate {
+            if saw_affiliate && !affiliate_first {
                 errs.push(Diag::new("dtdlContextFollowsAffiliate").value(s));
                 ok = false;
                 continue;
             }
             if !m.contexts.contains_key(base) {
                 if d.minor != 0 {
-                    errs.push(Diag::new("invalidContextSpecifierForVersion").value(s).param("restriction", d.major.to_string()));
+                    errs.push(
+                        Diag::new("invalidContextSpecifierForVersion")
+                            .value(s)
+                            .param("restriction", d.major.to_string()),
+                    );
                 } else {
                     errs.push(Diag::new("unrecognizedContextVersion").value(s));
                 }
@@ -114,13 +138,21 @@ pub fn process(node: &Node, outer: Option<&Arc<Ctx>>, opts: CtxOptions, errs: &m
             }
             let v = u8::try_from(d.major).unwrap_or(0);
             if v > opts.max_version {
-                errs.push(Diag::new("disallowedContextVersion").value(s).param("restriction", opts.max_version.to_string()));
+                errs.push(
+                    Diag::new("disallowedContextVersion")
+                        .value(s)
+                        .param("restriction", opts.max_version.to_string()),
+                );
                 ok = false;
                 continue;
             }
             if !frag.is_empty() {
                 if v < 4 {
-                    errs.push(Diag::new("disallowedContextFragment").value(s).param("restriction", v.to_string()));
+                    errs.push(
+                        Diag::new("disallowedContextFragment")
+                            .value(s)
+                            .param("restriction", v.to_string()),
+                    );
                     ok = false;
                     continue;
                 }
@@ -140,20 +172,32 @@ pub fn process(node: &Node, outer: Option<&Arc<Ctx>>, opts: CtxOptions, errs: &m
                     continue;
                 }
                 limitless = true;
+            } else if limitless {
+                // A plain DTDL context after `#limitless` restores the default limits.
+                limitless = false;
+                ctx.limits = String::new();
             }
+            needs_dtdl = false;
             ctx.version = v;
             ctx.ids.retain(|c| !c.starts_with("dtmi:dtdl:context;"));
             ctx.ids.insert(0, base.to_string());
             continue;
         }
-        if top && i == 0 {
-            errs.push(Diag::new("missingDtdlContext"));
-            return None;
-        }
         if ctx.version == 0 {
+            // An affiliate context may come first: it implies its DTDL version.
+            if let Some(av) = m.affiliates.get(base) {
+                ctx.version = *av;
+                ctx.ids.insert(0, format!("dtmi:dtdl:context;{av}"));
+                ctx.ids.push(base.to_string());
+                saw_affiliate = true;
+                affiliate_first = true;
+                needs_dtdl = top;
+                continue;
+            }
             errs.push(Diag::new("missingDtdlContext"));
             return None;
         }
+        let _ = (top, i);
         if !frag.is_empty() {
             errs.push(Diag::new("invalidContextFragment").value(s));
             ok = false;
@@ -170,12 +214,20 @@ pub fn process(node: &Node, outer: Option<&Arc<Ctx>>, opts: CtxOptions, errs: &m
             continue;
         }
         if limitless {
-            errs.push(Diag::new("missingLimitContext").value(ctx.ids.first().cloned().unwrap_or_default() + "#limitless").param("restriction", ctx.version.to_string()));
+            errs.push(
+                Diag::new("missingLimitContext")
+                    .value(ctx.ids.first().cloned().unwrap_or_default() + "#limitless")
+                    .param("restriction", ctx.version.to_string()),
+            );
             ok = false;
             limitless = false;
         }
         if d.minor != 0 && ctx.version < 3 {
-            errs.push(Diag::new("invalidContextSpecifierForVersion").value(s).param("restriction", ctx.version.to_string()));
+            errs.push(
+                Diag::new("invalidContextSpecifierForVersion")
+                    .value(s)
+                    .param("restriction", ctx.version.to_string()),
+            );
             ok = false;
             continue;
         }
@@ -188,13 +240,16 @@ pub fn process(node: &Node, outer: Option<&Arc<Ctx>>, opts: CtxOptions, errs: &m
             saw_affiliate = true;
         } else if m.contexts.contains_key(base) {
         } else {
-            let known_name = m.contexts.keys().any(|k| crate::dtmi::split_version(k).0 == crate::dtmi::split_version(base).0);
+            let known_name = m
+                .contexts
+                .keys()
+                .any(|k| crate::dtmi::split_version(k).0 == crate::dtmi::split_version(base).0);
             let allow = opts.allow_undefined_extensions.unwrap_or(ctx.version == 2);
-            if known_name {
+            if allow {
+                ctx.undefined.push(base.to_string());
+            } else if known_name {
                 errs.push(Diag::new("unresolvableContextVersion").value(s));
                 ok = false;
-            } else if allow {
-                ctx.undefined.push(base.to_string());
             } else {
                 errs.push(Diag::new("unresolvableContextSpecifier").value(s));
                 ok = false;
@@ -206,10 +261,19 @@ pub fn process(node: &Node, outer: Option<&Arc<Ctx>>, opts: CtxOptions, errs: &m
         }
     }
     if limitless {
-        errs.push(Diag::new("missingLimitContext").value(ctx.ids.first().cloned().unwrap_or_default() + "#limitless").param("restriction", ctx.version.to_string()));
+        errs.push(
+            Diag::new("missingLimitContext")
+                .value(ctx.ids.first().cloned().unwrap_or_default() + "#limitless")
+                .param("restriction", ctx.version.to_string()),
+        );
         ok = false;
     }
+    if needs_dtdl {
+        errs.push(Diag::new("missingDtdlContext"));
+        return None;
+    }
     ctx.allow_undefined = opts.allow_undefined_extensions.unwrap_or(ctx.version == 2);
+    ctx.allow_explicit = opts.allow_undefined_extensions == Some(true);
     if ctx.version == 0 {
         if ok {
             errs.push(Diag::new("missingDtdlContext"));
@@ -228,10 +292,25 @@ mod tests {
 
     #[test]
     fn extension_contexts_define_terms() {
-        let n = crate::json::parse(r#"["dtmi:dtdl:context;3", "dtmi:dtdl:extension:mqtt;3"]"#).unwrap();
+        let n =
+            crate::json::parse(r#"["dtmi:dtdl:context;3", "dtmi:dtdl:extension:mqtt;3"]"#).unwrap();
         let mut errs = Vec::new();
-        let c = process(&n, None, CtxOptions { allow_undefined_extensions: None, max_version: 4 }, &mut errs).unwrap();
+        let c = process(
+            &n,
+            None,
+            CtxOptions {
+                allow_undefined_extensions: None,
+                max_version: 4,
+            },
+            &mut errs,
+        )
+        .unwrap();
         assert!(errs.is_empty());
-        assert_eq!(c.term("payloadFormat"), Some("dtmi:dtdl:extension:mqtt:v3:Mqtt:payloadFormat"), "{:?}", c.ids);
+        assert_eq!(
+            c.term("payloadFormat"),
+            Some("dtmi:dtdl:extension:mqtt:v3:Mqtt:payloadFormat"),
+            "{:?}",
+            c.ids
+        );
     }
 }

@@ -63,7 +63,10 @@ pub struct Diag {
 impl Diag {
     /// Starts a diagnostic with the short ValidationID (`invalidId`).
     pub fn new(id: &'static str) -> Diag {
-        Diag { id, ..Diag::default() }
+        Diag {
+            id,
+            ..Diag::default()
+        }
     }
     /// Sets the primary element id.
     pub fn primary(mut self, id: impl Into<String>) -> Diag {
@@ -100,19 +103,34 @@ impl Diag {
         self.location = loc;
         self
     }
-    /// The short ValidationID.
-    pub fn id(&self) -> &'static str {
-        self.id
+    /// True for an error about an `@type` value.
+    pub fn id_is_type_error(&self) -> bool {
+        matches!(
+            self.id,
+            "typeUndefinedTerm"
+                | "typeIrrelevantDtmiOrTerm"
+                | "typeNotDtmiNorTerm"
+                | "typeInvalidDtmi"
+        )
+    }
+
+    /// True for an `@type` error recorded before the element's id was known.
+    pub fn is_unattributed_type_error(&self) -> bool {
+        self.primary.is_none() && self.id.starts_with("type") && self.id != "typeNotRootable"
     }
     /// Renders cause and action.
     pub fn finish(self) -> Diagnostic {
-        let (cause, action) = match crate::generated::messages::MESSAGES.binary_search_by(|m| m.0.cmp(self.id)) {
-            Ok(i) => {
-                let m = crate::generated::messages::MESSAGES[i];
-                (self.render(m.1), self.render(m.2))
-            }
-            Err(_) => (format!("Model violates rule '{}'.", self.id), "Correct the model.".to_string()),
-        };
+        let (cause, action) =
+            match crate::generated::messages::MESSAGES.binary_search_by(|m| m.0.cmp(self.id)) {
+                Ok(i) => {
+                    let m = crate::generated::messages::MESSAGES[i];
+                    (self.render(m.1), self.render(m.2))
+                }
+                Err(_) => (
+                    format!("Model violates rule '{}'.", self.id),
+                    "Correct the model.".to_string(),
+                ),
+            };
         Diagnostic {
             validation_id: format!("dtmi:dtdl:parsingError:{}", self.id),
             primary_id: self.primary,
@@ -131,7 +149,11 @@ impl Diag {
             "secondaryId" => self.secondary.clone(),
             "property" => self.property.clone(),
             "value" => self.value.clone(),
-            _ => self.params.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone()),
+            _ => self
+                .params
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone()),
         }
     }
 
@@ -150,8 +172,14 @@ impl Diag {
             if name == "layer" || name.starts_with("line") || name.starts_with("sourceName") {
                 continue;
             }
-            if let Some(n) = name.strip_prefix("item").or_else(|| name.strip_prefix("verb")) {
-                let count: usize = self.lookup(&format!("count{n}")).and_then(|c| c.parse().ok()).unwrap_or(1);
+            if let Some(n) = name
+                .strip_prefix("item")
+                .or_else(|| name.strip_prefix("verb"))
+            {
+                let count: usize = self
+                    .lookup(&format!("count{n}"))
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(1);
                 let word = match (name.starts_with("verb"), count == 1) {
                     (true, true) => "is",
                     (true, false) => "are",
@@ -159,7 +187,11 @@ impl Diag {
                     (false, false) => "values",
                 };
                 let word = if name == "item1" && self.id.ends_with("TooLong") {
-                    if count == 1 { "character" } else { "characters" }
+                    if count == 1 {
+                        "character"
+                    } else {
+                        "characters"
+                    }
                 } else {
                     word
                 };
@@ -191,7 +223,11 @@ pub fn render_template(template: &str, params: &[(String, String)]) -> String {
         let token = &rest[start + 1..start + end];
         rest = &rest[start + end + 1..];
         let (name, style) = token.split_once(':').unwrap_or((token, ""));
-        let v = params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+        let v = params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
         if style.is_empty() {
             out.push_str(v);
         } else {

@@ -37,7 +37,12 @@ impl Dtmi {
             None => (0, 0),
             Some(v) => parse_version(v, true)?,
         };
-        Some(Dtmi { labels, major, minor, fragment: fragment.to_string() })
+        Some(Dtmi {
+            labels,
+            major,
+            minor,
+            fragment: fragment.to_string(),
+        })
     }
 
     /// The version as a number, `major.minor` with six minor digits.
@@ -61,7 +66,9 @@ pub fn user_segment(s: &str) -> bool {
     let b = s.as_bytes();
     match (b.first(), b.last()) {
         (Some(f), Some(l)) => {
-            f.is_ascii_alphabetic() && l.is_ascii_alphanumeric() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            f.is_ascii_alphabetic()
+                && l.is_ascii_alphanumeric()
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
         }
         _ => false,
     }
@@ -76,7 +83,9 @@ fn system_segment(s: &str) -> bool {
     let b = t.as_bytes();
     match (b.first(), b.last()) {
         (Some(f), Some(l)) => {
-            f.is_ascii_alphanumeric() && l.is_ascii_alphanumeric() && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            f.is_ascii_alphanumeric()
+                && l.is_ascii_alphanumeric()
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
         }
         _ => false,
     }
@@ -108,7 +117,9 @@ fn parse_version(v: &str, minor_allowed: bool) -> Option<(u32, u32)> {
 /// no `_`-led segments, no fragment; v2 needs a one-part version, later
 /// versions allow none or `major.minor`.
 pub fn is_valid_identifier(s: &str, version: u8) -> bool {
-    let Some(rest) = s.strip_prefix("dtmi:") else { return false };
+    let Some(rest) = s.strip_prefix("dtmi:") else {
+        return false;
+    };
     let (path, ver) = match rest.find(';') {
         Some(i) => (&rest[..i], Some(&rest[i + 1..])),
         None => (rest, None),

@@ -15,7 +15,11 @@ pub struct InstanceError {
 
 impl fmt::Display for InstanceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.path.is_empty() { "the value" } else { &self.path };
+        let at = if self.path.is_empty() {
+            "the value"
+        } else {
+            &self.path
+        };
         write!(f, "{at}: expected {}", self.expected)
     }
 }
@@ -23,13 +27,20 @@ impl fmt::Display for InstanceError {
 const MAX_DEPTH: usize = 128;
 
 /// Checks `value` against `schema`; `Ok` or the first mismatch.
-pub fn validate_instance(models: &ModelSet, schema: &Schema, value: &Value) -> Result<(), InstanceError> {
+pub fn validate_instance(
+    models: &ModelSet,
+    schema: &Schema,
+    value: &Value,
+) -> Result<(), InstanceError> {
     let _ = models;
     check(schema, value, &mut String::new(), 0)
 }
 
 fn fail(path: &str, expected: impl Into<String>) -> Result<(), InstanceError> {
-    Err(InstanceError { path: path.to_string(), expected: expected.into() })
+    Err(InstanceError {
+        path: path.to_string(),
+        expected: expected.into(),
+    })
 }
 
 fn check(schema: &Schema, v: &Value, path: &mut String, depth: usize) -> Result<(), InstanceError> {
@@ -39,7 +50,9 @@ fn check(schema: &Schema, v: &Value, path: &mut String, depth: usize) -> Result<
     match schema {
         Schema::Primitive(p) => primitive(*p, v, path),
         Schema::Array(el) => {
-            let Value::Array(items) = v else { return fail(path, "an array") };
+            let Value::Array(items) = v else {
+                return fail(path, "an array");
+            };
             for (i, it) in items.iter().enumerate() {
                 let len = path.len();
                 path.push_str(&format!("/{i}"));
@@ -49,7 +62,9 @@ fn check(schema: &Schema, v: &Value, path: &mut String, depth: usize) -> Result<
             Ok(())
         }
         Schema::Map(val) => {
-            let Value::Object(m) = v else { return fail(path, "an object (map)") };
+            let Value::Object(m) = v else {
+                return fail(path, "an object (map)");
+            };
             for (k, it) in m {
                 let len = path.len();
                 path.push('/');
@@ -60,7 +75,9 @@ fn check(schema: &Schema, v: &Value, path: &mut String, depth: usize) -> Result<
             Ok(())
         }
         Schema::Object(fields) => {
-            let Value::Object(m) = v else { return fail(path, "an object") };
+            let Value::Object(m) = v else {
+                return fail(path, "an object");
+            };
             for (k, it) in m {
                 let Some(f) = fields.iter().find(|f| &f.name == k) else {
                     return fail(path, format!("an object with no field '{k}'"));
@@ -73,7 +90,10 @@ fn check(schema: &Schema, v: &Value, path: &mut String, depth: usize) -> Result<
             }
             Ok(())
         }
-        Schema::Enum { value_schema, values } => {
+        Schema::Enum {
+            value_schema,
+            values,
+        } => {
             let ok = values.iter().any(|(_, ev)| ev == v);
             if ok {
                 return Ok(());
@@ -96,7 +116,13 @@ fn escape(k: &str) -> String {
 }
 
 fn int_in(v: &Value, lo: i128, hi: i128) -> bool {
-    let n = v.as_i64().map(i128::from).or_else(|| v.as_u64().map(i128::from));
+    // `-0` reads as a float zero (indistinguishable from `-0.0` here); unsigned types reject the sign.
+    let neg_zero = lo < 0 && v.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative());
+    let n = v
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| v.as_u64().map(i128::from))
+        .or(neg_zero.then_some(0));
     n.is_some_and(|n| n >= lo && n <= hi)
 }
 
@@ -104,24 +130,57 @@ fn primitive(p: Primitive, v: &Value, path: &str) -> Result<(), InstanceError> {
     let s = v.as_str();
     let (ok, what) = match p {
         Primitive::Boolean => (v.is_boolean(), "a boolean"),
-        Primitive::Integer => (int_in(v, i128::from(i32::MIN), i128::from(i32::MAX)), "an integer"),
-        Primitive::Long => (int_in(v, i128::from(i64::MIN), i128::from(i64::MAX)), "a long integer"),
-        Primitive::Short => (int_in(v, i128::from(i16::MIN), i128::from(i16::MAX)), "a short integer (-32768 to 32767)"),
+        Primitive::Integer => (
+            int_in(v, i128::from(i32::MIN), i128::from(i32::MAX)),
+            "an integer",
+        ),
+        Primitive::Long => (
+            int_in(v, i128::from(i64::MIN), i128::from(i64::MAX)),
+            "a long integer",
+        ),
+        Primitive::Short => (
+            int_in(v, i128::from(i16::MIN), i128::from(i16::MAX)),
+            "a short integer (-32768 to 32767)",
+        ),
         Primitive::Byte => (int_in(v, -128, 127), "a byte (-128 to 127)"),
         Primitive::UnsignedByte => (int_in(v, 0, 255), "an unsigned byte (0 to 255)"),
         Primitive::UnsignedShort => (int_in(v, 0, 65535), "an unsigned short (0 to 65535)"),
-        Primitive::UnsignedInteger => (int_in(v, 0, i128::from(u32::MAX)), "an unsigned integer (0 to 4294967295)"),
-        Primitive::UnsignedLong => (int_in(v, 0, i128::from(u64::MAX)), "an unsigned long integer"),
+        Primitive::UnsignedInteger => (
+            int_in(v, 0, i128::from(u32::MAX)),
+            "an unsigned integer (0 to 4294967295)",
+        ),
+        Primitive::UnsignedLong => (
+            int_in(v, 0, i128::from(u64::MAX)),
+            "an unsigned long integer",
+        ),
         Primitive::Double => (v.is_number(), "a number"),
-        Primitive::Float => (v.as_f64().is_some_and(|f| f.abs() <= f64::from(f32::MAX)), "a number in float range"),
+        Primitive::Float => (
+            v.as_f64().is_some_and(|f| f.abs() <= f64::from(f32::MAX)),
+            "a number in float range",
+        ),
         Primitive::String => (v.is_string(), "a string"),
-        Primitive::Date => (s.is_some_and(is_date), "a string in RFC 3339 full-date format"),
-        Primitive::DateTime => (s.is_some_and(is_date_time), "a string in RFC 3339 date-time format"),
-        Primitive::Time => (s.is_some_and(is_time), "a string in RFC 3339 partial-time format"),
-        Primitive::Duration => (s.is_some_and(is_duration), "a string in ISO 8601 duration format"),
+        Primitive::Date => (
+            s.is_some_and(is_date),
+            "a string in RFC 3339 full-date format",
+        ),
+        Primitive::DateTime => (
+            s.is_some_and(is_date_time),
+            "a string in RFC 3339 date-time format",
+        ),
+        Primitive::Time => (
+            s.is_some_and(is_time),
+            "a string in RFC 3339 partial-time format",
+        ),
+        Primitive::Duration => (
+            s.is_some_and(is_duration),
+            "a string in ISO 8601 duration format",
+        ),
         Primitive::Uuid => (s.is_some_and(is_uuid), "a string in UUID format"),
         Primitive::Bytes => (s.is_some_and(is_base64), "a base64-encoded string"),
-        Primitive::Decimal => (s.is_some_and(is_decimal), "a string holding a decimal number"),
+        Primitive::Decimal => (
+            s.is_some_and(is_decimal),
+            "a string holding a decimal number",
+        ),
         Primitive::Point => (geo(v, "Point", 1), "a GeoJSON Point"),
         Primitive::MultiPoint => (geo(v, "MultiPoint", 2), "a GeoJSON MultiPoint"),
         Primitive::LineString => (geo(v, "LineString", 2), "a GeoJSON LineString"),
@@ -137,16 +196,27 @@ fn digits(s: &[u8]) -> bool {
 }
 
 fn num(s: &[u8]) -> u32 {
-    s.iter().fold(0u32, |a, d| a.saturating_mul(10).saturating_add(u32::from(d - b'0')))
+    s.iter().fold(0u32, |a, d| {
+        a.saturating_mul(10).saturating_add(u32::from(d - b'0'))
+    })
 }
 
 /// `YYYY-MM-DD` with a real calendar day.
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(&b[..4]) || !digits(&b[5..7]) || !digits(&b[8..]) {
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(&b[..4])
+        || !digits(&b[5..7])
+        || !digits(&b[8..])
+    {
         return false;
     }
     let (y, m, d) = (num(&b[..4]), num(&b[5..7]), num(&b[8..]));
+    if y == 0 {
+        return false;
+    }
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -161,10 +231,16 @@ pub fn is_date(s: &str) -> bool {
 /// `hh:mm:ss[.frac](Z|±hh:mm)`.
 pub fn is_time(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 9 || b[2] != b':' || b[5] != b':' || !digits(&b[..2]) || !digits(&b[3..5]) || !digits(&b[6..8]) {
+    if b.len() < 9
+        || b[2] != b':'
+        || b[5] != b':'
+        || !digits(&b[..2])
+        || !digits(&b[3..5])
+        || !digits(&b[6..8])
+    {
         return false;
     }
-    if num(&b[..2]) > 23 || num(&b[3..5]) > 59 || num(&b[6..8]) > 60 {
+    if num(&b[..2]) > 23 || num(&b[3..5]) > 59 || num(&b[6..8]) > 59 {
         return false;
     }
     let mut rest = &b[8..];
@@ -192,64 +268,120 @@ pub fn is_date_time(s: &str) -> bool {
     }
 }
 
-/// ISO 8601 duration: `P[nY][nM][nW][nD][T[nH][nM][n[.n]S]]`, at least one part.
+/// ISO 8601 duration as DTDL restricts it: `P[nY][nM][nD][T[nH][nM][nS]]` or
+/// `P[nW][nD][T...]`, at least one part after `P` and after `T`, and a
+/// fraction only on the last part.
 pub fn is_duration(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('P') else { return false };
-    if rest.is_empty() {
+    let Some(rest) = s.strip_prefix('P') else {
         return false;
-    }
+    };
     let (date, time) = match rest.split_once('T') {
-        Some((d, t)) => {
-            if t.is_empty() {
-                return false;
-            }
-            (d, Some(t))
-        }
+        Some((_, "")) => return false,
+        Some((d, t)) => (d, Some(t)),
         None => (rest, None),
     };
-    let parts = |s: &str, units: &[u8]| -> bool {
-        let mut i = 0;
-        let b = s.as_bytes();
+    let Some(dparts) = parts(date) else {
+        return false;
+    };
+    let tparts = match time {
+        Some(t) => match parts(t) {
+            Some(p) => p,
+            None => return false,
+        },
+        None => Vec::new(),
+    };
+    if dparts.is_empty() && tparts.is_empty() {
+        return false;
+    }
+    let total = dparts.len() + tparts.len();
+    let order_ok = |ps: &[(bool, u8)], units: &[u8]| {
         let mut last = 0usize;
-        while i < b.len() {
-            let start = i;
-            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-                i += 1;
-            }
-            if i == start || i >= b.len() {
-                return false;
-            }
-            let Some(pos) = units.iter().position(|u| *u == b[i]) else { return false };
-            if pos < last {
-                return false;
-            }
-            last = pos + 1;
+        ps.iter()
+            .all(|(_, u)| match units.iter().position(|x| x == u) {
+                Some(p) if p >= last => {
+                    last = p + 1;
+                    true
+                }
+                _ => false,
+            })
+    };
+    let weeks = dparts.iter().any(|(_, u)| *u == b'W');
+    let date_ok = if weeks {
+        order_ok(&dparts, b"WD")
+    } else {
+        order_ok(&dparts, b"YMD")
+    };
+    let fractions_ok = dparts
+        .iter()
+        .chain(tparts.iter())
+        .enumerate()
+        .all(|(i, (frac, u))| !*frac || i + 1 == total || *u == b'S');
+    date_ok && order_ok(&tparts, b"HMS") && fractions_ok
+}
+
+/// Splits `3Y6.5M` into (has fraction, unit) pairs; `None` when malformed.
+fn parts(s: &str) -> Option<Vec<(bool, u8)>> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
             i += 1;
         }
-        true
-    };
-    parts(date, b"YMWD") && time.is_none_or(|t| parts(t, b"HMS"))
+        if i == start {
+            return None;
+        }
+        let mut frac = false;
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            let fs = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i == fs {
+                return None;
+            }
+            frac = true;
+        }
+        let unit = *b.get(i)?;
+        out.push((frac, unit));
+        i += 1;
+    }
+    Some(out)
 }
 
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() })
+        && b.iter().enumerate().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                *c == b'-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 fn is_base64(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return false;
     }
     let body = s.trim_end_matches('=');
-    b.len() - body.len() <= 2 && body.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+    b.len() - body.len() <= 2
+        && body
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
 }
 
+/// `^(?:\+|-)?(?:[1-9][0-9]*|0)(?:\.[0-9]*)?$`
 fn is_decimal(s: &str) -> bool {
     let t = s.strip_prefix(['+', '-']).unwrap_or(s);
     let (i, f) = t.split_once('.').unwrap_or((t, ""));
-    digits(i.as_bytes()) && (f.is_empty() || digits(f.as_bytes()))
+    digits(i.as_bytes())
+        && (i == "0" || !i.starts_with('0'))
+        && f.bytes().all(|c| c.is_ascii_digit())
 }
 
 /// A GeoJSON geometry of `kind` whose coordinates nest `depth` arrays deep.
@@ -258,7 +390,8 @@ fn geo(v: &Value, kind: &str, depth: usize) -> bool {
     if m.get("type").and_then(Value::as_str) != Some(kind) {
         return false;
     }
-    m.keys().all(|k| k == "type" || k == "coordinates") && m.get("coordinates").is_some_and(|c| coords(c, depth))
+    m.keys().all(|k| k == "type" || k == "coordinates")
+        && m.get("coordinates").is_some_and(|c| coords(c, depth))
 }
 
 fn coords(v: &Value, depth: usize) -> bool {

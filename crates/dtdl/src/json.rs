@@ -78,18 +78,11 @@ impl Node {
                 .unwrap_or(Value::Null),
             Val::Str(s) => Value::String(s.clone()),
             Val::Arr(a) => Value::Array(a.iter().map(Node::to_value).collect()),
-            Val::Obj(m) => Value::Object(m.iter().map(|(k, _, v)| (k.clone(), v.to_value())).collect()),
-        }
-    }
-    /// The JSON type name used in messages.
-    pub fn kind(&self) -> &'static str {
-        match &self.v {
-            Val::Null => "null",
-            Val::Bool(_) => "boolean",
-            Val::Num(..) => "number",
-            Val::Str(_) => "string",
-            Val::Arr(_) => "array",
-            Val::Obj(_) => "object",
+            Val::Obj(m) => Value::Object(
+                m.iter()
+                    .map(|(k, _, v)| (k.clone(), v.to_value()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -97,7 +90,12 @@ impl Node {
 /// Parses `text` (a leading BOM is ignored).
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut p = Reader { s: text.as_bytes(), i: 0, line: 1, line_start: 0 };
+    let mut p = Reader {
+        s: text.as_bytes(),
+        i: 0,
+        line: 1,
+        line_start: 0,
+    };
     p.ws();
     let n = p.value(0)?;
     p.ws();
@@ -116,7 +114,11 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn err(&self, m: &str) -> SyntaxError {
-        SyntaxError { message: m.to_string(), line: self.line, col: self.col() }
+        SyntaxError {
+            message: m.to_string(),
+            line: self.line,
+            col: self.col(),
+        }
     }
     fn col(&self) -> u32 {
         u32::try_from(self.i.saturating_sub(self.line_start) + 1).unwrap_or(u32::MAX)
@@ -155,14 +157,22 @@ impl Reader<'_> {
             Some(b'n') => self.lit("null", Val::Null, line, col),
             Some(b't') => self.lit("true", Val::Bool(true), line, col),
             Some(b'f') => self.lit("false", Val::Bool(false), line, col),
-            Some(b'"') => Ok(Node { v: Val::Str(self.string()?), line, col }),
+            Some(b'"') => Ok(Node {
+                v: Val::Str(self.string()?),
+                line,
+                col,
+            }),
             Some(b'[') => {
                 self.i += 1;
                 let mut items = Vec::new();
                 self.ws();
                 if self.peek() == Some(b']') {
                     self.i += 1;
-                    return Ok(Node { v: Val::Arr(items), line, col });
+                    return Ok(Node {
+                        v: Val::Arr(items),
+                        line,
+                        col,
+                    });
                 }
                 loop {
                     self.ws();
@@ -172,7 +182,11 @@ impl Reader<'_> {
                         Some(b',') => self.i += 1,
                         Some(b']') => {
                             self.i += 1;
-                            return Ok(Node { v: Val::Arr(items), line, col });
+                            return Ok(Node {
+                                v: Val::Arr(items),
+                                line,
+                                col,
+                            });
                         }
                         _ => return Err(self.err("expected ',' or ']'")),
                     }
@@ -184,7 +198,11 @@ impl Reader<'_> {
                 self.ws();
                 if self.peek() == Some(b'}') {
                     self.i += 1;
-                    return Ok(Node { v: Val::Obj(members), line, col });
+                    return Ok(Node {
+                        v: Val::Obj(members),
+                        line,
+                        col,
+                    });
                 }
                 loop {
                     self.ws();
@@ -206,7 +224,11 @@ impl Reader<'_> {
                         Some(b',') => self.i += 1,
                         Some(b'}') => {
                             self.i += 1;
-                            return Ok(Node { v: Val::Obj(members), line, col });
+                            return Ok(Node {
+                                v: Val::Obj(members),
+                                line,
+                                col,
+                            });
                         }
                         _ => return Err(self.err("expected ',' or '}'")),
                     }
@@ -246,20 +268,30 @@ impl Reader<'_> {
                 return Err(self.err("invalid number"));
             }
         }
-        let raw = std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default()).unwrap_or("0").to_string();
+        let raw = std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default())
+            .unwrap_or("0")
+            .to_string();
         let f = raw.parse::<f64>().map_err(|_| self.err("invalid number"))?;
-        Ok(Node { v: Val::Num(f, raw), line, col })
+        Ok(Node {
+            v: Val::Num(f, raw),
+            line,
+            col,
+        })
     }
     fn string(&mut self) -> Result<String, SyntaxError> {
         self.i += 1;
         let mut out: Vec<u8> = Vec::new();
         loop {
-            let Some(c) = self.peek() else { return Err(self.err("unterminated string")) };
+            let Some(c) = self.peek() else {
+                return Err(self.err("unterminated string"));
+            };
             self.i += 1;
             match c {
                 b'"' => break,
                 b'\\' => {
-                    let Some(e) = self.peek() else { return Err(self.err("unterminated string")) };
+                    let Some(e) = self.peek() else {
+                        return Err(self.err("unterminated string"));
+                    };
                     self.i += 1;
                     match e {
                         b'"' => out.push(b'"'),
@@ -272,7 +304,9 @@ impl Reader<'_> {
                         b't' => out.push(b'\t'),
                         b'u' => {
                             let mut cp = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&cp) && self.s.get(self.i..self.i + 2) == Some(b"\\u") {
+                            if (0xD800..0xDC00).contains(&cp)
+                                && self.s.get(self.i..self.i + 2) == Some(b"\\u")
+                            {
                                 self.i += 2;
                                 let lo = self.hex4()?;
                                 if (0xDC00..0xE000).contains(&lo) {
@@ -293,7 +327,10 @@ impl Reader<'_> {
         String::from_utf8(out).map_err(|_| self.err("invalid UTF-8"))
     }
     fn hex4(&mut self) -> Result<u32, SyntaxError> {
-        let h = self.s.get(self.i..self.i + 4).ok_or_else(|| self.err("bad \\u escape"))?;
+        let h = self
+            .s
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| self.err("bad \\u escape"))?;
         let h = std::str::from_utf8(h).map_err(|_| self.err("bad \\u escape"))?;
         let v = u32::from_str_radix(h, 16).map_err(|_| self.err("bad \\u escape"))?;
         self.i += 4;

@@ -15,6 +15,7 @@ mod meta;
 mod model;
 mod parse;
 mod parser;
+mod pattern;
 mod typed;
 
 pub use diagnostic::{Diagnostic, Location, render_template};

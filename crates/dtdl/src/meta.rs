@@ -32,16 +32,10 @@ pub struct Meta {
     pub id_max_len: HashMap<u8, HashMap<String, usize>>,
     /// Max id length per class, version and limit spec.
     pub id_max_len_class: HashMap<(String, u8), HashMap<String, usize>>,
-    /// Partition size limit in bytes per version and limit spec.
-    pub partition_bytes: HashMap<u8, HashMap<String, usize>>,
     /// Apocrypha treatment per version: rule -> "valid" | "tenable" | "invalid".
     pub apocrypha: HashMap<u8, HashMap<String, String>>,
     /// Unit enumerations of the quantitativeTypes contexts: enum IRI -> unit names.
     pub families: HashMap<String, Vec<String>>,
-    /// Semantic type -> unit type name, per context.
-    pub quantitative: HashMap<String, HashMap<String, String>>,
-    /// Unit type -> unit names, per context.
-    pub units: HashMap<String, HashMap<String, Vec<String>>>,
 }
 
 /// A material class.
@@ -49,8 +43,6 @@ pub struct Meta {
 pub struct Class {
     /// Short name, e.g. `Telemetry`.
     pub name: String,
-    /// Abstract classes cannot be a `@type`.
-    pub is_abstract: bool,
     /// Super class name.
     pub parent: Option<String>,
     /// Versions defining the class.
@@ -74,16 +66,12 @@ pub struct Class {
 /// A property of a material class.
 #[derive(Debug, Default)]
 pub struct Prop {
-    /// Short name.
-    pub name: String,
     /// Literal (datatype) rather than element-valued.
     pub literal: bool,
     /// The literal datatype (`string`, `integer`, `boolean`, `langString`, ...).
     pub datatype: Option<String>,
     /// Plural properties take arrays.
     pub plural: bool,
-    /// Property whose value names the element in a dictionary.
-    pub dictionary_key: Option<String>,
     /// Property whose value becomes the auto-id segment.
     pub dtmi_segment: Option<String>,
     /// Per-version facets.
@@ -105,10 +93,6 @@ pub struct PropVersion {
     pub max_length: HashMap<String, usize>,
     /// Whether the value must match the name pattern.
     pub name_pattern: bool,
-    /// Whether the value must be a DTMI.
-    pub dtmi_pattern: bool,
-    /// Fixed value (not settable).
-    pub value: Option<Value>,
     /// Allowed standard element names.
     pub values: Option<Vec<String>>,
     /// DTDL versions in which referenced elements may be defined.
@@ -134,10 +118,6 @@ pub struct Supplemental {
     pub cotypes: Vec<String>,
     /// DTDL versions it may be used in.
     pub cotype_versions: Vec<u8>,
-    /// Extension context that defines it.
-    pub context: String,
-    /// `SemanticType`, `AdjunctType`, `Unit`, ...
-    pub kind: String,
     /// Parent supplemental type IRI.
     pub parent: Option<String>,
     /// Added properties by IRI.
@@ -165,14 +145,16 @@ pub struct SupProp {
     pub min_count: Option<usize>,
     /// Maximum number of values.
     pub max_count: Option<usize>,
-    /// Whether it may be omitted.
-    pub optional: bool,
     /// Enumeration its value must belong to.
     pub child_of: Option<String>,
     /// Max string length.
     pub max_length: Option<usize>,
     /// Minimum numeric value.
     pub min_inclusive: Option<f64>,
+    /// Regular expression the value must match.
+    pub pattern: Option<String>,
+    /// Whether values must be unique among sibling contents.
+    pub unique_value: bool,
 }
 
 /// A descendant control: depth, count or exclusion rule rooted at a class.
@@ -194,8 +176,6 @@ pub struct Control {
     pub exclude_type: Option<String>,
     /// Property whose literal descendants must conform to the root's datatype.
     pub datatype_property: Option<String>,
-    /// Properties imported through the chain (e.g. `contents` via `extends`).
-    pub import_properties: Vec<String>,
     /// Whether the root may appear below itself.
     pub allow_self: bool,
     /// Defining class.
@@ -207,7 +187,8 @@ static META: OnceLock<Meta> = OnceLock::new();
 /// The metamodel, built on first use.
 pub fn meta() -> &'static Meta {
     META.get_or_init(|| {
-        let d: Value = serde_json::from_str(crate::generated::digest::DIGEST).unwrap_or(Value::Null);
+        let d: Value =
+            serde_json::from_str(crate::generated::digest::DIGEST).unwrap_or(Value::Null);
         build(&d)
     })
 }
@@ -216,19 +197,31 @@ fn s(v: &Value) -> Option<String> {
     v.as_str().map(str::to_string)
 }
 fn strs(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array).map(|a| a.iter().filter_map(s).collect()).unwrap_or_default()
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(s).collect())
+        .unwrap_or_default()
 }
 fn vers(v: Option<&Value>) -> Vec<u8> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_u64).filter_map(|n| u8::try_from(n).ok()).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_u64)
+                .filter_map(|n| u8::try_from(n).ok())
+                .collect()
+        })
         .unwrap_or_default()
 }
 fn usize_of(v: Option<&Value>) -> Option<usize> {
-    v.and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok())
+    v.and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
 }
 fn limits(v: Option<&Value>) -> HashMap<String, usize> {
     v.and_then(Value::as_object)
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), usize_of(Some(v))?))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), usize_of(Some(v))?)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 fn obj(v: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
@@ -240,13 +233,19 @@ fn ver_key(k: &str) -> Option<u8> {
 
 fn build(d: &Value) -> Meta {
     let contexts = obj(d.get("contexts"))
-        .map(|(k, v)| (k.clone(), obj(Some(v)).filter_map(|(t, i)| Some((t.clone(), s(i)?))).collect()))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                obj(Some(v))
+                    .filter_map(|(t, i)| Some((t.clone(), s(i)?)))
+                    .collect(),
+            )
+        })
         .collect();
     let mut classes: HashMap<String, Class> = HashMap::new();
     for (name, c) in obj(d.get("materialClasses")) {
         let mut class = Class {
             name: name.clone(),
-            is_abstract: c.get("abstract").and_then(Value::as_bool).unwrap_or(false),
             parent: c.get("parentClass").and_then(s),
             versions: vers(c.get("dtdlVersions")),
             type_optional: vers(c.get("typeOptionalVersions")),
@@ -277,16 +276,16 @@ fn build(d: &Value) -> Meta {
         for (pname, p) in obj(c.get("properties")) {
             let u = p.get("_").unwrap_or(&Value::Null);
             let mut prop = Prop {
-                name: pname.clone(),
                 literal: u.get("literal").and_then(Value::as_bool).unwrap_or(false),
                 datatype: u.get("datatype").and_then(s),
                 plural: u.get("plural").and_then(Value::as_bool).unwrap_or(false),
-                dictionary_key: u.get("dictionaryKey").and_then(s),
                 dtmi_segment: u.get("dtmiSegment").and_then(s),
                 by_version: HashMap::new(),
             };
             for v in VERSIONS {
-                let Some(pv) = p.get(v.to_string()) else { continue };
+                let Some(pv) = p.get(v.to_string()) else {
+                    continue;
+                };
                 let pattern = pv.get("pattern").and_then(Value::as_str).unwrap_or("");
                 prop.by_version.insert(
                     v,
@@ -297,14 +296,15 @@ fn build(d: &Value) -> Meta {
                         max_count: usize_of(pv.get("maxCount")),
                         max_length: limits(pv.get("maxLength")),
                         name_pattern: pattern.starts_with("^[A-Za-z]"),
-                        dtmi_pattern: pattern.starts_with("^dtmi:"),
-                        value: pv.get("value").cloned(),
                         values: pv.get("values").map(|x| strs(Some(x))),
                         versions: vers(pv.get("versions")),
                         unique_props: strs(pv.get("uniqueProperties")),
                         min_inclusive: pv.get("minInclusive").and_then(Value::as_i64),
                         max_inclusive: pv.get("maxInclusive").and_then(Value::as_i64),
-                        id_required: pv.get("idRequired").and_then(Value::as_bool).unwrap_or(false),
+                        id_required: pv
+                            .get("idRequired")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
                     },
                 );
             }
@@ -340,10 +340,14 @@ fn build(d: &Value) -> Meta {
                         type_name: p.get("typeName").and_then(s).unwrap_or_default(),
                         min_count: usize_of(p.get("minCount")),
                         max_count: usize_of(p.get("maxCount")),
-                        optional: p.get("optional").and_then(Value::as_bool).unwrap_or(true),
                         child_of: p.get("childOf").and_then(s),
                         max_length: usize_of(p.get("maxLength")),
                         min_inclusive: p.get("minInclusive").and_then(Value::as_f64),
+                        pattern: p.get("pattern").and_then(s),
+                        unique_value: p
+                            .get("uniqueValue")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
                     },
                 )
             })
@@ -355,14 +359,20 @@ fn build(d: &Value) -> Meta {
                 is_abstract: t.get("abstract").and_then(Value::as_bool).unwrap_or(false),
                 cotypes: strs(t.get("cotypes")),
                 cotype_versions: vers(t.get("cotypeVersions")),
-                context: t.get("extensionContext").and_then(s).unwrap_or_default(),
-                kind: t.get("extensionKind").and_then(s).unwrap_or_default(),
                 parent: t.get("parent").and_then(s),
                 props,
                 cocotypes: strs(t.get("cocotypes")),
                 discotypes: strs(t.get("discotypes")),
-                siblings: t.get("siblings").and_then(Value::as_array).cloned().unwrap_or_default(),
-                constraints: t.get("constraints").and_then(Value::as_array).cloned().unwrap_or_default(),
+                siblings: t
+                    .get("siblings")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+                constraints: t
+                    .get("constraints")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
             },
         );
     }
@@ -373,7 +383,11 @@ fn build(d: &Value) -> Meta {
         .into_iter()
         .flatten()
         .map(|c| Control {
-            version: c.get("dtdlVersion").and_then(Value::as_u64).and_then(|v| u8::try_from(v).ok()).unwrap_or(0),
+            version: c
+                .get("dtdlVersion")
+                .and_then(Value::as_u64)
+                .and_then(|v| u8::try_from(v).ok())
+                .unwrap_or(0),
             root_class: c.get("rootClass").and_then(s).unwrap_or_default(),
             properties: strs(c.get("properties")),
             narrow: c.get("narrow").and_then(Value::as_bool).unwrap_or(false),
@@ -381,22 +395,32 @@ fn build(d: &Value) -> Meta {
             max_count: limits(c.get("maxCount")),
             exclude_type: c.get("excludeType").and_then(s),
             datatype_property: c.get("datatypeProperty").and_then(s),
-            import_properties: strs(c.get("importProperties")),
             allow_self: c.get("allowSelf").and_then(Value::as_bool).unwrap_or(false),
             defining_class: c.get("definingClass").and_then(s).unwrap_or_default(),
         })
         .collect();
 
     let mut elements = HashMap::new();
-    for e in d.get("elements").and_then(Value::as_array).into_iter().flatten() {
-        let (Some(id), Some(t)) = (e.get("@id").and_then(s), e.get("@type")) else { continue };
+    for e in d
+        .get("elements")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(id), Some(t)) = (e.get("@id").and_then(s), e.get("@type")) else {
+            continue;
+        };
         let ctx = match e.get("@context") {
             Some(Value::Array(a)) => a.first().and_then(s),
             Some(v) => s(v),
             None => None,
         }
         .unwrap_or_default();
-        let v = ctx.rsplit(';').next().and_then(|x| x.parse().ok()).unwrap_or(2);
+        let v = ctx
+            .rsplit(';')
+            .next()
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(2);
         let t = match t {
             Value::Array(a) => a.first().and_then(s),
             v => s(v),
@@ -405,10 +429,15 @@ fn build(d: &Value) -> Meta {
         elements.insert(id, (v, t));
     }
 
-    let reserved = obj(d.get("reservedIdPrefixes")).map(|(k, v)| (k.clone(), strs(Some(v)))).collect();
+    let reserved = obj(d.get("reservedIdPrefixes"))
+        .map(|(k, v)| (k.clone(), strs(Some(v))))
+        .collect();
     let limit_contexts = obj(d.get("limitContexts"))
         .filter_map(|(k, v)| {
-            let ver = v.get("dtdlVersion").and_then(Value::as_u64).and_then(|x| u8::try_from(x).ok())?;
+            let ver = v
+                .get("dtdlVersion")
+                .and_then(Value::as_u64)
+                .and_then(|x| u8::try_from(x).ok())?;
             Some((k.clone(), (ver, v.get("spec").and_then(s)?)))
         })
         .collect();
@@ -428,18 +457,18 @@ fn build(d: &Value) -> Meta {
             }
         }
     }
-    let partition_bytes = obj(d.get("partitions"))
-        .filter_map(|(k, v)| Some((ver_key(k)?, limits(v.get("maxBytes")))))
-        .collect();
     let apocrypha = obj(d.get("apocrypha"))
-        .filter_map(|(k, v)| Some((ver_key(k)?, obj(Some(v)).filter_map(|(a, b)| Some((a.clone(), s(b)?))).collect())))
+        .filter_map(|(k, v)| {
+            Some((
+                ver_key(k)?,
+                obj(Some(v))
+                    .filter_map(|(a, b)| Some((a.clone(), s(b)?)))
+                    .collect(),
+            ))
+        })
         .collect();
-    let families = obj(d.get("families")).map(|(k, v)| (k.clone(), strs(Some(v)))).collect();
-    let quantitative = obj(d.get("quantitativeTypes"))
-        .map(|(k, v)| (k.clone(), obj(Some(v)).filter_map(|(a, b)| Some((a.clone(), s(b)?))).collect()))
-        .collect();
-    let units = obj(d.get("units"))
-        .map(|(k, v)| (k.clone(), obj(Some(v)).map(|(a, b)| (a.clone(), strs(Some(b)))).collect()))
+    let families = obj(d.get("families"))
+        .map(|(k, v)| (k.clone(), strs(Some(v))))
         .collect();
     Meta {
         contexts,
@@ -452,18 +481,17 @@ fn build(d: &Value) -> Meta {
         affiliates,
         id_max_len,
         id_max_len_class,
-        partition_bytes,
         apocrypha,
         families,
-        quantitative,
-        units,
     }
 }
 
 impl Meta {
     /// True when class `c` is `ancestor` or a subclass of it.
     pub fn is_subclass(&self, c: &str, ancestor: &str) -> bool {
-        self.classes.get(c).is_some_and(|k| k.ancestry.iter().any(|a| a == ancestor))
+        self.classes
+            .get(c)
+            .is_some_and(|k| k.ancestry.iter().any(|a| a == ancestor))
     }
 
     /// The property `name` of class `class` in version `v`.

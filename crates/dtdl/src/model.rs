@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 pub struct ModelSet {
     /// Every interface by DTMI, including those pulled in through the resolver.
     pub interfaces: BTreeMap<String, Interface>,
+    /// Every schema element by id (named or generated), resolved.
+    pub schemas: BTreeMap<String, Schema>,
 }
 
 /// A DTDL Interface with its own and inherited contents.

@@ -29,11 +29,20 @@ pub struct Options {
     pub allow_undefined_extensions: Option<bool>,
     /// Highest DTDL version accepted.
     pub max_dtdl_version: u8,
+    /// Tolerate DTDL v2 solecisms in the documents (DTDLParser's `TolerateSolecismsInParse`).
+    pub tolerate_solecisms_in_parse: bool,
+    /// Tolerate DTDL v2 solecisms in resolved documents (`TolerateSolecismsInResolve`).
+    pub tolerate_solecisms_in_resolve: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { allow_undefined_extensions: None, max_dtdl_version: 4 }
+        Options {
+            allow_undefined_extensions: None,
+            max_dtdl_version: 4,
+            tolerate_solecisms_in_parse: false,
+            tolerate_solecisms_in_resolve: false,
+        }
     }
 }
 
@@ -76,7 +85,15 @@ const MAX_RESOLUTION_ROUNDS: usize = 64;
 /// [`parse`] with explicit options.
 pub fn parse_with(docs: &[Document], resolver: Option<&dyn Resolver>, options: &Options) -> Parsed {
     let opts = crate::parser::Options {
-        ctx: CtxOptions { allow_undefined_extensions: options.allow_undefined_extensions, max_version: options.max_dtdl_version },
+        ctx: CtxOptions {
+            allow_undefined_extensions: options.allow_undefined_extensions,
+            max_version: options.max_dtdl_version,
+        },
+        solecisms: options.tolerate_solecisms_in_parse,
+    };
+    let resolve_opts = crate::parser::Options {
+        solecisms: options.tolerate_solecisms_in_resolve,
+        ..opts
     };
     let mut g = Graph::default();
     for d in docs {
@@ -87,7 +104,10 @@ pub fn parse_with(docs: &[Document], resolver: Option<&dyn Resolver>, options: &
     if let Some(r) = resolver {
         loop {
             round += 1;
-            let missing: Vec<String> = undefined_refs(&g).into_keys().filter(|d| !asked.contains(d)).collect();
+            let missing: Vec<String> = undefined_refs(&g)
+                .into_keys()
+                .filter(|d| !asked.contains(d))
+                .collect();
             if missing.is_empty() || round > MAX_RESOLUTION_ROUNDS {
                 break;
             }
@@ -97,7 +117,7 @@ pub fn parse_with(docs: &[Document], resolver: Option<&dyn Resolver>, options: &
                 break;
             }
             for (i, t) in texts.iter().enumerate() {
-                g.add_document(&format!("resolved[{round}.{i}]"), t, &opts, true);
+                g.add_document(&format!("resolved[{round}.{i}]"), t, &resolve_opts, true);
             }
         }
     }
@@ -108,10 +128,16 @@ pub fn parse_with(docs: &[Document], resolver: Option<&dyn Resolver>, options: &
         for (e, line) in refs {
             let el = &g.elems[*e];
             from.push((g.elems[el.top].id.clone(), g.loc(el.doc, *line)));
-            let d = Diag::new("unresolvedReference").primary(el.id.clone()).secondary(dtmi.clone()).at(g.loc(el.doc, *line));
+            let d = Diag::new("unresolvedReference")
+                .primary(el.id.clone())
+                .secondary(dtmi.clone())
+                .at(g.loc(el.doc, *line));
             g.diags.push(d);
         }
-        unresolved.push(Unresolved { dtmi: dtmi.clone(), referenced_from: from });
+        unresolved.push(Unresolved {
+            dtmi: dtmi.clone(),
+            referenced_from: from,
+        });
     }
     if undefined.is_empty() {
         crate::checks::run(&mut g);
@@ -121,12 +147,22 @@ pub fn parse_with(docs: &[Document], resolver: Option<&dyn Resolver>, options: &
         if d.validation_id == "dtmi:dtdl:parsingError:unresolvedReference" {
             d.validation_id = "dtmi:dtdl:resolutionError:unresolvedReference".into();
             let target = d.secondary_id.clone().unwrap_or_default();
-            d.cause = format!("{} refers to {target}, which is not defined in the models and could not be resolved.", crate::diagnostic::render_id(d.primary_id.as_deref().unwrap_or(""), "n"));
-            d.action = format!("Add the definition of {target} to the models, or provide it through the resolver.");
+            d.cause = format!(
+                "{} refers to {target}, which is not defined in the models and could not be resolved.",
+                crate::diagnostic::render_id(d.primary_id.as_deref().unwrap_or(""), "n")
+            );
+            d.action = format!(
+                "Add the definition of {target} to the models, or provide it through the resolver."
+            );
         }
     }
     let models = crate::typed::build(&g);
-    Parsed { models, diagnostics, unresolved, element_count: g.elems.len() }
+    Parsed {
+        models,
+        diagnostics,
+        unresolved,
+        element_count: g.elems.len(),
+    }
 }
 
 /// DTMIs referenced where an element is expected but defined nowhere, with (element, line) of each reference.
@@ -140,7 +176,11 @@ fn undefined_refs(g: &Graph) -> BTreeMap<String, Vec<(usize, u32)>> {
                     if g.by_id.contains_key(id) || m.elements.contains_key(id) || is_reserved(id) {
                         continue;
                     }
-                    if e.class == "Relationship" && e.get("target").iter().any(|t| matches!(t, PVal::Ref(x, _) if x == id)) {
+                    if e.class == "Relationship"
+                        && e.get("target")
+                            .iter()
+                            .any(|t| matches!(t, PVal::Ref(x, _) if x == id))
+                    {
                         continue;
                     }
                     out.entry(id.clone()).or_default().push((i, *line));
@@ -152,5 +192,9 @@ fn undefined_refs(g: &Graph) -> BTreeMap<String, Vec<(usize, u32)>> {
 }
 
 fn is_reserved(id: &str) -> bool {
-    meta().reserved.values().flatten().any(|p| id.starts_with(p.as_str()))
+    meta()
+        .reserved
+        .values()
+        .flatten()
+        .any(|p| id.starts_with(p.as_str()))
 }

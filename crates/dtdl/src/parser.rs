@@ -51,14 +51,22 @@ pub struct Elem {
     pub doc: usize,
     /// Line of the element's opening brace.
     pub line: u32,
-    /// Whether it came from the resolver.
-    pub resolved: bool,
+    /// Read under DTDL v2 solecism tolerance.
+    pub lenient: bool,
+    /// Supplemental types named in `@type`, valid or not.
+    pub declared_cotypes: Vec<String>,
+    /// Whether some `@type` value was rejected (its properties are then not judged).
+    pub failed_types: bool,
 }
 
 impl Elem {
     /// Values of material property `name`.
     pub fn get(&self, name: &str) -> &[PVal] {
-        self.props.iter().find(|(n, _, _)| n == name).map(|(_, v, _)| v.as_slice()).unwrap_or(&[])
+        self.props
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, v, _)| v.as_slice())
+            .unwrap_or(&[])
     }
     /// The string literal of property `name`.
     pub fn str_of(&self, name: &str) -> Option<&str> {
@@ -71,10 +79,6 @@ impl Elem {
             _ => None,
         })
     }
-    /// The line where property `name` is set, or the element's line.
-    pub fn line_of(&self, name: &str) -> u32 {
-        self.props.iter().find(|(n, _, _)| n == name).map(|(_, _, l)| *l).unwrap_or(self.line)
-    }
 }
 
 /// Parser options from the test-case format and callers.
@@ -82,17 +86,27 @@ impl Elem {
 pub struct Options {
     /// Context options.
     pub ctx: CtxOptions,
+    /// Tolerate DTDL v2 solecisms (reserved ids, `@id`-only references) in this document.
+    pub solecisms: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { ctx: CtxOptions { allow_undefined_extensions: None, max_version: 4 } }
+        Options {
+            ctx: CtxOptions {
+                allow_undefined_extensions: None,
+                max_version: 4,
+            },
+            solecisms: false,
+        }
     }
 }
 
 /// The element graph of a model set.
 #[derive(Debug, Default)]
 pub struct Graph {
+    /// Whether the document being read tolerates v2 solecisms.
+    pub solecisms: bool,
     /// All elements.
     pub elems: Vec<Elem>,
     /// Defined ids to element indexes (first definition).
@@ -118,7 +132,11 @@ struct Site<'a> {
 impl Graph {
     /// Location of a line in a document.
     pub fn loc(&self, doc: usize, line: u32) -> Option<Location> {
-        self.docs.get(doc).map(|d| Location { document: d.clone(), line, column: 1 })
+        self.docs.get(doc).map(|d| Location {
+            document: d.clone(),
+            line,
+            column: 1,
+        })
     }
 
     fn push(&mut self, d: Diag, doc: usize, line: u32) {
@@ -128,6 +146,7 @@ impl Graph {
 
     /// Parses one document's text and adds its elements.
     pub fn add_document(&mut self, name: &str, text: &str, opts: &Options, resolved: bool) {
+        self.solecisms = opts.solecisms;
         let doc = self.docs.len();
         self.docs.push(name.to_string());
         let root = match crate::json::parse(text) {
@@ -156,16 +175,44 @@ impl Graph {
     }
 
     fn top_level(&mut self, node: &Node, doc: usize, opts: &Options, resolved: bool) {
-        for k in ["@graph"] {
-            if node.get(k).is_some() {
-                self.push(Diag::new("topLevelGraphDisallowed"), doc, node.line);
-                return;
-            }
+        if node.get("@graph").is_some() {
+            let vid = if node.get("@context").is_some() {
+                "topLevelGraphDisallowed"
+            } else {
+                "missingContext"
+            };
+            self.push(Diag::new(vid), doc, node.line);
+            return;
         }
         let restricts = dtdl_version_hint(node) >= 3;
         for (k, l, _) in node.members().unwrap_or_default() {
-            if restricts && matches!(k.as_str(), "@base" | "@vocab" | "@language" | "@reverse" | "@index" | "@list" | "@set" | "@value" | "@included" | "@nest" | "@direction" | "@json" | "@none" | "@version" | "@protected" | "@import" | "@propagate") {
-                self.push(Diag::new("topLevelKeywordDisallowed").value(k.clone()), doc, *l);
+            if restricts
+                && matches!(
+                    k.as_str(),
+                    "@base"
+                        | "@vocab"
+                        | "@language"
+                        | "@reverse"
+                        | "@index"
+                        | "@list"
+                        | "@set"
+                        | "@value"
+                        | "@included"
+                        | "@nest"
+                        | "@direction"
+                        | "@json"
+                        | "@none"
+                        | "@version"
+                        | "@protected"
+                        | "@import"
+                        | "@propagate"
+                )
+            {
+                self.push(
+                    Diag::new("topLevelKeywordDisallowed").value(k.clone()),
+                    doc,
+                    *l,
+                );
                 return;
             }
         }
@@ -200,16 +247,15 @@ impl Graph {
             return None;
         }
         let mut ctx = outer.clone();
-        if site.is_some() {
-            if let Some(c) = node.get("@context") {
-                let mut errs = Vec::new();
-                if let Some(nc) = context::process(c, Some(outer), opts.ctx, &mut errs) {
-                    ctx = nc;
-                }
-                for e in errs {
-                    self.push(e, doc, c.line);
-                }
+        if site.is_some()
+            && let Some(c) = node.get("@context")
+        {
+            let mut errs = Vec::new();
+            let processed = context::process(c, Some(outer), opts.ctx, &mut errs);
+            for e in errs {
+                self.push(e, doc, c.line);
             }
+            ctx = processed?;
         }
         let version = ctx.version;
         let m = meta();
@@ -234,6 +280,7 @@ impl Graph {
         let mut extra: Vec<String> = Vec::new();
         let type_node = node.get("@type");
         let pid_for_type = id.clone();
+        let first_diag = self.diags.len();
         if let Some(t) = type_node {
             let terms: Vec<&Node> = match &t.v {
                 Val::Arr(a) => a.iter().collect(),
@@ -241,26 +288,51 @@ impl Graph {
             };
             for tn in terms {
                 let Some(term) = tn.as_str() else {
-                    self.push(Diag::new("typeNotDtmiNorTerm").primary_opt(pid_for_type.as_deref()).value(crate::parser::json_text(tn)), doc, tn.line);
+                    self.push(
+                        Diag::new("typeNotDtmiNorTerm")
+                            .primary_opt(pid_for_type.as_deref())
+                            .value(crate::parser::json_text(tn)),
+                        doc,
+                        tn.line,
+                    );
                     continue;
                 };
-                self.classify_type(term, &ctx, &mut materials, &mut cotypes, &mut extra, pid_for_type.as_deref(), doc, tn.line);
+                self.classify_type(
+                    term,
+                    &ctx,
+                    &mut materials,
+                    &mut cotypes,
+                    &mut extra,
+                    pid_for_type.as_deref(),
+                    doc,
+                    tn.line,
+                );
             }
         }
         materials.dedup();
         let class: Option<String> = match materials.len() {
             0 => {
-                let inferred = site.filter(|_| type_node.is_none()).and_then(|s| s.type_optional_class).filter(|c| {
-                    m.classes.get(*c).is_some_and(|k| k.type_optional.contains(&version))
-                });
+                let inferred = site
+                    .filter(|_| type_node.is_none())
+                    .and_then(|s| s.type_optional_class)
+                    .filter(|c| {
+                        m.classes
+                            .get(*c)
+                            .is_some_and(|k| k.type_optional.contains(&version))
+                    });
                 match inferred {
                     Some(c) => Some(c.to_string()),
                     None => {
                         let d = match site {
-                            Some(s) => Diag::new("badType").primary(self.elems[s.parent].id.clone()).property(s.prop).param("type", s.class.unwrap_or("").to_string()),
+                            Some(s) => Diag::new("badType")
+                                .primary(self.elems[s.parent].id.clone())
+                                .property(s.prop)
+                                .param("type", s.class.unwrap_or("").to_string()),
                             None => Diag::new("badType"),
                         };
-                        let sid = id.clone().or_else(|| site.and_then(|s| auto_id(&self.elems[s.parent].id, s, node)));
+                        let sid = id.clone().or_else(|| {
+                            site.and_then(|s| auto_id(&self.elems[s.parent].id, s, node))
+                        });
                         let d = match sid {
                             Some(i) => d.secondary(i),
                             None => d,
@@ -272,7 +344,13 @@ impl Graph {
             }
             1 => Some(materials[0].clone()),
             _ => {
-                self.push(Diag::new("multipleMaterialTypes").primary_opt(id.as_deref()).value(materials.join(", ")), doc, type_node.map_or(node.line, |t| t.line));
+                self.push(
+                    Diag::new("multipleMaterialTypes")
+                        .primary_opt(id.as_deref())
+                        .value(materials.join(", ")),
+                    doc,
+                    type_node.map_or(node.line, |t| t.line),
+                );
                 None
             }
         };
@@ -283,16 +361,39 @@ impl Graph {
             None => {
                 let rootable = m.classes.get(&class).is_some_and(|c| c.name == "Interface");
                 if !rootable {
-                    self.push(Diag::new("typeNotRootable").value(id.clone().unwrap_or_default()).param("type", "Interface"), doc, node.line);
+                    self.push(
+                        Diag::new("typeNotRootable")
+                            .value(id.clone().unwrap_or_default())
+                            .param("type", "Interface"),
+                        doc,
+                        node.line,
+                    );
                     return None;
                 }
             }
             Some(s) => {
                 if let Some(expected) = s.class {
-                    let concrete_ok = m.classes.get(expected).and_then(|k| k.concrete.get(&version)).is_some_and(|c| c.contains(&class));
+                    // Classes whose instances are all standard elements (primitive schemas) cannot be defined by models.
+                    let standard_only = m
+                        .classes
+                        .get(&class)
+                        .and_then(|k| k.standard_elements.get(&version))
+                        .is_some_and(|e| !e.is_empty());
+                    let concrete_ok = !standard_only
+                        && m.classes
+                            .get(expected)
+                            .and_then(|k| k.concrete.get(&version))
+                            .is_some_and(|c| c.contains(&class));
                     if !concrete_ok {
-                        let mut d = Diag::new("badType").primary(self.elems[s.parent].id.clone()).property(s.prop).param("type", expected.to_string()).value(class.clone());
-                        if let Some(i) = id.clone().or_else(|| auto_id(&self.elems[s.parent].id, s, node)) {
+                        let mut d = Diag::new("badType")
+                            .primary(self.elems[s.parent].id.clone())
+                            .property(s.prop)
+                            .param("type", expected.to_string())
+                            .value(class.clone());
+                        if let Some(i) = id
+                            .clone()
+                            .or_else(|| auto_id(&self.elems[s.parent].id, s, node))
+                        {
                             d = d.secondary(i);
                         }
                         self.push(d, doc, node.line);
@@ -311,7 +412,7 @@ impl Graph {
                     let (base, ver) = dtmi::split_version(pid);
                     let mut g = format!("{base}:_{}", s.prop);
                     if let Some(seg) = s.segment {
-                        match member(node, seg, &ctx, &class).map(|n| &n.v) {
+                        match member(node, seg, &ctx, &class).map(single).map(|n| &n.v) {
                             Some(Val::Str(v)) => {
                                 g.push_str(":__");
                                 g.push_str(v);
@@ -321,7 +422,14 @@ impl Graph {
                                 g.push_str(raw);
                             }
                             _ => {
-                                self.push(Diag::new("missingDtmiSegPropertyValue").primary(pid.clone()).property(s.prop).value(seg), doc, node.line);
+                                self.push(
+                                    Diag::new("missingDtmiSegPropertyValue")
+                                        .primary(pid.clone())
+                                        .property(s.prop)
+                                        .value(seg),
+                                    doc,
+                                    node.line,
+                                );
                                 return None;
                             }
                         }
@@ -338,17 +446,34 @@ impl Graph {
             },
         };
         if auto {
+            for d in self.diags.iter_mut().skip(first_diag) {
+                if d.is_unattributed_type_error() {
+                    *d = d.clone().primary(id.clone());
+                }
+            }
             if let Some(s) = site {
                 let k = &m.classes[&class];
                 let needed = k.id_required.contains(&version)
                     || k.id_required_when.get(&version).is_some_and(|w| {
-                        w.iter().any(|(c, p)| p == s.prop && m.is_subclass(&self.elems[s.parent].class, c))
+                        w.iter().any(|(c, p)| {
+                            p == s.prop && m.is_subclass(&self.elems[s.parent].class, c)
+                        })
                     });
                 let prop_needs = m
-                    .prop(&self.elems[s.parent].class, s.prop, self.elems[s.parent].version)
+                    .prop(
+                        &self.elems[s.parent].class,
+                        s.prop,
+                        self.elems[s.parent].version,
+                    )
                     .is_some_and(|(_, pv)| pv.id_required);
                 if needed || prop_needs {
-                    self.push(Diag::new("missingRequiredId").primary(self.elems[s.parent].id.clone()).property(s.prop), doc, node.line);
+                    self.push(
+                        Diag::new("missingRequiredId")
+                            .primary(self.elems[s.parent].id.clone())
+                            .property(s.prop),
+                        doc,
+                        node.line,
+                    );
                 }
             }
         }
@@ -369,7 +494,11 @@ impl Graph {
             top,
             doc,
             line: node.line,
-            resolved,
+            lenient: self.solecisms && version == 2,
+            declared_cotypes: cotypes.clone(),
+            failed_types: self.diags[first_diag..]
+                .iter()
+                .any(|d| d.is_unattributed_type_error() || d.id_is_type_error()),
         });
         self.check_cotypes(idx, doc, type_node.map_or(node.line, |t| t.line));
 
@@ -379,7 +508,14 @@ impl Graph {
         for (key, kline, val) in node.members().unwrap_or_default() {
             if key.starts_with('@') {
                 if !matches!(key.as_str(), "@id" | "@type" | "@context") && version >= 3 {
-                    self.push(Diag::new("keywordDisallowed").primary(id.clone()).property(key.clone()).value(key.clone()), doc, *kline);
+                    self.push(
+                        Diag::new("keywordDisallowed")
+                            .primary(id.clone())
+                            .property(key.clone())
+                            .value(key.clone()),
+                        doc,
+                        *kline,
+                    );
                 }
                 continue;
             }
@@ -389,35 +525,82 @@ impl Graph {
                         Some(x) => x,
                         None => continue,
                     };
-                    if !pv.allowed || pv.value.is_some() && !pv.allowed {
-                        self.push(Diag::new("noTypeThatAllows").primary(id.clone()).property(pname.clone()), doc, *kline);
+                    if !pv.allowed {
+                        self.push(
+                            Diag::new("propertyIrrelevantDtmiOrTerm")
+                                .primary(id.clone())
+                                .property(key.clone()),
+                            doc,
+                            *kline,
+                        );
+                        self.push(
+                            Diag::new("noTypeThatAllows")
+                                .primary(id.clone())
+                                .property(key.clone()),
+                            doc,
+                            *kline,
+                        );
                         continue;
                     }
                     if matches!(val.v, Val::Null) {
-                        self.push(Diag::new("propertyValueNull").primary(id.clone()).property(pname.clone()), doc, *kline);
+                        self.push(
+                            Diag::new("propertyValueNull")
+                                .primary(id.clone())
+                                .property(pname.clone()),
+                            doc,
+                            *kline,
+                        );
                         continue;
                     }
                     if props.iter().any(|(n, _, _)| *n == pname) {
-                        self.push(Diag::new("duplicatePropertyName").primary(id.clone()).property(pname.clone()), doc, *kline);
+                        self.push(
+                            Diag::new("duplicatePropertyName")
+                                .primary(id.clone())
+                                .property(pname.clone()),
+                            doc,
+                            *kline,
+                        );
                         continue;
                     }
                     let vals = if p.literal || p.datatype.is_some() || pv.class.is_none() {
                         literal::check(self, idx, &pname, p, pv, val, doc, *kline)
                     } else {
-                        self.object_values(idx, &pname, p, pv, val, doc, *kline, depth, opts, resolved, top)
+                        self.object_values(
+                            idx, &pname, p, pv, val, doc, *kline, depth, opts, resolved, top,
+                        )
                     };
                     props.push((pname, vals, *kline));
                 }
                 Key::Supplemental(iri, sp) => {
                     if matches!(val.v, Val::Null) {
-                        self.push(Diag::new("propertyValueNull").primary(id.clone()).property(sp.name.clone()), doc, *kline);
+                        self.push(
+                            Diag::new("propertyValueNull")
+                                .primary(id.clone())
+                                .property(sp.name.clone()),
+                            doc,
+                            *kline,
+                        );
+                        continue;
+                    }
+                    if sprops.iter().any(|(i, _, _)| *i == iri) {
+                        self.push(
+                            Diag::new("duplicatePropertyName")
+                                .primary(id.clone())
+                                .property(sp.name.clone()),
+                            doc,
+                            *kline,
+                        );
                         continue;
                     }
                     let vals = literal::check_supplemental(self, idx, &sp, val, doc, *kline);
                     sprops.push((iri, sp.name.clone(), vals));
                 }
                 Key::Ignored => {}
-                Key::Error(d) => self.push(d, doc, *kline),
+                Key::Error(ds) => {
+                    for d in ds {
+                        self.push(d, doc, *kline);
+                    }
+                }
             }
         }
 
@@ -427,26 +610,76 @@ impl Graph {
             names.sort();
             for pname in names {
                 let p = &k.props[pname];
-                let Some(pv) = p.by_version.get(&version) else { continue };
+                let Some(pv) = p.by_version.get(&version) else {
+                    continue;
+                };
                 if pv.min_count.unwrap_or(0) == 0 || !pv.allowed {
                     continue;
                 }
-                if !props.iter().any(|(n, _, _)| n == pname) && member(node, pname, &ctx, &class).is_none() {
-                    let vid = if p.literal || p.datatype.is_some() || pv.class.is_none() { "missingLiteralProperty" } else { "missingObjectProperty" };
-                    self.push(Diag::new(vid).primary(id.clone()).property(pname.clone()), doc, node.line);
+                if !props.iter().any(|(n, _, _)| n == pname)
+                    && member(node, pname, &ctx, &class).is_none()
+                {
+                    let vid = if p.literal || p.datatype.is_some() || pv.class.is_none() {
+                        "missingLiteralProperty"
+                    } else {
+                        "missingObjectProperty"
+                    };
+                    self.push(
+                        Diag::new(vid).primary(id.clone()).property(pname.clone()),
+                        doc,
+                        node.line,
+                    );
                 }
             }
         }
-        for ct in &cotypes {
+        let valid_cotypes = self.elems[idx].cotypes.clone();
+        for ct in &valid_cotypes {
             for st in m.supplemental_chain(ct) {
                 let mut keys: Vec<&String> = st.props.keys().collect();
                 keys.sort();
                 for piri in keys {
                     let sp = &st.props[piri];
-                    if sp.min_count.unwrap_or(0) > 0 && !sprops.iter().any(|(i, _, _)| i == piri) {
-                        let lit = sp.type_iri.as_deref().is_some_and(|t| t.starts_with("http://www.w3.org/2001/XMLSchema#"));
-                        let vid = if lit { "missingSupplementalLiteralProperty" } else { "missingSupplementalObjectProperty" };
-                        self.push(Diag::new(vid).primary(id.clone()).property(sp.name.clone()).param("type", short_type(ct)), doc, node.line);
+                    let given = sprops
+                        .iter()
+                        .find(|(i, _, _)| i == piri)
+                        .map(|(_, _, v)| v.len());
+                    let object_valued = !sp
+                        .type_iri
+                        .as_deref()
+                        .is_some_and(|t| t.starts_with("http://www.w3.org/2001/XMLSchema#"));
+                    if object_valued && given.is_some_and(|n| n < sp.min_count.unwrap_or(0)) {
+                        self.push(
+                            Diag::new("objectCountBelowMin")
+                                .primary(id.clone())
+                                .property(sp.name.clone())
+                                .param("count1", given.unwrap_or(0).to_string())
+                                .param("count2", sp.min_count.unwrap_or(0).to_string()),
+                            doc,
+                            node.line,
+                        );
+                        continue;
+                    }
+                    if given.is_some() {
+                        continue;
+                    }
+                    if sp.min_count.unwrap_or(0) > 0 {
+                        let lit = sp
+                            .type_iri
+                            .as_deref()
+                            .is_some_and(|t| t.starts_with("http://www.w3.org/2001/XMLSchema#"));
+                        let vid = if lit {
+                            "missingSupplementalLiteralProperty"
+                        } else {
+                            "missingSupplementalObjectProperty"
+                        };
+                        self.push(
+                            Diag::new(vid)
+                                .primary(id.clone())
+                                .property(sp.name.clone())
+                                .param("type", short_type(ct)),
+                            doc,
+                            node.line,
+                        );
                     }
                 }
             }
@@ -455,8 +688,15 @@ impl Graph {
         let e = &mut self.elems[idx];
         e.props = props;
         e.sprops = sprops;
-        if self.by_id.contains_key(&id) {
-            self.push(Diag::new("duplicateDefinition").primary(id.clone()), doc, node.line);
+        if let Some(&prev) = self.by_id.get(&id) {
+            // Clashing generated ids come from duplicate names, reported as such.
+            if !(auto && self.elems[prev].auto) {
+                self.push(
+                    Diag::new("duplicateDefinition").primary(id.clone()),
+                    doc,
+                    node.line,
+                );
+            }
         } else {
             self.by_id.insert(id, idx);
         }
@@ -467,40 +707,54 @@ impl Graph {
     fn check_id(&mut self, s: &str, ctx: &Ctx, doc: usize, line: u32) -> bool {
         let m = meta();
         let v = ctx.version;
-        if let Some(max) = m.id_max_len.get(&v).and_then(|l| limit(l, &ctx.limits)) {
-            if s.len() > max {
-                self.push(
-                    Diag::new("idTooLong").value(s).param("count1", max.to_string()).param("restriction", v.to_string()).param("transformation", if ctx.limits.is_empty() { "DTDL".to_string() } else { ctx.limits.clone() }),
-                    doc,
-                    line,
-                );
-                return false;
-            }
+        if let Some(max) = m.id_max_len.get(&v).and_then(|l| limit(l, &ctx.limits))
+            && s.len() > max
+        {
+            self.push(
+                Diag::new("idTooLong")
+                    .value(s)
+                    .param("count1", max.to_string())
+                    .param("restriction", v.to_string())
+                    .param(
+                        "transformation",
+                        if ctx.limits.is_empty() {
+                            "DTDL".to_string()
+                        } else {
+                            ctx.limits.clone()
+                        },
+                    ),
+                doc,
+                line,
+            );
+            return false;
         }
         let (base, frag) = match s.find('#') {
             Some(i) => (&s[..i], Some(&s[i..])),
             None => (s, None),
         };
         if !dtmi::is_valid_identifier(base, v) {
-            self.push(Diag::new("invalidId").value(s).param("restriction", v.to_string()), doc, line);
+            self.push(
+                Diag::new("invalidId")
+                    .value(s)
+                    .param("restriction", v.to_string()),
+                doc,
+                line,
+            );
             return false;
         }
         if frag.is_some() {
             // Fragments name layers, which this parser (like DTDLParser without layering) does not support.
-            self.push(Diag::new("invalidId").value(s).param("restriction", v.to_string()), doc, line);
+            self.push(
+                Diag::new("invalidId")
+                    .value(s)
+                    .param("restriction", v.to_string()),
+                doc,
+                line,
+            );
             return false;
         }
         for p in ctx.reserved_prefixes() {
-            if s.starts_with(p) {
-                self.push(Diag::new("reservedId").value(s), doc, line);
-                return false;
-            }
-        }
-        for (cid, prefixes) in &m.reserved {
-            if ctx.ids.iter().any(|c| c == cid) {
-                continue;
-            }
-            if prefixes.iter().any(|p| s.starts_with(p.as_str())) {
+            if s.starts_with(p) && !(self.solecisms && v == 2) {
                 self.push(Diag::new("reservedId").value(s), doc, line);
                 return false;
             }
@@ -526,19 +780,25 @@ impl Graph {
         let iri_s = iri.unwrap_or(term);
         if let Some(rest) = iri_s.strip_prefix("dtmi:dtdl:class:") {
             let (name, ver) = dtmi::split_version(rest);
-            if ver == format!(";{v}") {
-                if m.classes.get(name).is_some_and(|c| c.versions.contains(&v)) {
-                    materials.push(name.to_string());
-                    return;
-                }
+            if ver == format!(";{v}")
+                && m.classes.get(name).is_some_and(|c| c.versions.contains(&v))
+            {
+                materials.push(name.to_string());
+                return;
             }
         }
         if m.supplemental.contains_key(iri_s) {
             cotypes.push(iri_s.to_string());
             return;
         }
-        let apoc = |rule: &str| m.apocrypha.get(&v).and_then(|a| a.get(rule)).map(String::as_str).unwrap_or("invalid");
-        let tolerate = |level: &str| ctx.allow_undefined && level != "invalid";
+        let apoc = |rule: &str| {
+            m.apocrypha
+                .get(&v)
+                .and_then(|a| a.get(rule))
+                .map(String::as_str)
+                .unwrap_or("invalid")
+        };
+        let tolerate = |level: &str| level == "valid" || level == "tenable" && ctx.allow_explicit;
         let (rule, vid) = if iri.is_some() {
             ("irrelevantDtmiOrTermAsCotype", "typeIrrelevantDtmiOrTerm")
         } else if term.starts_with("dtmi:") {
@@ -555,43 +815,131 @@ impl Graph {
         if tolerate(apoc(rule)) {
             extra.push(term.to_string());
         } else {
-            self.push(Diag::new(vid).primary_opt(pid).value(term).param("restriction", v.to_string()), doc, line);
+            self.push(
+                Diag::new(vid)
+                    .primary_opt(pid)
+                    .value(term)
+                    .param("restriction", v.to_string()),
+                doc,
+                line,
+            );
         }
     }
 
+    /// Checks co-types against the material class and each other; drops the invalid ones.
     fn check_cotypes(&mut self, idx: usize, doc: usize, line: u32) {
         let m = meta();
         let e = &self.elems[idx];
         let (id, class, version) = (e.id.clone(), e.class.clone(), e.version);
         let cotypes = e.cotypes.clone();
-        let anc = m.classes.get(&class).map(|c| c.ancestry.clone()).unwrap_or_default();
+        let anc = m
+            .classes
+            .get(&class)
+            .map(|c| c.ancestry.clone())
+            .unwrap_or_default();
+        let mut kept = Vec::new();
         for ct in &cotypes {
-            let Some(st) = m.supplemental.get(ct) else { continue };
+            let Some(st) = m.supplemental.get(ct) else {
+                continue;
+            };
             let tname = short_type(ct);
             if st.is_abstract {
-                self.push(Diag::new("abstractSupplementalType").primary(id.clone()).param("type", tname.clone()), doc, line);
+                self.push(
+                    Diag::new("abstractSupplementalType")
+                        .primary(id.clone())
+                        .param("type", tname.clone()),
+                    doc,
+                    line,
+                );
                 continue;
             }
             if !st.cotype_versions.contains(&version) {
-                let r = st.cotype_versions.iter().map(u8::to_string).collect::<Vec<_>>().join(" or ");
-                self.push(Diag::new("invalidCotypeVersion").primary(id.clone()).param("type", tname.clone()).param("restriction", r), doc, line);
+                let r = st
+                    .cotype_versions
+                    .iter()
+                    .map(u8::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or ");
+                self.push(
+                    Diag::new("invalidCotypeVersion")
+                        .primary(id.clone())
+                        .param("type", tname.clone())
+                        .param("restriction", r),
+                    doc,
+                    line,
+                );
+                if !st.cotypes.iter().any(|c| anc.contains(c)) {
+                    self.push(
+                        Diag::new("invalidCotype")
+                            .primary(id.clone())
+                            .param("type", tname.clone()),
+                        doc,
+                        line,
+                    );
+                }
                 continue;
             }
             if !st.cotypes.iter().any(|c| anc.contains(c)) {
-                self.push(Diag::new("invalidCotype").primary(id.clone()).param("type", tname.clone()).param("restriction", st.cotypes.join(" or ")), doc, line);
+                self.push(
+                    Diag::new("invalidCotype")
+                        .primary(id.clone())
+                        .param("type", tname.clone())
+                        .param("restriction", st.cotypes.join(" or ")),
+                    doc,
+                    line,
+                );
                 continue;
             }
+            kept.push(ct.clone());
             for cc in &st.cocotypes {
-                if !cotypes.iter().any(|c| c == cc || m.supplemental_chain(c).iter().any(|s| &s.id == cc)) {
-                    self.push(Diag::new("missingCocotype").primary(id.clone()).param("type", tname.clone()).param("restriction", short_type(cc)), doc, line);
+                if !cotypes
+                    .iter()
+                    .any(|c| c == cc || m.supplemental_chain(c).iter().any(|s| &s.id == cc))
+                {
+                    self.push(
+                        Diag::new("missingCocotype")
+                            .primary(id.clone())
+                            .param("type", tname.clone())
+                            .param("restriction", short_type(cc)),
+                        doc,
+                        line,
+                    );
                 }
             }
             for dc in &st.discotypes {
                 if cotypes.iter().any(|c| c == dc) {
-                    self.push(Diag::new("disallowedCocotype").primary(id.clone()).param("type", tname.clone()).param("restriction", short_type(dc)), doc, line);
+                    self.push(
+                        Diag::new("disallowedCocotype")
+                            .primary(id.clone())
+                            .param("type", tname.clone())
+                            .param("restriction", short_type(dc)),
+                        doc,
+                        line,
+                    );
                 }
             }
         }
+        let mut added: Vec<(String, String)> = Vec::new();
+        for ct in &kept {
+            for st in m.supplemental_chain(ct) {
+                for sp in st.props.values() {
+                    if let Some((other, _)) = added.iter().find(|(t, n)| t != ct && *n == sp.name) {
+                        let other = other.clone();
+                        self.push(
+                            Diag::new("conflictingSupplementalTypes")
+                                .primary(id.clone())
+                                .param("type", short_type(&other))
+                                .param("restriction", short_type(ct))
+                                .property(sp.name.clone()),
+                            doc,
+                            line,
+                        );
+                    }
+                    added.push((ct.clone(), sp.name.clone()));
+                }
+            }
+        }
+        self.elems[idx].cotypes = kept;
     }
 
     fn resolve_key(&self, key: &str, idx: usize) -> Key {
@@ -610,27 +958,95 @@ impl Graph {
                 }
             }
         }
-        let apoc = |rule: &str| m.apocrypha.get(&v).and_then(|a| a.get(rule)).map(String::as_str).unwrap_or("invalid");
-        let tolerate = |level: &str| e.ctx.allow_undefined && level != "invalid";
+        let apoc = |rule: &str| {
+            m.apocrypha
+                .get(&v)
+                .and_then(|a| a.get(rule))
+                .map(String::as_str)
+                .unwrap_or("invalid")
+        };
+        // Undefined properties are only meaningful through an undefined co-type.
+        let tolerate = |level: &str| {
+            !e.extra_types.is_empty()
+                && (level == "valid" || level == "tenable" && e.ctx.allow_undefined)
+        };
         let pid = e.id.clone();
+        if e.failed_types {
+            // With a rejected type, only keys no context defines are still reported.
+            let defined_somewhere =
+                m.contexts.values().any(|c| c.contains_key(key)) || key.contains(':');
+            if defined_somewhere {
+                return Key::Ignored;
+            }
+            return Key::Error(vec![
+                Diag::new("propertyUndefinedTerm")
+                    .primary(pid)
+                    .property(key)
+                    .param("restriction", v.to_string()),
+            ]);
+        }
+        let declared = e.declared_cotypes.iter().any(|c| {
+            m.supplemental_chain(c)
+                .iter()
+                .any(|s| s.props.contains_key(iri_s))
+        });
+        if declared {
+            return Key::Error(vec![
+                Diag::new("noTypeThatAllows").primary(pid).property(key),
+            ]);
+        }
         if let Some(i) = iri {
-            // A defined term or property that no type of this element allows.
-            let known_prop = i.starts_with("dtmi:dtdl:property:") || m.supplemental.values().any(|s| s.props.contains_key(i));
-            if known_prop {
-                return Key::Error(Diag::new("noTypeThatAllows").primary(pid).property(key));
+            // A defined property that some co-type usable here would allow: only the missing type is wrong.
+            let relevant = i.starts_with("dtmi:dtdl:property:")
+                || m.supplemental.values().any(|s| {
+                    s.props.contains_key(i)
+                        && s.cotype_versions.contains(&v)
+                        && m.classes
+                            .get(&e.class)
+                            .is_some_and(|c| s.cotypes.iter().any(|ct| c.ancestry.contains(ct)))
+                });
+            if relevant && !e.extra_types.is_empty() && e.ctx.allow_undefined {
+                return Key::Ignored;
+            }
+            if relevant && !i.contains("languageMajorVersion") && e.cotypes.is_empty() {
+                return Key::Error(vec![
+                    Diag::new("noTypeThatAllows").primary(pid).property(key),
+                ]);
             }
             if tolerate(apoc("irrelevantDtmiOrTermAsProperty")) {
                 return Key::Ignored;
             }
-            return Key::Error(Diag::new("propertyIrrelevantDtmiOrTerm").primary(pid).property(key));
+            // A co-type's sibling rules may name the property (e.g. `annotates`): then it also lacks a type.
+            let named_by_rules = e.cotypes.iter().any(|c| {
+                m.supplemental_chain(c).iter().any(|st| {
+                    st.siblings
+                        .iter()
+                        .chain(st.constraints.iter())
+                        .any(|r| r.to_string().contains(i))
+                })
+            });
+            let mut ds = vec![
+                Diag::new("propertyIrrelevantDtmiOrTerm")
+                    .primary(pid.clone())
+                    .property(key),
+            ];
+            if e.cotypes.is_empty() || named_by_rules || !relevant {
+                ds.push(Diag::new("noTypeThatAllows").primary(pid).property(key));
+            }
+            return Key::Error(ds);
         }
         let (rule, vid) = if key.starts_with("dtmi:") {
             if dtmi::Dtmi::parse(key).is_some() {
                 let known_prop = m.supplemental.values().any(|s| s.props.contains_key(key));
                 if known_prop {
-                    return Key::Error(Diag::new("noTypeThatAllows").primary(pid).property(key));
+                    return Key::Error(vec![
+                        Diag::new("noTypeThatAllows").primary(pid).property(key),
+                    ]);
                 }
-                ("irrelevantDtmiOrTermAsProperty", "propertyIrrelevantDtmiOrTerm")
+                (
+                    "irrelevantDtmiOrTermAsProperty",
+                    "propertyIrrelevantDtmiOrTerm",
+                )
             } else {
                 ("invalidDtmiAsProperty", "propertyInvalidDtmi")
             }
@@ -642,7 +1058,13 @@ impl Graph {
         if tolerate(apoc(rule)) {
             Key::Ignored
         } else {
-            Key::Error(Diag::new(vid).primary(pid).property(key).param("restriction", v.to_string()))
+            Key::Error(vec![
+                Diag::new(vid)
+                    .primary(pid.clone())
+                    .property(key)
+                    .param("restriction", v.to_string()),
+                Diag::new("noTypeThatAllows").primary(pid).property(key),
+            ])
         }
     }
 
@@ -674,21 +1096,70 @@ impl Graph {
                 Val::Str(s) => {
                     let target = match ctx.term(s) {
                         Some(i) => Some(i.to_string()),
-                        None if dtmi::is_valid_identifier(s, ctx.version) || dtmi::Dtmi::parse(s).is_some_and(|_| !s.contains('#')) && self.elems[idx].version >= 3 && dtmi::is_valid_identifier(s, 3) => Some(s.clone()),
+                        None if dtmi::is_valid_identifier(s, ctx.version)
+                            || dtmi::Dtmi::parse(s).is_some_and(|_| !s.contains('#'))
+                                && self.elems[idx].version >= 3
+                                && dtmi::is_valid_identifier(s, 3) =>
+                        {
+                            Some(s.clone())
+                        }
                         None => None,
                     };
                     match target {
                         Some(t) => out.push(PVal::Ref(t, it.line)),
-                        None => self.push(Diag::new("badDtmiOrTerm").primary(pid.clone()).property(pname).value(s.clone()).param("restriction", ctx.version.to_string()), doc, it.line),
+                        None => self.push(
+                            Diag::new("badDtmiOrTerm")
+                                .primary(pid.clone())
+                                .property(pname)
+                                .value(s.clone())
+                                .param("restriction", ctx.version.to_string()),
+                            doc,
+                            it.line,
+                        ),
                     }
                 }
                 Val::Obj(members) => {
                     if members.len() == 1 && members[0].0 == "@id" {
-                        self.push(Diag::new("idReference").primary(pid.clone()).property(pname), doc, it.line);
+                        if self.solecisms && ctx.version == 2 {
+                            // DTDL v2 solecism: an object holding only `@id` is a reference.
+                            match members[0].2.as_str() {
+                                Some(r)
+                                    if dtmi::is_valid_identifier(r, 2) || ctx.term(r).is_some() =>
+                                {
+                                    out.push(PVal::Ref(
+                                        ctx.term(r).unwrap_or(r).to_string(),
+                                        it.line,
+                                    ));
+                                }
+                                _ => self.push(
+                                    Diag::new("idRefBadDtmiOrTerm")
+                                        .primary(pid.clone())
+                                        .property(pname)
+                                        .value(json_text(&members[0].2))
+                                        .param("restriction", "2"),
+                                    doc,
+                                    it.line,
+                                ),
+                            }
+                            continue;
+                        }
+                        self.push(
+                            Diag::new("idReference")
+                                .primary(pid.clone())
+                                .property(pname),
+                            doc,
+                            it.line,
+                        );
                         continue;
                     }
                     if members.iter().any(|(k, _, _)| k == "@graph") {
-                        self.push(Diag::new("graphDisallowed").primary(pid.clone()).property(pname), doc, it.line);
+                        self.push(
+                            Diag::new("graphDisallowed")
+                                .primary(pid.clone())
+                                .property(pname),
+                            doc,
+                            it.line,
+                        );
                         continue;
                     }
                     let site = Site {
@@ -698,30 +1169,88 @@ impl Graph {
                         segment: p.dtmi_segment.as_deref(),
                         type_optional_class: Some(&class),
                     };
-                    if let Some(c) = self.element(it, &ctx, Some(&site), doc, depth + 1, opts, resolved, Some(top)) {
+                    if let Some(c) = self.element(
+                        it,
+                        &ctx,
+                        Some(&site),
+                        doc,
+                        depth + 1,
+                        opts,
+                        resolved,
+                        Some(top),
+                    ) {
+                        let cv = self.elems[c].version;
+                        if !pv.versions.is_empty() && !pv.versions.contains(&cv) {
+                            self.push(
+                                Diag::new("disallowedVersionDefinition")
+                                    .primary(pid.clone())
+                                    .property(pname)
+                                    .value(cv.to_string()),
+                                doc,
+                                it.line,
+                            );
+                            continue;
+                        }
                         out.push(PVal::Elem(c));
                     }
                 }
-                _ => self.push(Diag::new("refNotStringOrObject").primary(pid.clone()).property(pname), doc, it.line),
+                _ => self.push(
+                    Diag::new("refNotStringOrObject")
+                        .primary(pid.clone())
+                        .property(pname),
+                    doc,
+                    it.line,
+                ),
             }
         }
         let n = out.len();
-        if let Some(max) = pv.max_count {
-            if n > max {
-                if max == 1 && !p.plural {
-                    self.push(Diag::new("objectMultipleValues").primary(pid.clone()).property(pname), doc, line);
-                } else {
-                    self.push(Diag::new("objectCountAboveMax").primary(pid.clone()).property(pname).param("count1", n.to_string()).param("count2", max.to_string()), doc, line);
-                }
+        if let Some(max) = pv.max_count
+            && n > max
+        {
+            if max == 1 && !p.plural {
+                self.push(
+                    Diag::new("objectMultipleValues")
+                        .primary(pid.clone())
+                        .property(pname),
+                    doc,
+                    line,
+                );
+            } else {
+                self.push(
+                    Diag::new("objectCountAboveMax")
+                        .primary(pid.clone())
+                        .property(pname)
+                        .param("count1", n.to_string())
+                        .param("count2", max.to_string()),
+                    doc,
+                    line,
+                );
             }
         }
-        if let Some(min) = pv.min_count {
-            if n < min {
-                self.push(Diag::new("objectCountBelowMin").primary(pid).property(pname).param("count1", n.to_string()).param("count2", min.to_string()), doc, line);
-            }
+        if let Some(min) = pv.min_count
+            && n < min
+        {
+            self.push(
+                Diag::new("objectCountBelowMin")
+                    .primary(pid)
+                    .property(pname)
+                    .param("count1", n.to_string())
+                    .param("count2", min.to_string()),
+                doc,
+                line,
+            );
         }
         out
     }
+}
+
+/// The only element of a one-element array, else the node itself.
+fn single(n: &Node) -> &Node {
+    let n = match &n.v {
+        Val::Arr(a) if a.len() == 1 => &a[0],
+        _ => n,
+    };
+    n.get("@value").unwrap_or(n)
 }
 
 /// The DTDL version an element's own `@context` names, or 0.
@@ -731,7 +1260,11 @@ fn dtdl_version_hint(node: &Node) -> u8 {
         Some(Val::Str(s)) => Some(s.as_str()),
         _ => None,
     };
-    first.and_then(|s| s.strip_prefix("dtmi:dtdl:context;")).and_then(|v| v.get(..1)).and_then(|v| v.parse().ok()).unwrap_or(0)
+    first
+        .and_then(|s| s.strip_prefix("dtmi:dtdl:context;"))
+        .and_then(|v| v.get(..1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 /// The material property a member key names, as a term or as the property's IRI.
@@ -745,7 +1278,10 @@ fn material_key(key: &str, ctx: &Ctx, class: &str) -> Option<String> {
 
 /// The member of `node` that sets material property `prop`.
 fn member<'n>(node: &'n Node, prop: &str, ctx: &Ctx, class: &str) -> Option<&'n Node> {
-    node.members()?.iter().find(|(k, _, _)| k == prop || material_key(k, ctx, class).as_deref() == Some(prop)).map(|(_, _, v)| v)
+    node.members()?
+        .iter()
+        .find(|(k, _, _)| k == prop || material_key(k, ctx, class).as_deref() == Some(prop))
+        .map(|(_, _, v)| v)
 }
 
 /// The id DTDLParser generates for an element without `@id` at `site`.
@@ -753,8 +1289,15 @@ fn auto_id(parent: &str, site: &Site<'_>, node: &Node) -> Option<String> {
     let (base, ver) = dtmi::split_version(parent);
     let mut g = format!("{base}:_{}", site.prop);
     if let Some(seg) = site.segment {
-        let v = node.get(seg).or_else(|| node.members()?.iter().find(|(k, _, _)| k.starts_with("dtmi:dtdl:property:") && k.contains(&format!(":{seg};"))).map(|(_, _, v)| v));
-        match v.map(|n| &n.v) {
+        let v = node.get(seg).or_else(|| {
+            node.members()?
+                .iter()
+                .find(|(k, _, _)| {
+                    k.starts_with("dtmi:dtdl:property:") && k.contains(&format!(":{seg};"))
+                })
+                .map(|(_, _, v)| v)
+        });
+        match v.map(single).map(|n| &n.v) {
             Some(Val::Str(v)) => {
                 g.push_str(":__");
                 g.push_str(v);
@@ -774,7 +1317,7 @@ enum Key {
     Material(String),
     Supplemental(String, crate::meta::SupProp),
     Ignored,
-    Error(Diag),
+    Error(Vec<Diag>),
 }
 
 /// The short name of a type IRI (`dtmi:...:class:Temperature;3` -> `Temperature`).

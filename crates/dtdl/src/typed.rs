@@ -26,7 +26,11 @@ pub fn build(g: &Graph) -> ModelSet {
                 contents.insert(n, c);
             }
         }
-        let extends = e.get("extends").iter().filter_map(|v| target_id(g, v)).collect();
+        let extends = e
+            .get("extends")
+            .iter()
+            .filter_map(|v| target_id(g, v))
+            .collect();
         own.insert(
             e.id.clone(),
             Interface {
@@ -48,10 +52,27 @@ pub fn build(g: &Graph) -> ModelSet {
         inherit(&own, id, &mut i.contents, &mut seen, 0);
         out.insert(id.clone(), i);
     }
-    ModelSet { interfaces: out }
+    let m = meta();
+    let schemas = g
+        .elems
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| m.is_subclass(&e.class, "Schema"))
+        .map(|(i, e)| (e.id.clone(), schema(g, &PVal::Elem(i), 0)))
+        .collect();
+    ModelSet {
+        interfaces: out,
+        schemas,
+    }
 }
 
-fn inherit(own: &BTreeMap<String, Interface>, id: &str, into: &mut BTreeMap<String, Content>, seen: &mut HashSet<String>, depth: usize) {
+fn inherit(
+    own: &BTreeMap<String, Interface>,
+    id: &str,
+    into: &mut BTreeMap<String, Content>,
+    seen: &mut HashSet<String>,
+    depth: usize,
+) {
     if depth > MAX_EXTENDS_DEPTH || !seen.insert(id.to_string()) {
         return;
     }
@@ -125,7 +146,10 @@ fn collect_lang(n: &crate::json::Node, out: &mut BTreeMap<String, String>) {
 
 fn bool_of(e: &Elem, prop: &str) -> bool {
     e.get(prop).iter().any(|v| match v {
-        PVal::Lit(n) => matches!(n.v, Val::Bool(true)) || matches!(n.get("@value").map(|x| &x.v), Some(Val::Bool(true))),
+        PVal::Lit(n) => {
+            matches!(n.v, Val::Bool(true))
+                || matches!(n.get("@value").map(|x| &x.v), Some(Val::Bool(true)))
+        }
         _ => false,
     })
 }
@@ -144,7 +168,12 @@ fn int_of(e: &Elem, prop: &str) -> Option<u32> {
 }
 
 fn semantic(e: &Elem) -> (Vec<String>, Option<String>) {
-    let types = e.cotypes.iter().map(|c| crate::parser::short_type(c)).chain(e.extra_types.iter().cloned()).collect();
+    let types = e
+        .cotypes
+        .iter()
+        .map(|c| crate::parser::short_type(c))
+        .chain(e.extra_types.iter().cloned())
+        .collect();
     let unit = e
         .sprops
         .iter()
@@ -163,17 +192,35 @@ fn content(g: &Graph, e: &Elem) -> Option<Content> {
     Some(match e.class.as_str() {
         "Property" => {
             let (semantic_types, unit) = semantic(e);
-            Content::Property(Property { name, schema: schema_of("schema")?, writable: bool_of(e, "writable"), semantic_types, unit })
+            Content::Property(Property {
+                name,
+                schema: schema_of("schema")?,
+                writable: bool_of(e, "writable"),
+                semantic_types,
+                unit,
+            })
         }
         "Telemetry" => {
             let (semantic_types, unit) = semantic(e);
-            Content::Telemetry(Telemetry { name, schema: schema_of("schema")?, semantic_types, unit })
+            Content::Telemetry(Telemetry {
+                name,
+                schema: schema_of("schema")?,
+                semantic_types,
+                unit,
+            })
         }
         "Command" => {
             let payload = |p: &str| {
-                e.get(p).first().and_then(|v| target(g, v)).and_then(|pl| pl.get("schema").first().map(|s| schema(g, s, 0)))
+                e.get(p)
+                    .first()
+                    .and_then(|v| target(g, v))
+                    .and_then(|pl| pl.get("schema").first().map(|s| schema(g, s, 0)))
             };
-            Content::Command(Command { name, request: payload("request"), response: payload("response") })
+            Content::Command(Command {
+                name,
+                request: payload("request"),
+                response: payload("response"),
+            })
         }
         "Relationship" => {
             let properties = e
@@ -193,7 +240,10 @@ fn content(g: &Graph, e: &Elem) -> Option<Content> {
                 properties,
             })
         }
-        "Component" => Content::Component(Component { name, schema: e.get("schema").first().and_then(|v| target_id(g, v))? }),
+        "Component" => Content::Component(Component {
+            name,
+            schema: e.get("schema").first().and_then(|v| target_id(g, v))?,
+        }),
         _ => return None,
     })
 }
@@ -203,13 +253,20 @@ fn schema(g: &Graph, v: &PVal, depth: usize) -> Schema {
     if depth > MAX_SCHEMA_DEPTH {
         return Schema::Object(Vec::new());
     }
-    if let PVal::Ref(id, _) = v {
-        if let Some(p) = primitive_of(id) {
-            return Schema::Primitive(p);
-        }
+    if let PVal::Ref(id, _) = v
+        && let Some(p) = primitive_of(id)
+    {
+        return Schema::Primitive(p);
     }
-    let Some(e) = target(g, v) else { return Schema::Primitive(Primitive::String) };
-    let sub = |p: &str| e.get(p).first().map(|x| schema(g, x, depth + 1)).unwrap_or(Schema::Primitive(Primitive::String));
+    let Some(e) = target(g, v) else {
+        return Schema::Primitive(Primitive::String);
+    };
+    let sub = |p: &str| {
+        e.get(p)
+            .first()
+            .map(|x| schema(g, x, depth + 1))
+            .unwrap_or(Schema::Primitive(Primitive::String))
+    };
     match e.class.as_str() {
         "Array" => Schema::Array(Box::new(sub("elementSchema"))),
         "Map" => {
@@ -222,7 +279,10 @@ fn schema(g: &Graph, v: &PVal, depth: usize) -> Schema {
                 .iter()
                 .filter_map(|f| target(g, f))
                 .filter_map(|f| {
-                    Some(Field { name: f.str_of("name")?.to_string(), schema: f.get("schema").first().map(|x| schema(g, x, depth + 1))? })
+                    Some(Field {
+                        name: f.str_of("name")?.to_string(),
+                        schema: f.get("schema").first().map(|x| schema(g, x, depth + 1))?,
+                    })
                 })
                 .collect(),
         ),
@@ -243,10 +303,20 @@ fn schema(g: &Graph, v: &PVal, depth: usize) -> Schema {
                     Some((ev.str_of("name")?.to_string(), val))
                 })
                 .collect();
-            Schema::Enum { value_schema, values }
+            Schema::Enum {
+                value_schema,
+                values,
+            }
         }
-        _ => primitive_of(&e.id).map(Schema::Primitive).unwrap_or(Schema::Primitive(Primitive::String)),
+        _ => primitive_of(&e.id)
+            .map(Schema::Primitive)
+            .unwrap_or(Schema::Primitive(Primitive::String)),
     }
+}
+
+/// The schema a standard element id denotes (`dtmi:dtdl:instance:Schema:double;3`).
+pub fn standard_schema(id: &str) -> Option<Schema> {
+    primitive_of(id).map(Schema::Primitive)
 }
 
 /// The primitive a standard schema id denotes (`dtmi:dtdl:instance:Schema:double;3`).

@@ -48,40 +48,106 @@ fn cases() -> Vec<(&'static str, Value, Option<(&'static str, &'static str)>)> {
         ("s", json!("x"), None),
         ("s", json!(null), Some(("", "a string"))),
         ("dt", json!("2024-02-29T10:00:00Z"), None),
-        ("dt", json!("2023-02-29T10:00:00Z"), Some(("", "a string in RFC 3339 date-time format"))),
-        ("dt", json!("2024-01-01 10:00"), Some(("", "a string in RFC 3339 date-time format"))),
+        (
+            "dt",
+            json!("2023-02-29T10:00:00Z"),
+            Some(("", "a string in RFC 3339 date-time format")),
+        ),
+        (
+            "dt",
+            json!("2024-01-01 10:00"),
+            Some(("", "a string in RFC 3339 date-time format")),
+        ),
         ("date", json!("2024-12-31"), None),
+        (
+            "date",
+            json!("0000-01-01"),
+            Some(("", "a string in RFC 3339 full-date format")),
+        ),
+        (
+            "time",
+            json!("00:00:60Z"),
+            Some(("", "a string in RFC 3339 partial-time format")),
+        ),
+        (
+            "dur",
+            json!("P1Y3W"),
+            Some(("", "a string in ISO 8601 duration format")),
+        ),
+        (
+            "dur",
+            json!("P3.5Y6M"),
+            Some(("", "a string in ISO 8601 duration format")),
+        ),
+        ("dur", json!("P2W1DT0.5S"), None),
         ("time", json!("23:59:59.5+01:00"), None),
         ("dur", json!("P1DT2H"), None),
-        ("dur", json!("P"), Some(("", "a string in ISO 8601 duration format"))),
+        (
+            "dur",
+            json!("P"),
+            Some(("", "a string in ISO 8601 duration format")),
+        ),
         ("u8", json!(255), None),
         ("u8", json!(256), Some(("", "an unsigned byte (0 to 255)"))),
         ("id", json!("123e4567-e89b-12d3-a456-426614174000"), None),
-        ("pt", json!({"type": "Point", "coordinates": [1.0, 2.0]}), None),
-        ("pt", json!({"type": "Point", "coordinates": [1.0]}), Some(("", "a GeoJSON Point"))),
+        (
+            "pt",
+            json!({"type": "Point", "coordinates": [1.0, 2.0]}),
+            None,
+        ),
+        (
+            "pt",
+            json!({"type": "Point", "coordinates": [1.0]}),
+            Some(("", "a GeoJSON Point")),
+        ),
         ("mode", json!("on"), None),
-        ("mode", json!("dim"), Some(("", "one of the enum values 'on', 'off'"))),
+        (
+            "mode",
+            json!("dim"),
+            Some(("", "one of the enum values 'on', 'off'")),
+        ),
         ("level", json!(2), None),
-        ("level", json!("2"), Some(("", "one of the enum values 1, 2"))),
+        (
+            "level",
+            json!("2"),
+            Some(("", "one of the enum values 1, 2")),
+        ),
         ("arr", json!([1, 2, 3]), None),
         ("arr", json!([1, "2"]), Some(("/1", "an integer"))),
         ("map", json!({"a/b": 1.0}), None),
         ("map", json!({"a/b": "x"}), Some(("/a~1b", "a number"))),
         ("obj", json!({"a": "x", "inner": [{"x": true}]}), None),
-        ("obj", json!({"a": "x", "inner": [{"x": true}, {"x": 3}]}), Some(("/inner/1/x", "a boolean"))),
-        ("obj", json!({"z": 1}), Some(("", "an object with no field 'z'"))),
+        (
+            "obj",
+            json!({"a": "x", "inner": [{"x": true}, {"x": 3}]}),
+            Some(("/inner/1/x", "a boolean")),
+        ),
+        (
+            "obj",
+            json!({"z": 1}),
+            Some(("", "an object with no field 'z'")),
+        ),
         ("obj", json!([]), Some(("", "an object"))),
     ]
 }
 
 fn models() -> ModelSet {
-    let p = parse(&[Document { name: "thing.json".into(), text: MODEL.into() }], None);
+    let p = parse(
+        &[Document {
+            name: "thing.json".into(),
+            text: MODEL.into(),
+        }],
+        None,
+    );
     assert!(p.is_valid(), "{:#?}", p.diagnostics);
     p.models
 }
 
 fn schema_of<'m>(m: &'m ModelSet, name: &str) -> &'m Schema {
-    match m.interface("dtmi:test:Thing;1").and_then(|i| i.contents.get(name)) {
+    match m
+        .interface("dtmi:test:Thing;1")
+        .and_then(|i| i.contents.get(name))
+    {
         Some(Content::Property(p)) => &p.schema,
         other => panic!("no property {name}: {other:?}"),
     }

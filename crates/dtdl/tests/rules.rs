@@ -5,11 +5,18 @@ use ferrotwin_dtdl::dtmi::{Dtmi, is_valid_identifier};
 use ferrotwin_dtdl::{Content, Document, Resolver, parse};
 
 fn doc(text: &str) -> Vec<Document> {
-    vec![Document { name: "m.json".into(), text: text.into() }]
+    vec![Document {
+        name: "m.json".into(),
+        text: text.into(),
+    }]
 }
 
 fn ids(text: &str) -> Vec<String> {
-    parse(&doc(text), None).diagnostics.into_iter().map(|d| d.validation_id).collect()
+    parse(&doc(text), None)
+        .diagnostics
+        .into_iter()
+        .map(|d| d.validation_id)
+        .collect()
 }
 
 #[test]
@@ -35,8 +42,17 @@ fn dtmi_rules_per_version() {
 
 #[test]
 fn invalid_id_is_reported_with_location() {
-    let p = parse(&doc("{\n \"@context\": \"dtmi:dtdl:context;3\",\n \"@id\": \"dtmi:a:_b;1\",\n \"@type\": \"Interface\"\n}"), None);
-    let d = p.diagnostics.iter().find(|d| d.validation_id == "dtmi:dtdl:parsingError:invalidId").expect("invalidId");
+    let p = parse(
+        &doc(
+            "{\n \"@context\": \"dtmi:dtdl:context;3\",\n \"@id\": \"dtmi:a:_b;1\",\n \"@type\": \"Interface\"\n}",
+        ),
+        None,
+    );
+    let d = p
+        .diagnostics
+        .iter()
+        .find(|d| d.validation_id == "dtmi:dtdl:parsingError:invalidId")
+        .expect("invalidId");
     assert_eq!(d.value.as_deref(), Some("dtmi:a:_b;1"));
     let loc = d.location.as_ref().expect("location");
     assert_eq!((loc.document.as_str(), loc.line), ("m.json", 3));
@@ -46,23 +62,43 @@ fn invalid_id_is_reported_with_location() {
 #[test]
 fn name_limits_and_duplicates() {
     let long = "a".repeat(65);
-    let v2 = format!(r#"{{"@context": "dtmi:dtdl:context;2", "@id": "dtmi:a:b;1", "@type": "Interface",
-        "contents": [{{"@type": "Property", "name": "{long}", "schema": "double"}}]}}"#);
+    let v2 = format!(
+        r#"{{"@context": "dtmi:dtdl:context;2", "@id": "dtmi:a:b;1", "@type": "Interface",
+        "contents": [{{"@type": "Property", "name": "{long}", "schema": "double"}}]}}"#
+    );
     assert_eq!(ids(&v2), ["dtmi:dtdl:parsingError:stringTooLong"]);
     let dup = r#"{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:a:b;1", "@type": "Interface",
         "contents": [{"@type": "Property", "name": "x", "schema": "double"}, {"@type": "Telemetry", "name": "x", "schema": "double"}]}"#;
-    assert!(ids(dup).contains(&"dtmi:dtdl:parsingError:nonUniquePropertyValue".to_string()), "{:?}", ids(dup));
+    assert!(
+        ids(dup).contains(&"dtmi:dtdl:parsingError:nonUniquePropertyValue".to_string()),
+        "{:?}",
+        ids(dup)
+    );
 }
 
 #[test]
 fn reserved_prefix_and_missing_context() {
-    assert_eq!(ids(r#"{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:dtdl:x;1", "@type": "Interface"}"#), ["dtmi:dtdl:parsingError:reservedId"]);
-    assert_eq!(ids(r#"{"@id": "dtmi:a:x;1", "@type": "Interface"}"#), ["dtmi:dtdl:parsingError:missingContext"]);
+    assert_eq!(
+        ids(r#"{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:dtdl:x;1", "@type": "Interface"}"#),
+        ["dtmi:dtdl:parsingError:reservedId"]
+    );
+    assert_eq!(
+        ids(r#"{"@id": "dtmi:a:x;1", "@type": "Interface"}"#),
+        ["dtmi:dtdl:parsingError:missingContext"]
+    );
 }
 
 #[test]
 fn garbage_does_not_panic() {
-    for t in ["", "[", "{\"@context\": 5}", "[1,2]", "{\"@context\":[[[[]]]]}", &"[".repeat(10_000), "\"\\ud800\""] {
+    for t in [
+        "",
+        "[",
+        "{\"@context\": 5}",
+        "[1,2]",
+        "{\"@context\":[[[[]]]]}",
+        &"[".repeat(10_000),
+        "\"\\ud800\"",
+    ] {
         let _ = parse(&doc(t), None);
     }
 }
@@ -74,20 +110,28 @@ impl Resolver for Base {
         dtmis
             .iter()
             .filter(|d| d.as_str() == "dtmi:a:Base;1")
-            .map(|_| r#"{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:a:Base;1", "@type": "Interface",
-                "contents": [{"@type": "Property", "name": "inherited", "schema": "string"}]}"#.to_string())
+            .map(|_| {
+                r#"{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:a:Base;1", "@type": "Interface",
+                "contents": [{"@type": "Property", "name": "inherited", "schema": "string"}]}"#
+                    .to_string()
+            })
             .collect()
     }
 }
 
 #[test]
 fn resolver_supplies_bases_and_unresolved_are_reported() {
-    let d = doc(r#"{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:a:Child;1", "@type": "Interface", "extends": "dtmi:a:Base;1",
-        "contents": [{"@type": "Relationship", "name": "r"}]}"#);
+    let d = doc(
+        r#"{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:a:Child;1", "@type": "Interface", "extends": "dtmi:a:Base;1",
+        "contents": [{"@type": "Relationship", "name": "r"}]}"#,
+    );
     let p = parse(&d, Some(&Base));
     assert!(p.is_valid(), "{:#?}", p.diagnostics);
     let child = p.models.interface("dtmi:a:Child;1").unwrap();
-    assert!(matches!(child.contents.get("inherited"), Some(Content::Property(_))));
+    assert!(matches!(
+        child.contents.get("inherited"),
+        Some(Content::Property(_))
+    ));
     assert!(p.models.is_a("dtmi:a:Child;1", "dtmi:a:Base;1"));
 
     let p = parse(&d, None);

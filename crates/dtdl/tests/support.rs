@@ -12,7 +12,10 @@ pub fn shared() -> Option<PathBuf> {
         return Some(p);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("reference data missing at {} (required when CI=true)", p.display());
+        panic!(
+            "reference data missing at {} (required when CI=true)",
+            p.display()
+        );
     }
     eprintln!("skipping: reference data not found at {}", p.display());
     None
@@ -27,13 +30,19 @@ pub fn files(dir: &Path) -> Vec<(String, String)> {
 }
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
             walk(root, &p, out);
         } else if let Ok(text) = std::fs::read_to_string(&p) {
-            let rel = p.strip_prefix(root).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push((rel, text));
         }
     }

@@ -19,7 +19,9 @@ pub fn render_id(id: &str, style: &str) -> String {
         ("e" | "r", None) => {
             if id.is_empty() || id.starts_with("_:") {
                 String::new()
-            } else if valid && crate::dtmi::is_valid_identifier(id, 4) || valid && !id.contains(":_") {
+            } else if valid && crate::dtmi::is_valid_identifier(id, 4)
+                || valid && !id.contains(":_")
+            {
                 format!(" {id}")
             } else {
                 format!(" '{id}'")
@@ -35,7 +37,9 @@ type Steps<'a> = Vec<(&'a str, Option<&'a str>)>;
 fn auto_chain(id: &str) -> Option<(String, Steps<'_>)> {
     let (path, version) = crate::dtmi::split_version(id);
     let segs: Vec<&str> = path.split(':').collect();
-    let first = segs.iter().position(|s| s.starts_with('_') && !s.starts_with("__"))?;
+    let first = segs
+        .iter()
+        .position(|s| s.starts_with('_') && !s.starts_with("__"))?;
     if first < 2 {
         return None;
     }
@@ -74,12 +78,21 @@ mod tests {
     fn phrases_match_the_parser() {
         assert_eq!(render_id("dtmi:test:mySelf;1", "p"), "dtmi:test:mySelf;1's");
         assert_eq!(
-            render_id("dtmi:test:myGrandparent:_contents:__child:_path:__grandchild;1", "n"),
+            render_id(
+                "dtmi:test:myGrandparent:_contents:__child:_path:__grandchild;1",
+                "n"
+            ),
             "dtmi:test:myGrandparent;1 has 'contents' value with name 'child' which has 'path' value with name 'grandchild' which"
         );
-        assert_eq!(render_id("dtmi:test:myParent:_contents:__child;1", "r"), " with name 'child'");
+        assert_eq!(
+            render_id("dtmi:test:myParent:_contents:__child;1", "r"),
+            " with name 'child'"
+        );
         assert_eq!(render_id("http://foo/bar", "e"), " 'http://foo/bar'");
         assert_eq!(render_id("_:b1", "e"), "");
-        assert_eq!(render_id("dtmi:test:1notLegal:_foo;1", "e"), " 'dtmi:test:1notLegal:_foo;1'");
+        assert_eq!(
+            render_id("dtmi:test:1notLegal:_foo;1", "e"),
+            " 'dtmi:test:1notLegal:_foo;1'"
+        );
     }
 }

@@ -8,11 +8,24 @@ use crate::meta::{Prop, PropVersion, SupProp, limit};
 
 /// Checks the literal values of material property `pname` and returns them.
 #[allow(clippy::too_many_arguments)]
-pub fn check(g: &mut Graph, idx: usize, pname: &str, p: &Prop, pv: &PropVersion, val: &Node, doc: usize, line: u32) -> Vec<PVal> {
+pub fn check(
+    g: &mut Graph,
+    idx: usize,
+    pname: &str,
+    p: &Prop,
+    pv: &PropVersion,
+    val: &Node,
+    doc: usize,
+    line: u32,
+) -> Vec<PVal> {
     let pid = g.elems[idx].id.clone();
     let version = g.elems[idx].version;
     let limits = g.elems[idx].ctx.limits.clone();
-    let dt = p.datatype.as_deref().unwrap_or(if pname == "enumValue" { "any" } else { "identifier" });
+    let dt = p.datatype.as_deref().unwrap_or(if pname == "enumValue" {
+        "any"
+    } else {
+        "identifier"
+    });
     if dt == "langString" {
         lang_string(g, &pid, pname, pv, val, doc, line, &limits, version);
         return vec![PVal::Lit(val.clone())];
@@ -22,19 +35,37 @@ pub fn check(g: &mut Graph, idx: usize, pname: &str, p: &Prop, pv: &PropVersion,
         _ => vec![val],
     };
     let fam = family(dt);
+    let given = items.len();
     let mut out = Vec::new();
     for it in items {
-        let Some(lit) = unwrap_value_object(g, &pid, pname, it, fam, doc, version) else { continue };
+        let Some(lit) = unwrap_value_object(g, &pid, pname, it, fam, doc, version) else {
+            continue;
+        };
         let ok = match (dt, &lit.v) {
             ("string", Val::Str(s)) => {
-                if let Some(max) = limit(&pv.max_length, &limits) {
-                    if s.chars().count() > max {
-                        g.push(Diag::new("stringTooLong").primary(pid.clone()).property(pname).value(s.clone()).param("count1", max.to_string()), doc, lit.line);
-                        continue;
-                    }
+                if let Some(max) = limit(&pv.max_length, &limits)
+                    && s.chars().count() > max
+                {
+                    g.push(
+                        Diag::new("stringTooLong")
+                            .primary(pid.clone())
+                            .property(pname)
+                            .value(s.clone())
+                            .param("count1", max.to_string()),
+                        doc,
+                        lit.line,
+                    );
+                    continue;
                 }
                 if pv.name_pattern && !crate::dtmi::user_segment(s) {
-                    g.push(Diag::new("stringInvalid").primary(pid.clone()).property(pname).value(s.clone()), doc, lit.line);
+                    g.push(
+                        Diag::new("stringInvalid")
+                            .primary(pid.clone())
+                            .property(pname)
+                            .value(s.clone()),
+                        doc,
+                        lit.line,
+                    );
                     continue;
                 }
                 true
@@ -42,21 +73,57 @@ pub fn check(g: &mut Graph, idx: usize, pname: &str, p: &Prop, pv: &PropVersion,
             ("integer", Val::Num(_, raw)) if is_int(raw) => {
                 let n: i64 = raw.parse().unwrap_or(i64::MAX);
                 if n > i64::from(i32::MAX) || n < i64::from(i32::MIN) {
-                    let d = if n > 0 { "valueAboveRange" } else { "valueBelowRange" };
-                    g.push(Diag::new(d).primary(pid.clone()).property(pname).value(raw.clone()).param("restriction", "int"), doc, lit.line);
+                    let d = if n > 0 {
+                        "valueAboveRange"
+                    } else {
+                        "valueBelowRange"
+                    };
+                    g.push(
+                        Diag::new(d)
+                            .primary(pid.clone())
+                            .property(pname)
+                            .value(raw.clone())
+                            .param("restriction", "int"),
+                        doc,
+                        lit.line,
+                    );
                     continue;
                 }
                 match (pv.min_inclusive, pv.max_inclusive) {
                     (Some(lo), Some(hi)) if lo == hi && n != lo => {
-                        g.push(Diag::new("valueNotExact").primary(pid.clone()).property(pname).value(raw.clone()).param("restriction", lo.to_string()), doc, lit.line);
+                        g.push(
+                            Diag::new("valueNotExact")
+                                .primary(pid.clone())
+                                .property(pname)
+                                .value(raw.clone())
+                                .param("restriction", lo.to_string()),
+                            doc,
+                            lit.line,
+                        );
                         continue;
                     }
                     (Some(lo), _) if n < lo => {
-                        g.push(Diag::new("valueBelowMin").primary(pid.clone()).property(pname).value(raw.clone()).param("restriction", lo.to_string()), doc, lit.line);
+                        g.push(
+                            Diag::new("valueBelowMin")
+                                .primary(pid.clone())
+                                .property(pname)
+                                .value(raw.clone())
+                                .param("restriction", lo.to_string()),
+                            doc,
+                            lit.line,
+                        );
                         continue;
                     }
                     (_, Some(hi)) if n > hi => {
-                        g.push(Diag::new("valueAboveMax").primary(pid.clone()).property(pname).value(raw.clone()).param("restriction", hi.to_string()), doc, lit.line);
+                        g.push(
+                            Diag::new("valueAboveMax")
+                                .primary(pid.clone())
+                                .property(pname)
+                                .value(raw.clone())
+                                .param("restriction", hi.to_string()),
+                            doc,
+                            lit.line,
+                        );
                         continue;
                     }
                     _ => true,
@@ -68,14 +135,29 @@ pub fn check(g: &mut Graph, idx: usize, pname: &str, p: &Prop, pv: &PropVersion,
                 let t = g.elems[idx].ctx.term(s).map(str::to_string);
                 let sref = t.as_deref().unwrap_or(s);
                 if !crate::dtmi::is_valid_identifier(sref, version) {
-                    g.push(Diag::new("identifierNotDtmi").primary(pid.clone()).property(pname).value(s.clone()), doc, lit.line);
+                    g.push(
+                        Diag::new("identifierNotDtmi")
+                            .primary(pid.clone())
+                            .property(pname)
+                            .value(s.clone()),
+                        doc,
+                        lit.line,
+                    );
                     continue;
                 }
-                if let Some(max) = limit(&pv.max_length, &limits) {
-                    if s.len() > max {
-                        g.push(Diag::new("identifierTooLong").primary(pid.clone()).property(pname).value(s.clone()).param("count1", max.to_string()), doc, lit.line);
-                        continue;
-                    }
+                if let Some(max) = limit(&pv.max_length, &limits)
+                    && s.len() > max
+                {
+                    g.push(
+                        Diag::new("identifierTooLong")
+                            .primary(pid.clone())
+                            .property(pname)
+                            .value(s.clone())
+                            .param("count1", max.to_string()),
+                        doc,
+                        lit.line,
+                    );
+                    continue;
                 }
                 out.push(PVal::Ref(sref.to_string(), lit.line));
                 false
@@ -88,7 +170,11 @@ pub fn check(g: &mut Graph, idx: usize, pname: &str, p: &Prop, pv: &PropVersion,
                     "identifier" => "identifierNotString",
                     _ => "literalNotValid",
                 };
-                g.push(Diag::new(vid).primary(pid.clone()).property(pname), doc, lit.line);
+                g.push(
+                    Diag::new(vid).primary(pid.clone()).property(pname),
+                    doc,
+                    lit.line,
+                );
                 continue;
             }
         };
@@ -98,24 +184,38 @@ pub fn check(g: &mut Graph, idx: usize, pname: &str, p: &Prop, pv: &PropVersion,
     }
     let n = out.len();
     if n > 1 && (!p.plural || pv.max_count == Some(1)) {
-        g.push(Diag::new(match fam {
-            "string" => "stringMultipleValues",
-            "integer" => "integerMultipleValues",
-            "boolean" => "booleanMultipleValues",
-            "identifier" => "identifierMultipleValues",
-            _ => "literalTypeNotSingular",
-        }).primary(pid.clone()).property(pname), doc, line);
+        g.push(
+            Diag::new(match fam {
+                "string" => "stringMultipleValues",
+                "integer" => "integerMultipleValues",
+                "boolean" => "booleanMultipleValues",
+                "identifier" => "identifierMultipleValues",
+                _ => "literalTypeNotSingular",
+            })
+            .primary(pid.clone())
+            .property(pname),
+            doc,
+            line,
+        );
     }
-    if let Some(min) = pv.min_count {
-        if n < min {
-            let vid = match fam {
-                "integer" => "integerCountBelowMin",
-                "boolean" => "booleanCountBelowMin",
-                "identifier" => "identifierCountBelowMin",
-                _ => "stringCountBelowMin",
-            };
-            g.push(Diag::new(vid).primary(pid).property(pname).param("count1", n.to_string()).param("count2", min.to_string()), doc, line);
-        }
+    if let Some(min) = pv.min_count
+        && given < min
+    {
+        let vid = match fam {
+            "integer" => "integerCountBelowMin",
+            "boolean" => "booleanCountBelowMin",
+            "identifier" => "identifierCountBelowMin",
+            _ => "stringCountBelowMin",
+        };
+        g.push(
+            Diag::new(vid)
+                .primary(pid)
+                .property(pname)
+                .param("count1", given.to_string())
+                .param("count2", min.to_string()),
+            doc,
+            line,
+        );
     }
     out
 }
@@ -132,11 +232,27 @@ fn is_int(raw: &str) -> bool {
 }
 
 /// Unwraps a JSON-LD value object (`{"@value": ...}`), reporting misuse.
-fn unwrap_value_object<'a>(g: &mut Graph, pid: &str, pname: &str, it: &'a Node, fam: &str, doc: usize, version: u8) -> Option<&'a Node> {
-    let Val::Obj(members) = &it.v else { return Some(it) };
+fn unwrap_value_object<'a>(
+    g: &mut Graph,
+    pid: &str,
+    pname: &str,
+    it: &'a Node,
+    fam: &str,
+    doc: usize,
+    version: u8,
+) -> Option<&'a Node> {
+    let Val::Obj(members) = &it.v else {
+        return Some(it);
+    };
     let restricts = version >= 3;
     if fam == "identifier" {
-        g.push(Diag::new("identifierNotString").primary(pid).property(pname), doc, it.line);
+        g.push(
+            Diag::new("identifierNotString")
+                .primary(pid)
+                .property(pname),
+            doc,
+            it.line,
+        );
         return None;
     }
     for (k, l, _) in members {
@@ -151,7 +267,11 @@ fn unwrap_value_object<'a>(g: &mut Graph, pid: &str, pname: &str, it: &'a Node, 
             k if k.starts_with('@') => "valueObjectKeyword",
             _ => "valueObjectInvalidProp",
         };
-        g.push(Diag::new(vid).primary(pid).property(pname).value(k.clone()), doc, *l);
+        g.push(
+            Diag::new(vid).primary(pid).property(pname).value(k.clone()),
+            doc,
+            *l,
+        );
         return None;
     }
     let prefix = match fam {
@@ -190,12 +310,38 @@ fn unwrap_value_object<'a>(g: &mut Graph, pid: &str, pname: &str, it: &'a Node, 
             return None;
         }
     }
+    let typed = it
+        .get("@type")
+        .and_then(Node::as_str)
+        .map(|t| t.replace("http://www.w3.org/2001/XMLSchema#", "xsd:"));
+    let prefix = match (prefix, typed.as_deref()) {
+        ("literal", Some("xsd:boolean")) => "boolean",
+        ("literal", Some("xsd:integer" | "xsd:int")) => "integer",
+        ("literal", Some("xsd:string")) => "string",
+        (p, _) => p,
+    };
     let ok = match (prefix, &v.v) {
         ("string", Val::Str(_)) | ("boolean", Val::Bool(_)) => true,
         ("integer", Val::Num(_, raw)) => is_int(raw),
         ("literal", _) => true,
         _ => false,
     };
+    if fam == "literal" && (!ok || prefix == "boolean") {
+        if !ok {
+            let vid = match prefix {
+                "string" => "stringValueNotString",
+                "integer" => "integerValueNotInteger",
+                _ => "booleanValueNotBoolean",
+            };
+            g.push(Diag::new(vid).primary(pid).property(pname), doc, v.line);
+        }
+        g.push(
+            Diag::new("literalNotValid").primary(pid).property(pname),
+            doc,
+            it.line,
+        );
+        return None;
+    }
     if !ok {
         let vid = match prefix {
             "string" => "stringValueNotString",
@@ -209,31 +355,77 @@ fn unwrap_value_object<'a>(g: &mut Graph, pid: &str, pname: &str, it: &'a Node, 
 }
 
 #[allow(clippy::too_many_arguments)]
-fn lang_string(g: &mut Graph, pid: &str, pname: &str, pv: &PropVersion, val: &Node, doc: usize, line: u32, limits: &str, version: u8) {
+fn lang_string(
+    g: &mut Graph,
+    pid: &str,
+    pname: &str,
+    pv: &PropVersion,
+    val: &Node,
+    doc: usize,
+    line: u32,
+    limits: &str,
+    version: u8,
+) {
     let max = limit(&pv.max_length, limits);
     let too_long = |s: &str| max.is_some_and(|m| s.chars().count() > m);
     match &val.v {
         Val::Str(s) => {
             if too_long(s) {
-                g.push(Diag::new("langStringValueTooLong").primary(pid).property(pname).value(s.clone()).param("count1", max.unwrap_or(0).to_string()), doc, val.line);
+                g.push(
+                    Diag::new("langStringValueTooLong")
+                        .primary(pid)
+                        .property(pname)
+                        .value(s.clone())
+                        .param("count1", max.unwrap_or(0).to_string()),
+                    doc,
+                    val.line,
+                );
             }
         }
         Val::Obj(members) => {
             for (k, l, v) in members {
                 if k.starts_with('@') {
-                    g.push(Diag::new("langMapObjKeyword").primary(pid).property(pname).value(k.clone()), doc, *l);
+                    g.push(
+                        Diag::new("langMapObjKeyword")
+                            .primary(pid)
+                            .property(pname)
+                            .value(k.clone()),
+                        doc,
+                        *l,
+                    );
                     continue;
                 }
                 if !valid_lang(k) {
-                    g.push(Diag::new("langStringInvalidCode").primary(pid).property(pname).value(k.clone()), doc, *l);
+                    g.push(
+                        Diag::new("langStringInvalidCode")
+                            .primary(pid)
+                            .property(pname)
+                            .value(k.clone()),
+                        doc,
+                        *l,
+                    );
                     continue;
                 }
                 match &v.v {
                     Val::Str(s) if too_long(s) => {
-                        g.push(Diag::new("langStringValueTooLong").primary(pid).property(pname).value(s.clone()).param("count1", max.unwrap_or(0).to_string()), doc, v.line);
+                        g.push(
+                            Diag::new("langStringValueTooLong")
+                                .primary(pid)
+                                .property(pname)
+                                .value(s.clone())
+                                .param("count1", max.unwrap_or(0).to_string()),
+                            doc,
+                            v.line,
+                        );
                     }
                     Val::Str(_) => {}
-                    _ => g.push(Diag::new("langStringValueNotString").primary(pid).property(pname), doc, v.line),
+                    _ => g.push(
+                        Diag::new("langStringValueNotString")
+                            .primary(pid)
+                            .property(pname),
+                        doc,
+                        v.line,
+                    ),
                 }
             }
         }
@@ -243,29 +435,72 @@ fn lang_string(g: &mut Graph, pid: &str, pname: &str, pv: &PropVersion, val: &No
                 match &it.v {
                     Val::Str(s) => {
                         if seen.contains(&"en".to_string()) {
-                            g.push(Diag::new("langStringElementCodeNotUnique").primary(pid).property(pname).value("en"), doc, it.line);
+                            g.push(
+                                Diag::new("langStringElementCodeNotUnique")
+                                    .primary(pid)
+                                    .property(pname)
+                                    .value("en"),
+                                doc,
+                                it.line,
+                            );
                         }
                         seen.push("en".into());
                         if too_long(s) {
-                            g.push(Diag::new("langStringValueTooLong").primary(pid).property(pname).value(s.clone()).param("count1", max.unwrap_or(0).to_string()), doc, it.line);
+                            g.push(
+                                Diag::new("langStringValueTooLong")
+                                    .primary(pid)
+                                    .property(pname)
+                                    .value(s.clone())
+                                    .param("count1", max.unwrap_or(0).to_string()),
+                                doc,
+                                it.line,
+                            );
                         }
                     }
                     Val::Obj(_) => lang_element(g, pid, pname, it, doc, &mut seen, max, version),
-                    _ => g.push(Diag::new("langStringElementNotStringOrObject").primary(pid).property(pname), doc, it.line),
+                    _ => g.push(
+                        Diag::new("langStringElementNotStringOrObject")
+                            .primary(pid)
+                            .property(pname),
+                        doc,
+                        it.line,
+                    ),
                 }
             }
         }
-        _ => g.push(Diag::new("langStringNotLangString").primary(pid).property(pname), doc, line),
+        _ => g.push(
+            Diag::new("langStringNotLangString")
+                .primary(pid)
+                .property(pname),
+            doc,
+            line,
+        ),
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn lang_element(g: &mut Graph, pid: &str, pname: &str, it: &Node, doc: usize, seen: &mut Vec<String>, max: Option<usize>, version: u8) {
+fn lang_element(
+    g: &mut Graph,
+    pid: &str,
+    pname: &str,
+    it: &Node,
+    doc: usize,
+    seen: &mut Vec<String>,
+    max: Option<usize>,
+    version: u8,
+) {
     for (k, l, _) in it.members().unwrap_or_default() {
         let vid = match k.as_str() {
             "@value" | "@language" => continue,
             "@type" | "@index" | "@direction" if version < 3 => continue,
-            k if k.starts_with('@') && version < 3 && k != "@context" && k != "@graph" && k != "@id" => continue,
+            k if k.starts_with('@')
+                && version < 3
+                && k != "@context"
+                && k != "@graph"
+                && k != "@id" =>
+            {
+                continue;
+            }
             "@context" => "langStringElementContext",
             "@graph" => "langStringElementGraph",
             "@id" => "langStringElementId",
@@ -273,15 +508,31 @@ fn lang_element(g: &mut Graph, pid: &str, pname: &str, it: &Node, doc: usize, se
             k if k.starts_with('@') => "langStringElementKeyword",
             _ => "langStringElementInvalidProp",
         };
-        g.push(Diag::new(vid).primary(pid).property(pname).value(k.clone()), doc, *l);
+        g.push(
+            Diag::new(vid).primary(pid).property(pname).value(k.clone()),
+            doc,
+            *l,
+        );
         return;
     }
     let Some(v) = it.get("@value") else {
-        g.push(Diag::new("langStringElementNoValue").primary(pid).property(pname), doc, it.line);
+        g.push(
+            Diag::new("langStringElementNoValue")
+                .primary(pid)
+                .property(pname),
+            doc,
+            it.line,
+        );
         return;
     };
     let Some(s) = v.as_str() else {
-        g.push(Diag::new("langStringElementValueNotString").primary(pid).property(pname), doc, v.line);
+        g.push(
+            Diag::new("langStringElementValueNotString")
+                .primary(pid)
+                .property(pname),
+            doc,
+            v.line,
+        );
         return;
     };
     let code = match it.get("@language") {
@@ -289,21 +540,49 @@ fn lang_element(g: &mut Graph, pid: &str, pname: &str, it: &Node, doc: usize, se
         Some(c) => match c.as_str() {
             Some(c) => c.to_string(),
             None => {
-                g.push(Diag::new("langStringElementCodeNotString").primary(pid).property(pname), doc, c.line);
+                g.push(
+                    Diag::new("langStringElementCodeNotString")
+                        .primary(pid)
+                        .property(pname),
+                    doc,
+                    c.line,
+                );
                 return;
             }
         },
     };
     if !valid_lang(&code) {
-        g.push(Diag::new("langStringElementInvalidCode").primary(pid).property(pname).value(code), doc, it.line);
+        g.push(
+            Diag::new("langStringElementInvalidCode")
+                .primary(pid)
+                .property(pname)
+                .value(code),
+            doc,
+            it.line,
+        );
         return;
     }
     if seen.contains(&code) {
-        g.push(Diag::new("langStringElementCodeNotUnique").primary(pid).property(pname).value(code.clone()), doc, it.line);
+        g.push(
+            Diag::new("langStringElementCodeNotUnique")
+                .primary(pid)
+                .property(pname)
+                .value(code.clone()),
+            doc,
+            it.line,
+        );
     }
     seen.push(code);
     if max.is_some_and(|m| s.chars().count() > m) {
-        g.push(Diag::new("langStringValueTooLong").primary(pid).property(pname).value(s).param("count1", max.unwrap_or(0).to_string()), doc, v.line);
+        g.push(
+            Diag::new("langStringValueTooLong")
+                .primary(pid)
+                .property(pname)
+                .value(s)
+                .param("count1", max.unwrap_or(0).to_string()),
+            doc,
+            v.line,
+        );
     }
 }
 
@@ -312,25 +591,58 @@ fn valid_lang(code: &str) -> bool {
     let mut parts = code.split('-');
     let first = parts.next().unwrap_or("");
     (2..=3).contains(&first.len())
-        && first.bytes().all(|b| b.is_ascii_alphabetic())
+        && first.bytes().all(|b| b.is_ascii_lowercase())
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Checks a value of a property added by a supplemental type.
-pub fn check_supplemental(g: &mut Graph, idx: usize, sp: &SupProp, val: &Node, doc: usize, line: u32) -> Vec<PVal> {
+pub fn check_supplemental(
+    g: &mut Graph,
+    idx: usize,
+    sp: &SupProp,
+    val: &Node,
+    doc: usize,
+    line: u32,
+) -> Vec<PVal> {
     let pid = g.elems[idx].id.clone();
     let ctx = g.elems[idx].ctx.clone();
     let items: Vec<&Node> = match &val.v {
         Val::Arr(a) => a.iter().collect(),
         _ => vec![val],
     };
-    let xsd = sp.type_iri.as_deref().and_then(|t| t.strip_prefix("http://www.w3.org/2001/XMLSchema#"));
+    let xsd = sp
+        .type_iri
+        .as_deref()
+        .and_then(|t| t.strip_prefix("http://www.w3.org/2001/XMLSchema#"));
     let mut out = Vec::new();
     for it in items {
         match (xsd, &it.v) {
             (Some("string"), Val::Str(s)) => {
                 if sp.max_length.is_some_and(|m| s.chars().count() > m) {
-                    g.push(Diag::new("stringTooLong").primary(pid.clone()).property(sp.name.clone()).value(s.clone()).param("count1", sp.max_length.unwrap_or(0).to_string()), doc, it.line);
+                    g.push(
+                        Diag::new("stringTooLong")
+                            .primary(pid.clone())
+                            .property(sp_iri_name(sp, &ctx))
+                            .value(s.clone())
+                            .param("count1", sp.max_length.unwrap_or(0).to_string()),
+                        doc,
+                        it.line,
+                    );
+                    continue;
+                }
+                if sp
+                    .pattern
+                    .as_deref()
+                    .is_some_and(|p| !crate::pattern::matches(p, s))
+                {
+                    g.push(
+                        Diag::new("stringInvalid")
+                            .primary(pid.clone())
+                            .property(sp_iri_name(sp, &ctx))
+                            .value(s.clone()),
+                        doc,
+                        it.line,
+                    );
                     continue;
                 }
                 out.push(PVal::Lit(it.clone()));
@@ -338,7 +650,15 @@ pub fn check_supplemental(g: &mut Graph, idx: usize, sp: &SupProp, val: &Node, d
             (Some("integer" | "int" | "long"), Val::Num(_, raw)) if is_int(raw) => {
                 let n: f64 = raw.parse().unwrap_or(0.0);
                 if sp.min_inclusive.is_some_and(|m| n < m) {
-                    g.push(Diag::new("valueBelowMin").primary(pid.clone()).property(sp.name.clone()).value(raw.clone()).param("restriction", sp.min_inclusive.unwrap_or(0.0).to_string()), doc, it.line);
+                    g.push(
+                        Diag::new("valueBelowMin")
+                            .primary(pid.clone())
+                            .property(sp.name.clone())
+                            .value(raw.clone())
+                            .param("restriction", sp.min_inclusive.unwrap_or(0.0).to_string()),
+                        doc,
+                        it.line,
+                    );
                     continue;
                 }
                 out.push(PVal::Lit(it.clone()));
@@ -347,7 +667,14 @@ pub fn check_supplemental(g: &mut Graph, idx: usize, sp: &SupProp, val: &Node, d
             (Some("boolean"), Val::Bool(_)) => out.push(PVal::Lit(it.clone())),
             (Some("duration"), Val::Str(s)) => {
                 if !crate::instance::is_duration(s) {
-                    g.push(Diag::new("durationInvalid").primary(pid.clone()).property(sp.name.clone()).value(s.clone()), doc, it.line);
+                    g.push(
+                        Diag::new("durationInvalid")
+                            .primary(pid.clone())
+                            .property(sp.name.clone())
+                            .value(s.clone()),
+                        doc,
+                        it.line,
+                    );
                     continue;
                 }
                 out.push(PVal::Lit(it.clone()));
@@ -360,30 +687,118 @@ pub fn check_supplemental(g: &mut Graph, idx: usize, sp: &SupProp, val: &Node, d
                     "duration" => "durationNotString",
                     _ => "numericNotNumeric",
                 };
-                g.push(Diag::new(vid).primary(pid.clone()).property(sp.name.clone()), doc, it.line);
+                g.push(
+                    Diag::new(vid)
+                        .primary(pid.clone())
+                        .property(sp.name.clone()),
+                    doc,
+                    it.line,
+                );
             }
             (None, Val::Str(s)) => {
                 // A term naming an element (a unit) or an IRI.
+                let m = crate::meta::meta();
                 let target = ctx.term(s).map(str::to_string).unwrap_or_else(|| s.clone());
+                if ctx.term(s).is_none() && crate::dtmi::Dtmi::parse(s).is_none() {
+                    g.push(
+                        Diag::new("badDtmiOrTerm")
+                            .primary(pid.clone())
+                            .property(sp.name.clone())
+                            .value(s.clone())
+                            .param("restriction", ctx.version.to_string()),
+                        doc,
+                        it.line,
+                    );
+                    continue;
+                }
                 if let Some(fam) = &sp.child_of {
-                    let unit_ok = crate::meta::meta().families.get(fam).is_some_and(|f| f.iter().any(|u| u == s))
-                        || fam.ends_with(&format!(":{}", s));
-                    let std_ok = crate::meta::meta().elements.contains_key(&target);
-                    if !unit_ok && !std_ok {
-                        g.push(Diag::new("wrongParent").primary(pid.clone()).property(sp.name.clone()).secondary(target.clone()).value(sp.type_name.clone()).param("restriction", short(fam)), doc, it.line);
+                    let unit_ok = m
+                        .families
+                        .get(fam)
+                        .is_some_and(|f| f.iter().any(|u| u == s));
+                    if !unit_ok {
+                        let pname = sp_iri_name(sp, &ctx);
+                        g.push(
+                            Diag::new("badType")
+                                .primary(pid.clone())
+                                .property(pname.clone())
+                                .secondary(target.clone())
+                                .value(short(fam))
+                                .param("type", short(fam)),
+                            doc,
+                            it.line,
+                        );
+                        g.push(
+                            Diag::new("wrongParent")
+                                .primary(pid.clone())
+                                .property(pname)
+                                .secondary(target.clone())
+                                .value(sp.type_name.clone())
+                                .param("restriction", short(fam)),
+                            doc,
+                            it.line,
+                        );
+                        continue;
+                    }
+                } else if let Some(t) = sp
+                    .type_iri
+                    .as_deref()
+                    .filter(|t| t.starts_with("dtmi:standard:class:"))
+                {
+                    // DTDL v2 units: the standard unit element must have the unit type.
+                    let want = short(t);
+                    let ok = m.elements.get(&target).is_some_and(|(_, ty)| {
+                        *ty == want || want == "Unit" && ty.ends_with("Unit")
+                    });
+                    if !ok {
+                        let pname = sp_iri_name(sp, &ctx);
+                        g.push(
+                            Diag::new("notRequiredType")
+                                .primary(pid.clone())
+                                .property(pname.clone())
+                                .secondary(target.clone())
+                                .param("type", want.clone()),
+                            doc,
+                            it.line,
+                        );
                         continue;
                     }
                 }
                 out.push(PVal::Ref(target, it.line));
             }
-            (None, Val::Obj(_)) => out.push(PVal::Lit(it.clone())),
-            (None, _) => g.push(Diag::new("refNotStringOrObject").primary(pid.clone()).property(sp.name.clone()), doc, it.line),
+            (None, Val::Obj(_)) => g.push(
+                Diag::new("refObjectNotAllowed")
+                    .primary(pid.clone())
+                    .property(sp_iri_name(sp, &ctx)),
+                doc,
+                it.line,
+            ),
+            (None, _) => g.push(
+                Diag::new("refNotStringOrObject")
+                    .primary(pid.clone())
+                    .property(sp.name.clone()),
+                doc,
+                it.line,
+            ),
         }
     }
     if out.len() > 1 && sp.max_count == Some(1) {
-        g.push(Diag::new("objectMultipleValues").primary(pid).property(sp.name.clone()), doc, line);
+        g.push(
+            Diag::new("objectMultipleValues")
+                .primary(pid)
+                .property(sp.name.clone()),
+            doc,
+            line,
+        );
     }
     out
+}
+
+/// The IRI of a supplemental property, as the DTDL parser names it in errors.
+fn sp_iri_name(sp: &SupProp, ctx: &crate::context::Ctx) -> String {
+    ctx.term(&sp.name)
+        .map(str::to_string)
+        .unwrap_or_else(|| sp.name.clone())
 }
 
 fn short(iri: &str) -> String {
