@@ -6,10 +6,12 @@
 //!   creates; then patches paced at half the measured peak rate.
 //! - `bench scale`: loads N twins and 3N relationships through the import
 //!   job, and reports load time, memory per twin and restart time.
+//! - `bench store`: the storage engines alone, durable batch commits.
 
 mod api;
 mod client;
 mod scale;
+mod store;
 
 use clap::{Args, Subcommand};
 
@@ -28,6 +30,8 @@ pub enum BenchWhat {
     Api(api::ApiBench),
     /// Bulk load through the import job, memory and restart time.
     Scale(scale::ScaleBench),
+    /// The storage engines alone: durable batch commits.
+    Store(store::StoreBench),
 }
 
 /// Runs a benchmark.
@@ -35,5 +39,6 @@ pub async fn run(b: BenchArgs) -> anyhow::Result<()> {
     match b.what {
         BenchWhat::Api(a) => api::run(a).await,
         BenchWhat::Scale(s) => scale::run(s).await,
+        BenchWhat::Store(s) => store::run(s).await,
     }
 }

@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Directory holding all state [default: ./ferrotwin-data].
     #[arg(long, env = "FERROTWIN_DATA")]
     pub data: Option<PathBuf>,
+    /// Embedded storage engine for the graph: fjall or redb [default: fjall].
+    #[arg(long, env = "FERROTWIN_STORAGE")]
+    pub storage: Option<ferrotwin_store::Engine>,
     /// HTTP listener address; port 0 picks a free port [default: 127.0.0.1:8080].
     #[arg(long, env = "FERROTWIN_HTTP")]
     pub http: Option<SocketAddr>,

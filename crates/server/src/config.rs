@@ -15,6 +15,7 @@ use crate::cli::{LogFormat, ServeArgs};
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     data: Option<PathBuf>,
+    storage: Option<String>,
     http: Option<SocketAddr>,
     no_http: Option<bool>,
     https: Option<SocketAddr>,
@@ -30,6 +31,8 @@ struct FileConfig {
 pub struct Config {
     /// The data directory.
     pub data: PathBuf,
+    /// The storage engine.
+    pub storage: ferrotwin_store::Engine,
     /// The HTTP listener, if any.
     pub http: Option<SocketAddr>,
     /// The HTTPS listener, if any.
@@ -81,7 +84,13 @@ impl Config {
         if http.is_none() && https.is_none() {
             anyhow::bail!("no listener: --no-http needs --https");
         }
+        let storage = match (args.storage, &file.storage) {
+            (Some(e), _) => e,
+            (None, Some(name)) => name.parse().map_err(anyhow::Error::msg)?,
+            (None, None) => ferrotwin_store::Engine::default(),
+        };
         Ok(Config {
+            storage,
             data: args
                 .data
                 .clone()

@@ -13,7 +13,6 @@ use ferrotwin_api::{ApiState, Metrics, Scheme};
 use ferrotwin_auth::TokenStore;
 use ferrotwin_events::EventBus;
 use ferrotwin_graph::Graph;
-use ferrotwin_store::RedbStore;
 use tokio::task::JoinHandle;
 
 use crate::cli::ServeArgs;
@@ -51,12 +50,13 @@ impl Server {
         std::fs::create_dir_all(&cfg.data)
             .with_context(|| format!("creating data directory {}", cfg.data.display()))?;
         let store =
-            RedbStore::open(&cfg.data.join("graph.redb")).map_err(|e| anyhow::anyhow!("{e}"))?;
+            ferrotwin_store::open(cfg.storage, &cfg.data).map_err(|e| anyhow::anyhow!("{e}"))?;
         let started = std::time::Instant::now();
-        let graph = Graph::open(Arc::new(store), EventBus::new(EVENT_BUFFER))
+        let graph = Graph::open(Arc::from(store), EventBus::new(EVENT_BUFFER))
             .map_err(|e| anyhow::anyhow!("loading the graph: {e}"))?;
         let stats = graph.stats();
         tracing::info!(
+            storage = cfg.storage.name(),
             models = stats.models,
             twins = stats.twins,
             relationships = stats.relationships,

@@ -8,9 +8,18 @@ use serde_json::json;
 use support::{Server, counter_model};
 
 #[test]
-fn acknowledged_writes_survive_kill_9() {
+fn acknowledged_writes_survive_kill_9_on_fjall() {
+    survives_kill_9("fjall");
+}
+
+#[test]
+fn acknowledged_writes_survive_kill_9_on_redb() {
+    survives_kill_9("redb");
+}
+
+fn survives_kill_9(engine: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path(), &[]);
+    let server = Server::start(dir.path(), &["--storage", engine]);
     assert_eq!(
         server.admin("POST", "/models", Some(&counter_model())).0,
         201
@@ -64,7 +73,7 @@ fn acknowledged_writes_survive_kill_9() {
         acked.iter().all(|n| *n > 0),
         "every worker got some writes acknowledged: {acked:?}"
     );
-    let server = Server::start(dir.path(), &[]);
+    let server = Server::start(dir.path(), &["--storage", engine]);
     for (w, last) in acked.iter().enumerate() {
         let (s, twin) = server.admin("GET", &format!("/digitaltwins/c{w}"), None);
         assert_eq!(s, 200);

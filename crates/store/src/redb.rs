@@ -1,14 +1,12 @@
-//! Durable embedded storage for the twin graph, on redb: an ACID,
-//! copy-on-write B-tree store in pure Rust. Each graph commit is one redb
-//! write transaction with immediate durability (fsync before `commit`
-//! returns), so an acknowledged write survives kill -9 and a torn batch is
-//! never visible. Knows nothing of twins beyond the graph's key-value
-//! contract ([`ferrotwin_graph::GraphStore`]).
+//! The redb engine: an ACID, copy-on-write B-tree store in pure Rust. Each
+//! graph commit is one write transaction with immediate durability (fsync
+//! before `commit` returns), so an acknowledged write survives kill -9 and a
+//! torn batch is never visible.
 
 use std::path::Path;
 
+use ::redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use ferrotwin_graph::{GraphStore, Mutation, StoreError, Table};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 const MODELS: TableDefinition<&str, &[u8]> = TableDefinition::new("models");
 const TWINS: TableDefinition<&str, &[u8]> = TableDefinition::new("twins");
@@ -26,7 +24,7 @@ fn definition(t: Table) -> TableDefinition<'static, &'static str, &'static [u8]>
     }
 }
 
-fn err(context: &str) -> impl Fn(redb::Error) -> StoreError + '_ {
+fn err(context: &str) -> impl Fn(::redb::Error) -> StoreError + '_ {
     move |e| StoreError(format!("{context}: {e}"))
 }
 
@@ -40,7 +38,7 @@ impl RedbStore {
     /// another process holds it.
     pub fn open(path: &Path) -> Result<RedbStore, StoreError> {
         let db = Database::create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError(format!(
+            ::redb::DatabaseError::DatabaseAlreadyOpen => StoreError(format!(
                 "{} is in use by another ferrotwin process; stop it or choose another --data directory",
                 path.display()
             )),
@@ -82,7 +80,7 @@ impl GraphStore for RedbStore {
             .begin_write()
             .map_err(|e| err("begin write")(e.into()))?;
         {
-            let mut open: Vec<(Table, redb::Table<&str, &[u8]>)> = Vec::new();
+            let mut open: Vec<(Table, ::redb::Table<&str, &[u8]>)> = Vec::new();
             for m in batch {
                 let (table, key) = match m {
                     Mutation::Put { table, key, .. } | Mutation::Delete { table, key } => {
@@ -112,60 +110,5 @@ impl GraphStore for RedbStore {
             }
         }
         txn.commit().map_err(|e| err("commit")(e.into()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn put(table: Table, key: &str, value: &str) -> Mutation {
-        Mutation::Put {
-            table,
-            key: key.into(),
-            value: value.as_bytes().to_vec(),
-        }
-    }
-
-    fn keys(s: &RedbStore, t: Table) -> Vec<String> {
-        let mut out = vec![];
-        s.scan(t, &mut |k, _| {
-            out.push(k.to_string());
-            Ok(())
-        })
-        .unwrap();
-        out
-    }
-
-    #[test]
-    fn commits_survive_reopen_and_deletes_apply() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("graph.redb");
-        {
-            let s = RedbStore::open(&path).unwrap();
-            s.commit(&[
-                put(Table::Twins, "b", "{}"),
-                put(Table::Twins, "a", "{}"),
-                put(Table::Models, "m", "{}"),
-            ])
-            .unwrap();
-            s.commit(&[Mutation::Delete {
-                table: Table::Twins,
-                key: "b".into(),
-            }])
-            .unwrap();
-        }
-        let s = RedbStore::open(&path).unwrap();
-        assert_eq!(keys(&s, Table::Twins), ["a"]);
-        assert_eq!(keys(&s, Table::Models), ["m"]);
-    }
-
-    #[test]
-    fn second_open_of_the_same_file_is_refused_clearly() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("graph.redb");
-        let _first = RedbStore::open(&path).unwrap();
-        let second = RedbStore::open(&path);
-        assert!(second.is_err_and(|e| e.0.contains("in use by another ferrotwin process")));
     }
 }

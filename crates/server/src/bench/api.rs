@@ -25,6 +25,9 @@ pub struct ApiBench {
     /// Concurrent connections.
     #[arg(long, default_value_t = 32)]
     pub connections: usize,
+    /// Storage engine of the started server: fjall or redb.
+    #[arg(long, default_value = "fjall")]
+    pub storage: ferrotwin_store::Engine,
     /// Twins created before the read and patch phases.
     #[arg(long, default_value_t = 10_000)]
     pub twins: usize,
@@ -151,7 +154,7 @@ pub async fn run(a: ApiBench) -> anyhow::Result<()> {
         .unwrap_or_else(|| format!("bench-{}", uuid::Uuid::new_v4().simple()));
     let child = match &a.url {
         Some(_) => None,
-        None => Some(ChildServer::start(dir.path(), &token)?),
+        None => Some(ChildServer::start(dir.path(), &token, a.storage)?),
     };
     let base = a
         .url

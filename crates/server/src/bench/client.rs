@@ -80,11 +80,24 @@ pub struct ChildServer {
 
 impl ChildServer {
     /// Starts this binary's `serve` on `data` with the bootstrap `token`.
-    pub fn start(data: &std::path::Path, token: &str) -> anyhow::Result<ChildServer> {
+    pub fn start(
+        data: &std::path::Path,
+        token: &str,
+        storage: ferrotwin_store::Engine,
+    ) -> anyhow::Result<ChildServer> {
         let exe = std::env::current_exe().context("locating the ferrotwin binary")?;
         let started = Instant::now();
         let mut child = Command::new(exe)
-            .args(["serve", "--http", "127.0.0.1:0", "--log", "warn", "--data"])
+            .args([
+                "serve",
+                "--http",
+                "127.0.0.1:0",
+                "--log",
+                "warn",
+                "--storage",
+                storage.name(),
+                "--data",
+            ])
             .arg(data)
             .env("FERROTWIN_BOOTSTRAP_TOKEN", token)
             .stdout(Stdio::piped())

@@ -17,6 +17,9 @@ pub struct ScaleBench {
     /// Relationships per twin.
     #[arg(long, default_value_t = 3)]
     pub relationships_per_twin: u64,
+    /// Storage engine of the started server: fjall or redb.
+    #[arg(long, default_value = "fjall")]
+    pub storage: ferrotwin_store::Engine,
     /// Keep the data here instead of a temporary directory.
     #[arg(long)]
     pub data: Option<std::path::PathBuf>,
@@ -104,7 +107,7 @@ pub async fn run(s: ScaleBench) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
     let token = format!("bench-{}", uuid::Uuid::new_v4().simple());
-    let server = ChildServer::start(&data, &token)?;
+    let server = ChildServer::start(&data, &token, s.storage)?;
     let api = Api::new(&server.base, &token, 4);
     let rss0 = server.rss();
     let body = json!({"inputBlobUri": format!("file://{}", input.display()), "outputBlobUri": format!("file://{}", tmp.path().join("import.log").display())});
@@ -138,7 +141,7 @@ pub async fn run(s: ScaleBench) -> anyhow::Result<()> {
     let rss1 = server.rss();
     let stop = server.stop()?;
     let disk = dir_size(&data);
-    let restarted = ChildServer::start(&data, &token)?;
+    let restarted = ChildServer::start(&data, &token, s.storage)?;
     let rss2 = restarted.rss();
     let health: Value = serde_json::from_slice(
         &Api::new(&restarted.base, &token, 1)
