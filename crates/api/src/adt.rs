@@ -125,8 +125,8 @@ pub fn if_none_match_star(headers: &HeaderMap) -> Result<bool, ApiError> {
 }
 
 /// A response with an ETag header.
-pub fn with_etag(mut resp: Response, etag: &str) -> Response {
-    if let Ok(v) = HeaderValue::from_str(etag) {
+pub fn with_etag(mut resp: Response, etag: impl std::fmt::Display) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&etag.to_string()) {
         resp.headers_mut().insert(axum::http::header::ETAG, v);
     }
     resp

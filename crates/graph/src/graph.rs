@@ -136,7 +136,7 @@ impl Graph {
         let st = self.inner.state.read();
         Stats {
             models: st.models.len(),
-            twins: st.twins.len(),
+            twins: st.twin_count(),
             relationships: st.relationship_count,
         }
     }

@@ -383,7 +383,7 @@ impl Graph {
     }
 
     async fn import_twins(&self, items: Vec<Value>) -> Result<(u64, Vec<String>), GraphError> {
-        let now = time::now();
+        let now = time::Timestamp::now();
         self.write(|st| {
             let (mut muts, mut events, mut refused) = (Vec::new(), Vec::new(), Vec::new());
             for item in items {
@@ -394,11 +394,11 @@ impl Graph {
                     ));
                     continue;
                 };
-                if st.twins.contains_key(&id) {
+                if st.has_twin(&id) {
                     refused.push(format!("twin '{id}': already exists"));
                     continue;
                 }
-                match crate::graph::twins::build(st, &id, item, &now) {
+                match crate::graph::twins::build(st, &id, item, now) {
                     Ok(t) => {
                         muts.push(Mutation::Put {
                             table: Table::Twins,
@@ -407,7 +407,7 @@ impl Graph {
                         });
                         events.push(Event::TwinCreated {
                             twin_id: id,
-                            model: t.model.clone(),
+                            model: t.model.to_string(),
                             twin: t.to_document(),
                         });
                         st.put_twin(t);
@@ -479,12 +479,7 @@ impl Graph {
             loop {
                 let (rels, twins) = self
                     .write(|st| {
-                        let keys: Vec<(String, String)> = st
-                            .outgoing
-                            .iter()
-                            .flat_map(|(s, m)| m.keys().map(move |k| (s.clone(), k.clone())))
-                            .take(BATCH)
-                            .collect();
+                        let keys = st.some_relationships(BATCH);
                         let mut muts = Vec::with_capacity(keys.len());
                         let mut events = Vec::with_capacity(keys.len());
                         for (s, r) in &keys {
@@ -500,7 +495,7 @@ impl Graph {
                         }
                         let mut twins = 0u64;
                         if keys.is_empty() {
-                            let ids: Vec<String> = st.twins.keys().take(BATCH).cloned().collect();
+                            let ids = st.some_twins(BATCH);
                             for t in ids {
                                 if let Some(old) = st.remove_twin(&t) {
                                     muts.push(Mutation::Delete {
@@ -509,7 +504,7 @@ impl Graph {
                                     });
                                     events.push(Event::TwinDeleted {
                                         twin_id: t,
-                                        model: old.model,
+                                        model: old.model.to_string(),
                                     });
                                     twins += 1;
                                 }

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::time::Timestamp;
 use crate::{GraphError, Twin, etag};
 
 /// One checked operation.
@@ -87,7 +88,7 @@ pub fn twin(
     current: &Twin,
     patch: &Value,
     component: Option<&str>,
-    now: &str,
+    now: Timestamp,
 ) -> Result<Twin, GraphError> {
     let mut ops = ops(patch)?;
     if let Some(c) = component {
@@ -103,18 +104,12 @@ pub fn twin(
         let seg = segments(&o.path);
         match (o.op.as_str(), seg.as_slice(), &o.value) {
             ("replace" | "add", [_, m], Some(Value::String(model))) if m == "$model" => {
-                next.model = model.clone()
+                next.model = model.as_str().into()
             }
             ("replace" | "add", [_, prop, st], Some(Value::String(t)))
                 if st == "sourceTime" && !prop.starts_with('$') =>
             {
-                let entry = next
-                    .meta
-                    .entry(prop.clone())
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(m) = entry {
-                    m.insert("sourceTime".into(), Value::String(t.clone()));
-                }
+                next.set_source_time(prop, t, now);
             }
             _ => {
                 return Err(GraphError::JsonPatchInvalid(format!(
@@ -136,12 +131,12 @@ pub fn twin(
         touch(&mut next, &segments(&o.path), now);
     }
     next.etag = etag::fresh();
-    next.last_update = now.to_string();
+    next.last_update = now;
     Ok(next)
 }
 
 /// Records the write time of the property a patch path lands in.
-fn touch(twin: &mut Twin, seg: &[String], now: &str) {
+fn touch(twin: &mut Twin, seg: &[String], now: Timestamp) {
     let Some(first) = seg.first() else { return };
     let component_prop = seg.get(1).filter(|s| !s.starts_with('$'));
     match (twin.contents.get_mut(first), component_prop) {
@@ -149,24 +144,17 @@ fn touch(twin: &mut Twin, seg: &[String], now: &str) {
             let present = comp.contains_key(prop);
             if let Some(Value::Object(meta)) = comp.get_mut("$metadata") {
                 if present {
-                    meta.insert(prop.clone(), Twin::property_meta(now));
+                    meta.insert(
+                        prop.clone(),
+                        serde_json::json!({ "lastUpdateTime": now.to_string() }),
+                    );
                 } else {
                     meta.remove(prop);
                 }
             }
         }
-        (Some(_), _) => {
-            let entry = twin
-                .meta
-                .entry(first.clone())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(m) = entry {
-                m.insert("lastUpdateTime".into(), Value::String(now.to_string()));
-            }
-        }
-        (None, _) => {
-            twin.meta.remove(first);
-        }
+        (Some(_), _) => twin.touch(first, now),
+        (None, _) => twin.forget(first),
     }
 }
 
@@ -198,29 +186,31 @@ mod tests {
 
     use super::*;
 
+    const T1: Timestamp = Timestamp(1_700_000_000_000_000);
+
     fn pump() -> Twin {
         Twin {
             id: "p".into(),
             model: "dtmi:x:P;1".into(),
             etag: etag::fresh(),
-            last_update: "t0".into(),
+            last_update: Timestamp(0),
             contents: json!({"rpm": 1, "motor": {"$metadata": {}, "temp": 3}})
                 .as_object()
                 .unwrap()
                 .clone(),
-            meta: Map::new(),
+            meta: vec![],
         }
     }
 
     #[test]
     fn patch_updates_values_metadata_and_etag() {
         let t = pump();
-        let n = twin(&t, &json!([{"op": "replace", "path": "/rpm", "value": 5}, {"op": "add", "path": "/motor/temp", "value": 4}]), None, "t1").unwrap();
+        let n = twin(&t, &json!([{"op": "replace", "path": "/rpm", "value": 5}, {"op": "add", "path": "/motor/temp", "value": 4}]), None, T1).unwrap();
         assert_eq!(n.contents["rpm"], 5);
-        assert_eq!(n.meta["rpm"]["lastUpdateTime"], "t1");
+        assert_eq!(n.meta[0].last_update, T1);
         assert_eq!(
             n.contents["motor"]["$metadata"]["temp"]["lastUpdateTime"],
-            "t1"
+            T1.to_string()
         );
         assert_ne!(n.etag, t.etag);
     }
@@ -231,7 +221,7 @@ mod tests {
             &pump(),
             &json!([{"op": "replace", "path": "/temp", "value": 9}]),
             Some("motor"),
-            "t1",
+            T1,
         )
         .unwrap();
         assert_eq!(n.contents["motor"]["temp"], 9);
@@ -244,7 +234,7 @@ mod tests {
             &t,
             &json!([{"op": "replace", "path": "/rpm", "value": 5}, {"op": "remove", "path": "/nothing"}]),
             None,
-            "t1",
+            T1,
         );
         assert!(matches!(err, Err(GraphError::JsonPatchInvalid(_))));
         assert_eq!(t.contents["rpm"], 1);
@@ -260,7 +250,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    twin(&pump(), &bad, None, "t"),
+                    twin(&pump(), &bad, None, T1),
                     Err(GraphError::JsonPatchInvalid(_))
                 ),
                 "{bad}"

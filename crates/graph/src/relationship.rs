@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::GraphError;
+use crate::etag::ETag;
 
 /// One relationship as the graph holds it.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,7 +17,7 @@ pub struct Relationship {
     /// The relationship name from the source model.
     pub name: String,
     /// The weak ETag of the current version.
-    pub etag: String,
+    pub etag: ETag,
     /// Relationship property values.
     pub properties: Map<String, Value>,
 }
@@ -26,7 +27,7 @@ impl Relationship {
     pub fn to_document(&self) -> Value {
         let mut doc = Map::with_capacity(self.properties.len() + 5);
         doc.insert("$relationshipId".into(), Value::String(self.id.clone()));
-        doc.insert("$etag".into(), Value::String(self.etag.clone()));
+        doc.insert("$etag".into(), Value::String(self.etag.to_string()));
         doc.insert("$sourceId".into(), Value::String(self.source.clone()));
         doc.insert("$relationshipName".into(), Value::String(self.name.clone()));
         doc.insert("$targetId".into(), Value::String(self.target.clone()));
@@ -50,7 +51,7 @@ impl Relationship {
             ))),
         };
         let id = take("$relationshipId")?;
-        let etag = take("$etag")?;
+        let etag = ETag::parse(&take("$etag")?);
         let source = take("$sourceId")?;
         let name = take("$relationshipName")?;
         let target = take("$targetId")?;

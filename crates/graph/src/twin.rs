@@ -2,45 +2,68 @@
 //! The saved encoding is ADT's twin document, which is also what the query
 //! language addresses (`$dtId`, `$metadata.$model`).
 
-use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
 
 use crate::GraphError;
+use crate::etag::ETag;
+use crate::time::Timestamp;
+
+/// When a top-level property was last written, and its source time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PropMeta {
+    /// The property name.
+    pub name: Box<str>,
+    /// When ferrotwin last wrote it.
+    pub last_update: Timestamp,
+    /// The time the value was observed at the source, if given.
+    pub source_time: Option<Box<str>>,
+}
 
 /// One twin as the graph holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Twin {
     /// The twin id (`$dtId`).
-    pub id: String,
-    /// The model DTMI (`$metadata.$model`).
-    pub model: String,
+    pub id: Arc<str>,
+    /// The model DTMI (`$metadata.$model`), shared between twins.
+    pub model: Arc<str>,
     /// The weak ETag of the current version.
-    pub etag: String,
+    pub etag: ETag,
     /// When any part of the twin last changed.
-    pub last_update: String,
+    pub last_update: Timestamp,
     /// Property and component values by name; a component value is an
     /// object with its own `$metadata`.
     pub contents: Map<String, Value>,
-    /// Per-property metadata (`lastUpdateTime`, optional `sourceTime`).
-    pub meta: Map<String, Value>,
+    /// Per-property metadata of top-level properties, sorted by name.
+    pub meta: Vec<PropMeta>,
 }
 
 impl Twin {
     /// The ADT twin document.
     pub fn to_document(&self) -> Value {
         let mut doc = Map::with_capacity(self.contents.len() + 3);
-        doc.insert("$dtId".into(), Value::String(self.id.clone()));
-        doc.insert("$etag".into(), Value::String(self.etag.clone()));
+        doc.insert("$dtId".into(), Value::String(self.id.to_string()));
+        doc.insert("$etag".into(), Value::String(self.etag.to_string()));
         for (k, v) in &self.contents {
             doc.insert(k.clone(), v.clone());
         }
         let mut meta = Map::with_capacity(self.meta.len() + 2);
-        meta.insert("$model".into(), Value::String(self.model.clone()));
+        meta.insert("$model".into(), Value::String(self.model.to_string()));
         meta.insert(
             "$lastUpdateTime".into(),
-            Value::String(self.last_update.clone()),
+            Value::String(self.last_update.to_string()),
         );
-        for (k, v) in &self.meta {
-            meta.insert(k.clone(), v.clone());
+        for m in &self.meta {
+            let mut p = Map::with_capacity(2);
+            p.insert(
+                "lastUpdateTime".into(),
+                Value::String(m.last_update.to_string()),
+            );
+            if let Some(s) = &m.source_time {
+                p.insert("sourceTime".into(), Value::String(s.to_string()));
+            }
+            meta.insert(m.name.to_string(), Value::Object(p));
         }
         doc.insert("$metadata".into(), Value::Object(meta));
         Value::Object(doc)
@@ -54,21 +77,35 @@ impl Twin {
             ));
         };
         let id = take_str(&mut doc, "$dtId")?;
-        let etag = take_str(&mut doc, "$etag")?;
+        let etag = ETag::parse(&take_str(&mut doc, "$etag")?);
         let Some(Value::Object(mut meta)) = doc.remove("$metadata") else {
             return Err(GraphError::InvalidArgument(format!(
                 "twin '{id}' has no $metadata object"
             )));
         };
         let model = take_str(&mut meta, "$model")?;
-        let last_update = take_str(&mut meta, "$lastUpdateTime")?;
+        let last_update = time(&take_str(&mut meta, "$lastUpdateTime")?)?;
+        let mut props = Vec::with_capacity(meta.len());
+        for (name, m) in meta {
+            let last = m
+                .get("lastUpdateTime")
+                .and_then(Value::as_str)
+                .map_or(Ok(last_update), time)?;
+            let source_time = m.get("sourceTime").and_then(Value::as_str).map(Into::into);
+            props.push(PropMeta {
+                name: name.into(),
+                last_update: last,
+                source_time,
+            });
+        }
+        props.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(Twin {
-            id,
-            model,
+            id: id.into(),
+            model: model.into(),
             etag,
             last_update,
             contents: doc,
-            meta,
+            meta: props,
         })
     }
 
@@ -82,10 +119,40 @@ impl Twin {
         self.contents.get(name).filter(|v| v.is_object())
     }
 
-    /// Per-property metadata for a property written at `time`.
-    pub fn property_meta(time: &str) -> Value {
-        json!({ "lastUpdateTime": time })
+    /// Records that property `name` was written at `at`.
+    pub fn touch(&mut self, name: &str, at: Timestamp) {
+        match self.meta.binary_search_by(|m| (*m.name).cmp(name)) {
+            Ok(i) => self.meta[i].last_update = at,
+            Err(i) => self.meta.insert(
+                i,
+                PropMeta {
+                    name: name.into(),
+                    last_update: at,
+                    source_time: None,
+                },
+            ),
+        }
     }
+
+    /// Sets property `name`'s source time.
+    pub fn set_source_time(&mut self, name: &str, source_time: &str, at: Timestamp) {
+        self.touch(name, at);
+        if let Ok(i) = self.meta.binary_search_by(|m| (*m.name).cmp(name)) {
+            self.meta[i].source_time = Some(source_time.into());
+        }
+    }
+
+    /// Forgets the metadata of a removed property.
+    pub fn forget(&mut self, name: &str) {
+        if let Ok(i) = self.meta.binary_search_by(|m| (*m.name).cmp(name)) {
+            self.meta.remove(i);
+        }
+    }
+}
+
+fn time(s: &str) -> Result<Timestamp, GraphError> {
+    Timestamp::parse(s)
+        .ok_or_else(|| GraphError::InvalidArgument(format!("'{s}' is not an RFC 3339 timestamp")))
 }
 
 fn take_str(doc: &mut Map<String, Value>, key: &str) -> Result<String, GraphError> {
@@ -99,26 +166,35 @@ fn take_str(doc: &mut Map<String, Value>, key: &str) -> Result<String, GraphErro
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
     fn document_round_trip() {
-        let t = Twin {
+        let mut t = Twin {
             id: "pump-1".into(),
             model: "dtmi:x:Pump;1".into(),
-            etag: "W/\"a\"".into(),
-            last_update: "2026-01-01T00:00:00.000000Z".into(),
+            etag: ETag::fresh(),
+            last_update: Timestamp(1_700_000_000_000_000),
             contents: json!({"rpm": 10, "motor": {"$metadata": {}}})
                 .as_object()
                 .unwrap()
                 .clone(),
-            meta: json!({"rpm": {"lastUpdateTime": "2026-01-01T00:00:00.000000Z"}})
-                .as_object()
-                .unwrap()
-                .clone(),
+            meta: vec![],
         };
+        t.touch("rpm", Timestamp(1_700_000_000_000_001));
+        t.set_source_time(
+            "rpm",
+            "2026-01-01T00:00:00Z",
+            Timestamp(1_700_000_000_000_002),
+        );
         let doc = t.to_document();
         assert_eq!(doc["$metadata"]["$model"], "dtmi:x:Pump;1");
+        assert_eq!(
+            doc["$metadata"]["rpm"]["sourceTime"],
+            "2026-01-01T00:00:00Z"
+        );
         assert_eq!(Twin::from_document(doc).unwrap(), t);
     }
 }

@@ -4,6 +4,7 @@ use ferrotwin_dtdl::Content;
 use ferrotwin_events::Event;
 use serde_json::Value;
 
+use crate::etag::ETag;
 use crate::graph::{Graph, check_id};
 use crate::state::State;
 use crate::store::{Mutation, Table};
@@ -55,12 +56,10 @@ pub(crate) fn build(
         )));
     }
     let src = st
-        .twins
-        .get(source)
+        .twin(source)
         .ok_or_else(|| GraphError::TwinNotFound(source.to_string()))?;
     let tgt = st
-        .twins
-        .get(&target)
+        .twin(&target)
         .ok_or_else(|| GraphError::TargetTwinNotFound(target.clone()))?;
     if source == target {
         return Err(GraphError::OperationNotAllowed(format!(
@@ -89,9 +88,7 @@ pub(crate) fn build(
         }
     }
     if let Some(max) = def.max_multiplicity {
-        let existing = st.outgoing.get(source).map_or(0, |m| {
-            m.values().filter(|r| r.name == name && r.id != id).count()
-        });
+        let existing = st.count_named(source, &name, id);
         if existing as u64 >= u64::from(max) {
             return Err(GraphError::InvalidRelationship(format!(
                 "relationship '{name}' of model '{}' allows at most {max} instance(s) per twin, and '{source}' has {existing}",
@@ -114,11 +111,10 @@ impl Graph {
     /// One relationship.
     pub fn relationship(&self, source: &str, id: &str) -> Result<Relationship, GraphError> {
         self.read(|st| {
-            if !st.twins.contains_key(source) {
+            if !st.has_twin(source) {
                 return Err(GraphError::TwinNotFound(source.to_string()));
             }
             st.relationship(source, id)
-                .cloned()
                 .ok_or_else(|| GraphError::RelationshipNotFound(source.to_string(), id.to_string()))
         })
     }
@@ -141,7 +137,7 @@ impl Graph {
                     )));
                 }
                 Some(cur) => {
-                    etag::check_if_match(&cur.etag, if_match, &format!("relationship '{id}'"))?
+                    etag::check_if_match(cur.etag, if_match, &format!("relationship '{id}'"))?
                 }
                 None if if_match.is_some() => {
                     return Err(GraphError::PreconditionFailed(format!(
@@ -173,16 +169,15 @@ impl Graph {
         id: &str,
         ops: Value,
         if_match: Option<&str>,
-    ) -> Result<String, GraphError> {
+    ) -> Result<ETag, GraphError> {
         self.write(|st| {
             let src = st
-                .twins
-                .get(source)
+                .twin(source)
                 .ok_or_else(|| GraphError::TwinNotFound(source.to_string()))?;
             let cur = st.relationship(source, id).ok_or_else(|| {
                 GraphError::RelationshipNotFound(source.to_string(), id.to_string())
             })?;
-            etag::check_if_match(&cur.etag, if_match, &format!("relationship '{id}'"))?;
+            etag::check_if_match(cur.etag, if_match, &format!("relationship '{id}'"))?;
             let props = patch::relationship_properties(&cur.properties, &ops)?;
             let models = st.models.set();
             match models
@@ -204,7 +199,7 @@ impl Graph {
                 etag: etag::fresh(),
                 ..cur.clone()
             };
-            let etag = next.etag.clone();
+            let etag = next.etag;
             let event = Event::RelationshipUpdated {
                 source_id: source.into(),
                 relationship_id: id.into(),
@@ -229,13 +224,13 @@ impl Graph {
         if_match: Option<&str>,
     ) -> Result<(), GraphError> {
         self.write(|st| {
-            if !st.twins.contains_key(source) {
+            if !st.has_twin(source) {
                 return Err(GraphError::TwinNotFound(source.to_string()));
             }
             let cur = st.relationship(source, id).ok_or_else(|| {
                 GraphError::RelationshipNotFound(source.to_string(), id.to_string())
             })?;
-            etag::check_if_match(&cur.etag, if_match, &format!("relationship '{id}'"))?;
+            etag::check_if_match(cur.etag, if_match, &format!("relationship '{id}'"))?;
             st.remove_relationship(source, id);
             let event = Event::RelationshipDeleted {
                 source_id: source.into(),
@@ -261,26 +256,12 @@ impl Graph {
         page: &PageRequest,
     ) -> Result<Page<Relationship>, GraphError> {
         self.read(|st| {
-            if !st.twins.contains_key(source) {
+            if !st.has_twin(source) {
                 return Err(GraphError::TwinNotFound(source.to_string()));
             }
-            let Some(out) = st.outgoing.get(source) else {
-                return Ok(Page {
-                    items: vec![],
-                    next: None,
-                });
-            };
-            let range = match &page.after {
-                Some(a) => out.range::<str, _>((
-                    std::ops::Bound::Excluded(a.as_str()),
-                    std::ops::Bound::Unbounded,
-                )),
-                None => out.range::<str, _>(..),
-            };
-            let it = range
-                .map(|(_, r)| r)
-                .filter(|r| name.is_none_or(|n| r.name == n))
-                .cloned();
+            let it = st
+                .outgoing(source, page.after.as_deref())
+                .filter(|r| name.is_none_or(|n| r.name == n));
             Ok(page.take(it, |r| r.id.clone()))
         })
     }
@@ -292,19 +273,10 @@ impl Graph {
         page: &PageRequest,
     ) -> Result<Page<Relationship>, GraphError> {
         self.read(|st| {
-            if !st.twins.contains_key(target) {
+            if !st.has_twin(target) {
                 return Err(GraphError::TwinNotFound(target.to_string()));
             }
-            let Some(inc) = st.incoming.get(target) else {
-                return Ok(Page {
-                    items: vec![],
-                    next: None,
-                });
-            };
-            let it = inc
-                .iter()
-                .filter_map(|(s, id)| st.relationship(s, id))
-                .cloned();
+            let it = st.incoming(target, page.after.as_deref());
             Ok(page.take(it, |r| Relationship::key(&r.source, &r.id)))
         })
     }

@@ -3,13 +3,15 @@
 use ferrotwin_events::Event;
 use serde_json::{Map, Value};
 
+use crate::etag::ETag;
 use crate::graph::{Graph, check_id};
 use crate::state::State;
 use crate::store::{Mutation, Table};
-use crate::{GraphError, Twin, etag, patch, time, validate};
+use crate::time::Timestamp;
+use crate::{GraphError, Twin, etag, patch, validate};
 
 /// A twin built from a request body, checked against its model.
-pub(crate) fn build(st: &State, id: &str, body: Value, now: &str) -> Result<Twin, GraphError> {
+pub(crate) fn build(st: &State, id: &str, body: Value, now: Timestamp) -> Result<Twin, GraphError> {
     check_id("digital twin", id)?;
     let Value::Object(mut body) = body else {
         return Err(GraphError::InvalidArgument(
@@ -43,42 +45,47 @@ pub(crate) fn build(st: &State, id: &str, body: Value, now: &str) -> Result<Twin
         )));
     }
     validate::twin(st.models.set(), &model, &body)?;
-    let mut meta = Map::new();
-    for (name, value) in body.iter_mut() {
-        if let Value::Object(comp) = value {
-            if let Some(Value::Object(cm)) = comp.get("$metadata").cloned() {
-                let mut cm = cm;
-                for k in comp.keys().filter(|k| !k.starts_with('$')) {
-                    cm.insert(k.clone(), Twin::property_meta(now));
-                }
-                comp.insert("$metadata".into(), Value::Object(cm));
-                continue;
-            }
-        }
-        let mut m = Twin::property_meta(now);
-        if let Some(st) = given_meta
-            .get(name)
-            .and_then(|g| g.get("sourceTime"))
-            .and_then(Value::as_str)
-        {
-            m["sourceTime"] = Value::String(st.to_string());
-        }
-        meta.insert(name.clone(), m);
-    }
-    Ok(Twin {
-        id: id.to_string(),
-        model,
+    let stamp = now.to_string();
+    let mut twin = Twin {
+        id: id.into(),
+        model: st.intern_model(&model),
         etag: etag::fresh(),
-        last_update: now.to_string(),
-        contents: body,
-        meta,
-    })
+        last_update: now,
+        contents: Map::new(),
+        meta: Vec::with_capacity(body.len()),
+    };
+    for (name, mut value) in body {
+        match &mut value {
+            Value::Object(comp) if matches!(comp.get("$metadata"), Some(Value::Object(_))) => {
+                let props: Vec<String> = comp
+                    .keys()
+                    .filter(|k| !k.starts_with('$'))
+                    .cloned()
+                    .collect();
+                if let Some(Value::Object(cm)) = comp.get_mut("$metadata") {
+                    for k in props {
+                        cm.insert(k, serde_json::json!({ "lastUpdateTime": stamp }));
+                    }
+                }
+            }
+            _ => match given_meta
+                .get(&name)
+                .and_then(|g| g.get("sourceTime"))
+                .and_then(Value::as_str)
+            {
+                Some(src) => twin.set_source_time(&name, src, now),
+                None => twin.touch(&name, now),
+            },
+        }
+        twin.contents.insert(name, value);
+    }
+    Ok(twin)
 }
 
 impl Graph {
     /// One twin.
     pub fn twin(&self, id: &str) -> Result<Twin, GraphError> {
-        self.read(|st| st.twins.get(id).cloned())
+        self.read(|st| st.twin(id).cloned())
             .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))
     }
 
@@ -91,17 +98,17 @@ impl Graph {
         if_none_match: bool,
         if_match: Option<&str>,
     ) -> Result<Twin, GraphError> {
-        let now = time::now();
+        let now = Timestamp::now();
         self.write(|st| {
-            let twin = build(st, id, body, &now)?;
-            match st.twins.get(id) {
+            let twin = build(st, id, body, now)?;
+            match st.twin(id) {
                 Some(_) if if_none_match => {
                     return Err(GraphError::PreconditionFailed(format!(
                         "digital twin '{id}' already exists (If-None-Match: *)"
                     )));
                 }
                 Some(cur) => {
-                    etag::check_if_match(&cur.etag, if_match, &format!("digital twin '{id}'"))?
+                    etag::check_if_match(cur.etag, if_match, &format!("digital twin '{id}'"))?
                 }
                 None if if_match.is_some() => {
                     return Err(GraphError::PreconditionFailed(format!(
@@ -112,7 +119,7 @@ impl Graph {
             }
             let event = Event::TwinCreated {
                 twin_id: id.to_string(),
-                model: twin.model.clone(),
+                model: twin.model.to_string(),
                 twin: twin.to_document(),
             };
             let muts = vec![Mutation::Put {
@@ -134,20 +141,19 @@ impl Graph {
         component: Option<&str>,
         ops: Value,
         if_match: Option<&str>,
-    ) -> Result<String, GraphError> {
-        let now = time::now();
+    ) -> Result<ETag, GraphError> {
+        let now = Timestamp::now();
         self.write(|st| {
             let cur = st
-                .twins
-                .get(id)
+                .twin(id)
                 .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
             if let Some(c) = component {
                 if cur.component(c).is_none() {
                     return Err(GraphError::ComponentNotFound(id.to_string(), c.to_string()));
                 }
             }
-            etag::check_if_match(&cur.etag, if_match, &format!("digital twin '{id}'"))?;
-            let next = patch::twin(cur, &ops, component, &now)?;
+            etag::check_if_match(cur.etag, if_match, &format!("digital twin '{id}'"))?;
+            let next = patch::twin(cur, &ops, component, now)?;
             if next.model != cur.model {
                 match st.models.get(&next.model) {
                     None => {
@@ -168,10 +174,10 @@ impl Graph {
             validate::twin(st.models.set(), &next.model, &next.contents)?;
             let event = Event::TwinUpdated {
                 twin_id: id.to_string(),
-                model: next.model.clone(),
+                model: next.model.to_string(),
                 patch: relative(&ops, component),
             };
-            let etag = next.etag.clone();
+            let etag = next.etag;
             let muts = vec![Mutation::Put {
                 table: Table::Twins,
                 key: id.to_string(),
@@ -187,17 +193,16 @@ impl Graph {
     pub async fn delete_twin(&self, id: &str, if_match: Option<&str>) -> Result<(), GraphError> {
         self.write(|st| {
             let cur = st
-                .twins
-                .get(id)
+                .twin(id)
                 .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
-            etag::check_if_match(&cur.etag, if_match, &format!("digital twin '{id}'"))?;
+            etag::check_if_match(cur.etag, if_match, &format!("digital twin '{id}'"))?;
             if st.has_relationships(id) {
                 return Err(GraphError::RelationshipsNotDeleted(id.to_string()));
             }
             let old = st.remove_twin(id).expect("checked above");
             let event = Event::TwinDeleted {
                 twin_id: id.to_string(),
-                model: old.model,
+                model: old.model.to_string(),
             };
             Ok((
                 (),
@@ -212,16 +217,15 @@ impl Graph {
     }
 
     /// One component of a twin, with the twin's ETag.
-    pub fn component(&self, id: &str, component: &str) -> Result<(Value, String), GraphError> {
+    pub fn component(&self, id: &str, component: &str) -> Result<(Value, ETag), GraphError> {
         self.read(|st| {
             let t = st
-                .twins
-                .get(id)
+                .twin(id)
                 .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
             let c = t.component(component).ok_or_else(|| {
                 GraphError::ComponentNotFound(id.to_string(), component.to_string())
             })?;
-            Ok((c.clone(), t.etag.clone()))
+            Ok((c.clone(), t.etag))
         })
     }
 
@@ -242,15 +246,14 @@ impl Graph {
         }
         let model = self.read(|st| {
             let t = st
-                .twins
-                .get(id)
+                .twin(id)
                 .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
             if let Some(c) = component {
                 if t.component(c).is_none() {
                     return Err(GraphError::ComponentNotFound(id.to_string(), c.to_string()));
                 }
             }
-            Ok(t.model.clone())
+            Ok(t.model.to_string())
         })?;
         self.bus().publish(Event::Telemetry {
             twin_id: id.to_string(),
