@@ -25,7 +25,10 @@ pub struct StoreBench {
 /// `bench store`
 pub async fn run(b: StoreBench) -> anyhow::Result<()> {
     println!("ferrotwin bench store: {} twins of {} bytes, random updates, fsync per commit", b.twins, b.value_bytes);
-    println!("{:<6} {:>6} {:>12} {:>14} {:>12}", "engine", "batch", "commits/s", "mutations/s", "ms/commit");
+    println!(
+        "{:<6} {:>6} {:>12} {:>14} {:>10} {:>10} {:>10}",
+        "engine", "batch", "commits/s", "mutations/s", "p50 ms", "p99 ms", "max ms"
+    );
     for batch in [1usize, 16, 64, 256, 1024] {
         for engine in [Engine::Fjall, Engine::Redb] {
             let dir = tempfile::tempdir()?;
@@ -40,6 +43,7 @@ pub async fn run(b: StoreBench) -> anyhow::Result<()> {
             let mut x: u64 = 0x2545_F491_4F6C_DD1D;
             let start = Instant::now();
             let mut commits = 0u64;
+            let mut hist = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
             while start.elapsed().as_secs_f64() < b.duration {
                 let muts: Vec<Mutation> = (0..batch)
                     .map(|_| {
@@ -49,17 +53,22 @@ pub async fn run(b: StoreBench) -> anyhow::Result<()> {
                         Mutation::Put { table: Table::Twins, key: format!("twin-{}", x % b.twins), value: value.clone() }
                     })
                     .collect();
+                let t = Instant::now();
                 store.commit(&muts).map_err(anyhow::Error::msg)?;
+                hist.record(t.elapsed().as_micros().max(1) as u64)?;
                 commits += 1;
             }
             let secs = start.elapsed().as_secs_f64();
+            let ms = |q: f64| hist.value_at_quantile(q) as f64 / 1000.0;
             println!(
-                "{:<6} {:>6} {:>12.0} {:>14.0} {:>12.3}",
+                "{:<6} {:>6} {:>12.0} {:>14.0} {:>10.3} {:>10.3} {:>10.3}",
                 engine.name(),
                 batch,
                 commits as f64 / secs,
                 (commits * batch as u64) as f64 / secs,
-                secs * 1000.0 / commits as f64
+                ms(0.5),
+                ms(0.99),
+                hist.max() as f64 / 1000.0
             );
         }
     }
