@@ -32,4 +32,4 @@ pub use page::{Page, PageRequest};
 pub use relationship::Relationship;
 pub use routes::EventRoute;
 pub use store::{GraphStore, Mutation, StoreError, Table};
-pub use twin::Twin;
+pub use twin::{Document, Twin};

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::GraphError;
@@ -109,9 +110,10 @@ impl Twin {
         })
     }
 
-    /// The saved encoding.
+    /// The saved encoding: the ADT twin document, serialized straight from
+    /// the twin without building an intermediate JSON value.
     pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.to_document()).unwrap_or_default()
+        serde_json::to_vec(&Document(self)).unwrap_or_default()
     }
 
     /// A component's document, if the twin has that component.
@@ -147,6 +149,51 @@ impl Twin {
         if let Ok(i) = self.meta.binary_search_by(|m| (*m.name).cmp(name)) {
             self.meta.remove(i);
         }
+    }
+}
+
+/// A twin viewed as its ADT document, for serialization without copies.
+pub struct Document<'a>(pub &'a Twin);
+
+impl Serialize for Document<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let t = self.0;
+        let mut m = s.serialize_map(Some(t.contents.len() + 3))?;
+        m.serialize_entry("$dtId", &*t.id)?;
+        m.serialize_entry("$etag", &t.etag.to_string())?;
+        for (k, v) in &t.contents {
+            m.serialize_entry(k, v)?;
+        }
+        m.serialize_entry("$metadata", &Metadata(t))?;
+        m.end()
+    }
+}
+
+struct Metadata<'a>(&'a Twin);
+
+impl Serialize for Metadata<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let t = self.0;
+        let mut m = s.serialize_map(Some(t.meta.len() + 2))?;
+        m.serialize_entry("$model", &*t.model)?;
+        m.serialize_entry("$lastUpdateTime", &t.last_update.to_string())?;
+        for p in &t.meta {
+            m.serialize_entry(&*p.name, &PropTimes(p))?;
+        }
+        m.end()
+    }
+}
+
+struct PropTimes<'a>(&'a PropMeta);
+
+impl Serialize for PropTimes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("lastUpdateTime", &self.0.last_update.to_string())?;
+        if let Some(t) = &self.0.source_time {
+            m.serialize_entry("sourceTime", &**t)?;
+        }
+        m.end()
     }
 }
 
@@ -195,6 +242,7 @@ mod tests {
             doc["$metadata"]["rpm"]["sourceTime"],
             "2026-01-01T00:00:00Z"
         );
+        assert_eq!(serde_json::from_slice::<Value>(&t.encode()).unwrap(), doc);
         assert_eq!(Twin::from_document(doc).unwrap(), t);
     }
 }

@@ -9,13 +9,15 @@ use super::{header, if_none_match_star, with_etag};
 use crate::error::ApiResult;
 use crate::{ApiState, body};
 
+/// A 200 response with a body that is already JSON.
+fn json_response(json: Vec<u8>) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response()
+}
+
 /// GET /digitaltwins/{id}
 pub async fn get(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let t = s.graph.twin(&id)?;
-    Ok(with_etag(
-        axum::Json(t.to_document()).into_response(),
-        &t.etag,
-    ))
+    let (json, etag) = s.graph.twin_json(&id)?;
+    Ok(with_etag(json_response(json), etag))
 }
 
 /// PUT /digitaltwins/{id}
@@ -31,10 +33,7 @@ pub async fn put(
         .graph
         .put_twin(&id, doc, star, header(&headers, "if-match"))
         .await?;
-    Ok(with_etag(
-        axum::Json(t.to_document()).into_response(),
-        &t.etag,
-    ))
+    Ok(with_etag(json_response(t.encode()), t.etag))
 }
 
 /// PATCH /digitaltwins/{id}

@@ -83,6 +83,16 @@ pub(crate) fn build(st: &State, id: &str, body: Value, now: Timestamp) -> Result
 }
 
 impl Graph {
+    /// One twin's ADT document as JSON bytes, with its ETag, serialized
+    /// under the read lock so that nothing is copied.
+    pub fn twin_json(&self, id: &str) -> Result<(Vec<u8>, ETag), GraphError> {
+        self.read(|st| {
+            st.twin(id)
+                .map(|t| (serde_json::to_vec(&crate::Document(t)).unwrap_or_default(), t.etag))
+                .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))
+        })
+    }
+
     /// One twin.
     pub fn twin(&self, id: &str) -> Result<Twin, GraphError> {
         self.read(|st| st.twin(id).cloned())
