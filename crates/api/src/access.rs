@@ -36,6 +36,14 @@ pub async fn authorize(State(state): State<ApiState>, req: Request, next: Next) 
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim);
+    // Browsers cannot set headers on EventSource or WebSocket, so the
+    // event stream also takes the token as a query parameter.
+    let query_token = if token.is_none() && req.uri().path().starts_with("/events") {
+        crate::paging::Params::parse(req.uri().query()).get("access_token").map(str::to_owned)
+    } else {
+        None
+    };
+    let token = token.or(query_token.as_deref());
     let role = match state.tokens.verify(token) {
         Ok(r) => r,
         Err(AuthError::Store(e)) => {

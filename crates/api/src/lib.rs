@@ -7,11 +7,13 @@ mod access;
 mod adt;
 mod body;
 mod error;
+mod live;
 mod metrics;
 mod ops;
 mod paging;
 mod state;
 
+pub use live::to_cloudevent;
 pub use metrics::Metrics;
 pub use state::{ApiState, Scheme};
 
@@ -24,6 +26,7 @@ pub const MAX_BODY: usize = 32 * 1024 * 1024;
 /// The full router for one listener; `scheme` is what its nextLinks use.
 pub fn router(state: ApiState, scheme: Scheme) -> Router {
     let adt = adt::routes()
+        .merge(live::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             access::authorize,

@@ -28,6 +28,11 @@ impl Graph {
         .await
     }
 
+    /// Whether `model` is `base` or extends it (false for unknown models).
+    pub fn model_is_a(&self, model: &str, base: &str) -> bool {
+        self.read(|st| st.models.set().is_a(model, base))
+    }
+
     /// One model.
     pub fn model(&self, id: &str, include_definition: bool) -> Result<ModelInfo, GraphError> {
         self.read(|st| st.models.get(id).map(|r| r.info(include_definition)))

@@ -93,6 +93,11 @@ impl Graph {
         })
     }
 
+    /// The model of a twin, if it exists.
+    pub fn twin_model(&self, id: &str) -> Option<String> {
+        self.read(|st| st.twin(id).map(|t| t.model.to_string()))
+    }
+
     /// One twin.
     pub fn twin(&self, id: &str) -> Result<Twin, GraphError> {
         self.read(|st| st.twin(id).cloned())
