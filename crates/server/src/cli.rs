@@ -45,6 +45,9 @@ pub struct ServeArgs {
     /// Embedded storage engine for the graph: fjall or redb [default: fjall].
     #[arg(long, env = "FERROTWIN_STORAGE")]
     pub storage: Option<ferrotwin_store::Engine>,
+    /// Events buffered for each live subscriber before it lags [default: 16384].
+    #[arg(long, env = "FERROTWIN_EVENT_BUFFER")]
+    pub event_buffer: Option<usize>,
     /// HTTP listener address; port 0 picks a free port [default: 127.0.0.1:8080].
     #[arg(long, env = "FERROTWIN_HTTP")]
     pub http: Option<SocketAddr>,

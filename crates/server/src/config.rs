@@ -16,6 +16,7 @@ use crate::cli::{LogFormat, ServeArgs};
 struct FileConfig {
     data: Option<PathBuf>,
     storage: Option<String>,
+    event_buffer: Option<usize>,
     http: Option<SocketAddr>,
     no_http: Option<bool>,
     https: Option<SocketAddr>,
@@ -33,6 +34,8 @@ pub struct Config {
     pub data: PathBuf,
     /// The storage engine.
     pub storage: ferrotwin_store::Engine,
+    /// Events buffered per live subscriber.
+    pub event_buffer: usize,
     /// The HTTP listener, if any.
     pub http: Option<SocketAddr>,
     /// The HTTPS listener, if any.
@@ -91,6 +94,7 @@ impl Config {
         };
         Ok(Config {
             storage,
+            event_buffer: args.event_buffer.or(file.event_buffer).unwrap_or(16_384).max(1),
             data: args
                 .data
                 .clone()

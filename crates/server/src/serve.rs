@@ -19,9 +19,6 @@ use crate::cli::ServeArgs;
 use crate::config::Config;
 use crate::{logging, tls};
 
-/// Events buffered per live subscriber before it is told it lagged.
-const EVENT_BUFFER: usize = 16_384;
-
 /// A running platform.
 pub struct Server {
     /// The bound HTTP address.
@@ -52,7 +49,7 @@ impl Server {
         let store =
             ferrotwin_store::open(cfg.storage, &cfg.data).map_err(|e| anyhow::anyhow!("{e}"))?;
         let started = std::time::Instant::now();
-        let graph = Graph::open(Arc::from(store), EventBus::new(EVENT_BUFFER))
+        let graph = Graph::open(Arc::from(store), EventBus::new(cfg.event_buffer))
             .map_err(|e| anyhow::anyhow!("loading the graph: {e}"))?;
         let stats = graph.stats();
         tracing::info!(

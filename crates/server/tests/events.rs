@@ -93,3 +93,65 @@ fn websocket_subscribers_get_telemetry_and_bad_filters_are_refused() {
     assert_eq!(ce["time"], "2026-01-01T00:00:00Z");
     assert_eq!(ce["data"]["temperature"], 21.5);
 }
+
+/// Imports `n` twins in one job: its batch publishes `n` events at once.
+fn import_burst(server: &Server, n: usize) {
+    let input = server.data.join("burst.ndjson");
+    let mut lines = vec!["{\"Section\": \"Twins\"}".to_string()];
+    lines.extend((0..n).map(|i| json!({"$dtId": format!("t{i}"), "$metadata": {"$model": "dtmi:test:Counter;1"}, "n": i}).to_string()));
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let (s, e) = server.admin("PUT", "/jobs/imports/burst", Some(&json!({"inputBlobUri": "burst.ndjson", "outputBlobUri": "burst.log"})));
+    assert_eq!(s, 201, "{e}");
+}
+
+#[test]
+fn a_slow_subscriber_is_told_what_it_missed_or_disconnected_and_writers_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--event-buffer", "8"]);
+    server.admin("POST", "/models", Some(&counter_model()));
+
+    let url = format!("{}/events?access_token={ADMIN}", server.base);
+    let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(30))).build().into();
+    let mut sse = BufReader::new(agent.get(&url).call().unwrap().into_body().into_reader());
+    let ws_url = format!("{}/events/ws?lag=disconnect&access_token={ADMIN}", server.base.replace("http://", "ws://"));
+    let stream = std::net::TcpStream::connect(server.base.trim_start_matches("http://")).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let (mut ws, _) = tungstenite::client(ws_url.as_str(), stream).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    import_burst(&server, 2000);
+
+    // notify: a lag notice with a count, then the stream goes on.
+    let mut line = String::new();
+    let dropped = loop {
+        line.clear();
+        assert!(sse.read_line(&mut line).unwrap() > 0, "stream ended before a lag notice");
+        if let Some(d) = line.trim_end().strip_prefix("data: ") {
+            let v: Value = serde_json::from_str(d).unwrap();
+            if v["lagged"] == true {
+                break v["dropped"].as_u64().unwrap();
+            }
+        }
+    };
+    assert!(dropped > 0);
+    // disconnect: the notice, then a policy-violation close naming the cause.
+    let close = loop {
+        match ws.read() {
+            Ok(tungstenite::Message::Close(frame)) => break frame.expect("a close frame with a reason"),
+            Ok(_) => continue,
+            Err(e) => panic!("expected a close frame, got {e}"),
+        }
+    };
+    assert_eq!(u16::from(close.code), 1008);
+    assert!(close.reason.contains("lagged"), "{}", close.reason);
+    // Writers were never held up: the import finished whole.
+    for _ in 0..200 {
+        let (_, job) = server.admin("GET", "/jobs/imports/burst", None);
+        if job["status"] == "succeeded" {
+            assert_eq!(job["progress"]["twins"], 2000);
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the import did not finish");
+}
