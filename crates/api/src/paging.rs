@@ -10,6 +10,11 @@ use serde_json::{Value, json};
 use crate::Scheme;
 use crate::error::ApiError;
 
+/// The ADT page envelope: `{"value": [...], "nextLink": ...}`.
+pub fn page_response(value: Vec<Value>, next: Option<String>) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(axum::Json(json!({"value": value, "nextLink": next})))
+}
+
 /// Page size when the client does not ask for one.
 pub const DEFAULT_PAGE: usize = 100;
 /// The largest page a client may ask for.

@@ -9,11 +9,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ferrotwin_graph::{ImportSource, Job, JobKind};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::header;
 use crate::error::{ApiError, ApiResult};
-use crate::paging::{Paging, Params};
+use crate::paging::{Paging, Params, page_response};
 use crate::{ApiState, Scheme, body};
 
 fn path_of(s: &ApiState, uri: &str) -> PathBuf {
@@ -113,7 +113,7 @@ async fn list(
     let page = s.graph.jobs(kind, &paging.page);
     let next = paging.next_link(page.next, scheme, headers, path, &params);
     let value: Vec<Value> = page.items.iter().map(Job::to_document).collect();
-    Ok(axum::Json(json!({"value": value, "nextLink": next})).into_response())
+    Ok(page_response(value, next))
 }
 
 /// GET /jobs/imports

@@ -8,7 +8,7 @@ use ferrotwin_graph::ModelInfo;
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, ApiResult};
-use crate::paging::{Paging, Params};
+use crate::paging::{Paging, Params, page_response};
 use crate::{ApiState, Scheme, body};
 
 /// Most ids a `dependenciesFor` list may name.
@@ -66,7 +66,7 @@ pub async fn list(
     let page = s.graph.models(&deps, include, &paging.page)?;
     let next = paging.next_link(page.next, scheme.0, &headers, "/models", &params);
     let value: Vec<Value> = page.items.into_iter().map(info_json).collect();
-    Ok(axum::Json(json!({"value": value, "nextLink": next})).into_response())
+    Ok(page_response(value, next))
 }
 
 /// GET /models/{id}

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{header, if_none_match_star, with_etag};
 use crate::error::ApiResult;
-use crate::paging::{Paging, Params};
+use crate::paging::{Paging, Params, page_response};
 use crate::{ApiState, Scheme, body};
 
 /// GET .../relationships/{rel}
@@ -89,7 +89,7 @@ pub async fn list(
     let path = format!("/digitaltwins/{}/relationships", encode(&id));
     let next = paging.next_link(page.next, scheme.0, &headers, &path, &params);
     let value: Vec<Value> = page.items.iter().map(Relationship::to_document).collect();
-    Ok(axum::Json(json!({"value": value, "nextLink": next})).into_response())
+    Ok(page_response(value, next))
 }
 
 /// GET .../incomingrelationships
@@ -117,7 +117,7 @@ pub async fn incoming(
             })
         })
         .collect();
-    Ok(axum::Json(json!({"value": value, "nextLink": next})).into_response())
+    Ok(page_response(value, next))
 }
 
 /// Everything but RFC 3986's unreserved characters is encoded in a segment.

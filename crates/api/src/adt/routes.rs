@@ -5,10 +5,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ferrotwin_graph::EventRoute;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
-use crate::paging::{Paging, Params};
+use crate::paging::{Paging, Params, page_response};
 use crate::{ApiState, Scheme, body};
 
 /// GET /eventroutes
@@ -23,7 +23,7 @@ pub async fn list(
     let page = s.graph.routes(&paging.page);
     let next = paging.next_link(page.next, scheme.0, &headers, "/eventroutes", &params);
     let value: Vec<Value> = page.items.iter().map(EventRoute::to_document).collect();
-    Ok(axum::Json(json!({"value": value, "nextLink": next})).into_response())
+    Ok(page_response(value, next))
 }
 
 /// GET /eventroutes/{id}
