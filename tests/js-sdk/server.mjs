@@ -25,7 +25,7 @@ export async function startServer() {
   const stderrLog = join(dataDir, "..", `${dataDir.split("/").pop()}-stderr.log`);
   const child = spawn(
     BIN,
-    ["serve", "--data", dataDir, "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--tls-self-signed"],
+    ["serve", "--data", dataDir, "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--tls-self-signed", "--no-mqtt"],
     { env: { ...process.env, FERROTWIN_BOOTSTRAP_TOKEN: token }, stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stderr.pipe(createWriteStream(stderrLog));

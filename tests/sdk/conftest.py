@@ -90,7 +90,7 @@ def server(tmp_path_factory) -> Server:
     proc = subprocess.Popen(
         [
             str(BIN), "serve", "--data", str(data_dir),
-            "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--tls-self-signed",
+            "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--tls-self-signed", "--no-mqtt",
         ],
         stdout=subprocess.PIPE,
         stderr=stderr_log,

@@ -2,6 +2,7 @@
 
 mod jobs;
 mod models;
+mod query;
 mod relationships;
 mod routes;
 mod telemetry;
@@ -83,6 +84,7 @@ pub fn routes() -> Router<ApiState> {
             post(jobs::add_deletion).get(jobs::list_deletions),
         )
         .route("/jobs/deletions/{id}", get(jobs::get_deletion))
+        .route("/query", post(query::run))
 }
 
 /// Middleware: refuses api-versions this server does not speak. A request

@@ -4,8 +4,10 @@
 //! `ferrotwin token create` works while the server runs: the server
 //! re-reads the file when it changes. Knows nothing of HTTP.
 
+mod devices;
 mod role;
 mod tokens;
 
+pub use devices::{DeviceInfo, DeviceStore};
 pub use role::Role;
 pub use tokens::{AuthError, TokenInfo, TokenStore};

@@ -65,6 +65,9 @@ fn is_reserved(id: &str) -> bool {
 fn references(g: &Graph, partitions: &[usize], out: &mut Out) {
     let m = meta();
     for (i, e) in g.elems.iter().enumerate() {
+        if e.ghost() {
+            continue;
+        }
         for (pname, vals, pline) in &e.props {
             let Some((_, pv)) = m.prop(&e.class, pname, e.version) else {
                 continue;
@@ -72,12 +75,14 @@ fn references(g: &Graph, partitions: &[usize], out: &mut Out) {
             let Some(expected) = pv.class.as_deref() else {
                 continue;
             };
+            let mut bad = 0;
             for v in vals {
                 match v {
                     PVal::Ref(id, line) => {
                         if let Some(&t) = g.by_id.get(id) {
                             let te = &g.elems[t];
                             if !m.is_subclass(&te.class, expected) {
+                                bad += 1;
                                 out.push((
                                     Diag::new("badType")
                                         .primary(e.id.clone())
@@ -121,6 +126,7 @@ fn references(g: &Graph, partitions: &[usize], out: &mut Out) {
                                 .get(ty)
                                 .is_none_or(|_| m.is_subclass(ty, expected));
                             if !ok {
+                                bad += 1;
                                 out.push((
                                     Diag::new("badType")
                                         .primary(e.id.clone())
@@ -185,6 +191,18 @@ fn references(g: &Graph, partitions: &[usize], out: &mut Out) {
                     PVal::Lit(_) => {}
                 }
             }
+            // Values of the wrong type do not count towards the minimum.
+            if bad > 0 && pv.min_count.is_some_and(|min| vals.len() - bad < min) {
+                out.push((
+                    Diag::new("propertyCountBelowMin")
+                        .primary(e.id.clone())
+                        .property(pname.clone())
+                        .param("count1", (vals.len() - bad).to_string())
+                        .param("count2", pv.min_count.unwrap_or(0).to_string()),
+                    e.doc,
+                    *pline,
+                ));
+            }
         }
     }
 }
@@ -208,6 +226,9 @@ fn key_of(e: &Elem, prop: &str) -> Option<String> {
 fn uniqueness(g: &Graph, out: &mut Out) {
     let m = meta();
     for e in &g.elems {
+        if e.ghost() {
+            continue;
+        }
         if e.class == "Interface" {
             let mut seen: HashMap<(String, String), usize> = HashMap::new();
             for v in e.get("contents") {
@@ -256,8 +277,10 @@ fn uniqueness(g: &Graph, out: &mut Out) {
                         let (a, b) = (&g.elems[prev], &g.elems[t]);
                         a.lenient && b.lenient && a.auto && b.auto
                     };
+                    // A second definition of the same id is a duplicate definition, not a second name.
                     if let Some(prev) = seen.insert(k.clone(), t)
                         && prev != t
+                        && (g.elems[prev].id != g.elems[t].id || g.elems[t].auto)
                         && !twin(prev)
                     {
                         out.push((
@@ -284,6 +307,9 @@ fn control<'m>(version: u8, root: &str, prop: &str) -> Option<&'m Control> {
 
 fn inheritance(g: &Graph, out: &mut Out) {
     for (i, e) in g.elems.iter().enumerate() {
+        if e.ghost() {
+            continue;
+        }
         if e.class != "Interface" {
             continue;
         }
@@ -416,6 +442,9 @@ fn children(g: &Graph, e: &Elem, props: Option<&[String]>) -> Vec<usize> {
 fn controls(g: &Graph, out: &mut Out) {
     let m = meta();
     for (i, e) in g.elems.iter().enumerate() {
+        if e.ghost() {
+            continue;
+        }
         let Some(class) = m.classes.get(&e.class) else {
             continue;
         };
@@ -639,6 +668,9 @@ fn datatype(g: &Graph, root: usize, dp: &str, c: &Control, out: &mut Out) {
 fn id_length_for_type(g: &Graph, out: &mut Out) {
     let m = meta();
     for e in &g.elems {
+        if e.ghost() {
+            continue;
+        }
         if e.auto {
             continue;
         }
@@ -665,6 +697,9 @@ fn id_length_for_type(g: &Graph, out: &mut Out) {
 fn cotype_constraints(g: &Graph, out: &mut Out) {
     let m = meta();
     for e in &g.elems {
+        if e.ghost() {
+            continue;
+        }
         for ct in &e.cotypes {
             for st in m.supplemental_chain(ct) {
                 for c in &st.constraints {
@@ -794,6 +829,9 @@ fn siblings(g: &Graph, out: &mut Out) {
     let m = meta();
     let mut reported: HashSet<(usize, &'static str)> = HashSet::new();
     for (i, e) in g.elems.iter().enumerate() {
+        if e.ghost() {
+            continue;
+        }
         if e.class != "Interface" {
             continue;
         }
@@ -982,6 +1020,9 @@ fn siblings(g: &Graph, out: &mut Out) {
 fn inverse_constraints(g: &Graph, out: &mut Out) {
     let m = meta();
     for e in &g.elems {
+        if e.ghost() {
+            continue;
+        }
         let Some((parent, prop)) = &e.parent else {
             continue;
         };

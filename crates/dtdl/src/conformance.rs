@@ -4,8 +4,10 @@
 //! The crate does no IO: callers read the files under a test-case folder and
 //! pass their relative paths (`generated/ArrayV2.json`) and texts.
 
+mod elements;
+
 use crate::dtmi::Dtmi;
-use crate::parse::{Document, Options, Resolver, parse_with};
+use crate::parse::{Document, Options, Resolver, parse_graph};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,6 +43,8 @@ pub struct CaseRecord {
     pub errors_agree: Option<bool>,
     /// Instance checks run and how many agreed.
     pub instances: (usize, usize),
+    /// Whether the parsed elements match the case's `elements`/`elementCount`, when it gives them.
+    pub elements_agree: Option<bool>,
 }
 
 /// Totals for one folder and DTDL version.
@@ -58,6 +62,10 @@ pub struct Tally {
     pub instances: usize,
     /// Instance checks whose outcome agrees.
     pub instances_agree: usize,
+    /// Cases that give `elements` or `elementCount`.
+    pub with_elements: usize,
+    /// Of those, cases whose parsed elements match.
+    pub elements_agree: usize,
 }
 
 impl Tally {
@@ -72,6 +80,10 @@ impl Tally {
     /// Instance-validation agreement in percent (100 when there are none).
     pub fn instances_pct(&self) -> f64 {
         pct(self.instances_agree, self.instances)
+    }
+    /// Element agreement in percent (100 when no case gives elements).
+    pub fn elements_pct(&self) -> f64 {
+        pct(self.elements_agree, self.with_elements)
     }
 }
 
@@ -98,8 +110,17 @@ impl Report {
     /// The human summary: one line per folder and version.
     pub fn summary(&self) -> String {
         let mut s = format!(
-            "{:<16} {:>3} {:>7} {:>9} {:>8} {:>9} {:>9} {:>9}\n",
-            "folder", "ver", "cases", "verdict%", "w/errors", "errorId%", "instances", "instance%"
+            "{:<16} {:>3} {:>7} {:>9} {:>8} {:>9} {:>9} {:>9} {:>8} {:>9}\n",
+            "folder",
+            "ver",
+            "cases",
+            "verdict%",
+            "w/errors",
+            "errorId%",
+            "instances",
+            "instance%",
+            "w/elems",
+            "elements%"
         );
         for ((f, v), t) in &self.tallies {
             let v = if *v == 0 {
@@ -108,7 +129,7 @@ impl Report {
                 format!("v{v}")
             };
             s.push_str(&format!(
-                "{:<16} {:>3} {:>7} {:>9.2} {:>8} {:>9.2} {:>9} {:>9.2}\n",
+                "{:<16} {:>3} {:>7} {:>9.2} {:>8} {:>9.2} {:>9} {:>9.2} {:>8} {:>9.2}\n",
                 f,
                 v,
                 t.cases,
@@ -116,7 +137,9 @@ impl Report {
                 t.with_errors,
                 t.errors_pct(),
                 t.instances,
-                t.instances_pct()
+                t.instances_pct(),
+                t.with_elements,
+                t.elements_pct()
             ));
         }
         if !self.unreadable.is_empty() {
@@ -133,7 +156,8 @@ impl Report {
             .map(|((f, v), t)| {
                 json!({"folder": f, "version": v, "cases": t.cases, "verdictAgreement": t.verdict_pct(),
                        "casesWithErrors": t.with_errors, "errorIdentityAgreement": t.errors_pct(),
-                       "instances": t.instances, "instanceAgreement": t.instances_pct()})
+                       "instances": t.instances, "instanceAgreement": t.instances_pct(),
+                       "casesWithElements": t.with_elements, "elementAgreement": t.elements_pct()})
             })
             .collect();
         let mut out = json!({"tallies": tallies, "unreadable": self.unreadable});
@@ -146,7 +170,8 @@ impl Report {
                            "expected": {"valid": r.expected_valid, "errors": r.expected_errors.as_ref().map(|e| pairs(e))},
                            "actual": {"valid": r.actual_valid, "errors": pairs(&r.actual_errors)},
                            "verdictAgrees": r.verdict_agrees, "errorsAgree": r.errors_agree,
-                           "instances": r.instances.0, "instancesAgree": r.instances.1})
+                           "instances": r.instances.0, "instancesAgree": r.instances.1,
+                           "elementsAgree": r.elements_agree})
                 })
                 .collect();
             out["cases"] = Value::Array(recs);
@@ -200,6 +225,10 @@ pub fn run(files: &[CaseFile]) -> Report {
             }
             t.instances += rec.instances.0;
             t.instances_agree += rec.instances.1;
+            if let Some(a) = rec.elements_agree {
+                t.with_elements += 1;
+                t.elements_agree += usize::from(a);
+            }
             report.records.push(rec);
         }
     }
@@ -300,7 +329,12 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
     if let Some(m) = c.get("maxDtdlVersion").and_then(Value::as_u64) {
         opts.max_dtdl_version = u8::try_from(m).unwrap_or(4);
     }
-    let resolver = c.get("resolution").and_then(Value::as_array).map(|steps| {
+    let steps: Vec<&Value> = ["resolution", "partialResolution"]
+        .iter()
+        .filter_map(|k| c.get(*k).and_then(Value::as_array))
+        .flatten()
+        .collect();
+    let resolver = (!steps.is_empty()).then(|| {
         let mut by_id = BTreeMap::new();
         for st in steps {
             for r in st
@@ -310,6 +344,8 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
                 .flatten()
             {
                 if let Some(id) = r.get("@id").and_then(Value::as_str) {
+                    // A layer answers for its base identifier.
+                    let id = id.split('#').next().unwrap_or(id);
                     by_id.insert(
                         id.to_string(),
                         serde_json::to_string_pretty(r).unwrap_or_default(),
@@ -319,7 +355,10 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
         }
         CaseResolver { by_id }
     });
-    let parsed = parse_with(&docs, resolver.as_ref().map(|r| r as &dyn Resolver), &opts);
+    let (parsed, graph) = parse_graph(&docs, resolver.as_ref().map(|r| r as &dyn Resolver), &opts);
+    let elements_agree = c
+        .get("expect")
+        .and_then(|e| elements::agrees(&graph, parsed.element_count, e));
     let actual_valid = parsed.is_valid();
     let actual_errors: Vec<(String, Option<String>)> = parsed
         .diagnostics
@@ -367,6 +406,7 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
         actual_errors,
         errors_agree,
         instances,
+        elements_agree,
     })
 }
 
@@ -407,6 +447,7 @@ fn dtmi_case(
         actual_errors: Vec::new(),
         errors_agree: None,
         instances: (0, 0),
+        elements_agree: None,
     }
 }
 
@@ -433,6 +474,7 @@ fn phrase_case(name: &str, folder: &str, phrase: &str, c: &Value) -> CaseRecord 
         actual_errors: Vec::new(),
         errors_agree: None,
         instances: (0, 0),
+        elements_agree: None,
     }
 }
 

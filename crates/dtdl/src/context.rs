@@ -1,6 +1,8 @@
 //! JSON-LD `@context` processing: the DTDL version, extension and affiliate
 //! contexts, modeling limits, and the resulting term definitions.
 
+mod local;
+
 use crate::diagnostic::Diag;
 use crate::json::{Node, Val};
 use crate::meta::meta;
@@ -77,6 +79,8 @@ pub fn process(
     let mut ctx = outer.map(|o| (**o).clone()).unwrap_or_default();
     let top = outer.is_none();
     let mut saw_affiliate = false;
+    let mut saw_other = false;
+    let mut limit_missed = false;
     let mut affiliate_first = false;
     // A top-level context may open with an affiliate, but must then name the DTDL context.
     let mut needs_dtdl = false;
@@ -85,9 +89,10 @@ pub fn process(
     for (i, item) in items.iter().enumerate() {
         let s = match &item.v {
             Val::Str(s) => s.as_str(),
-            Val::Obj(_) => {
+            Val::Obj(members) => {
                 let v = if ctx.version == 0 { 2 } else { ctx.version };
                 errs.push(Diag::new("disallowedLocalContext").param("restriction", v.to_string()));
+                local::check(members, i + 1 == items.len(), errs);
                 ok = false;
                 continue;
             }
@@ -112,13 +117,15 @@ pub fn process(
             continue;
         };
         if d.major == 0 {
+            errs.push(Diag::new("invalidContextSpecifierForVersion").value(s));
             errs.push(Diag::new("missingContextVersion").value(s));
             ok = false;
             continue;
         }
         let versionless = d.versionless();
         if versionless == "dtmi:dtdl:context" {
-            if saw_affiliate && !affiliate_first {
+            // Nested, the DTDL context must come before any other context it lists.
+            if saw_affiliate && !affiliate_first || saw_other && !top {
                 errs.push(Diag::new("dtdlContextFollowsAffiliate").value(s));
                 ok = false;
                 continue;
@@ -183,6 +190,7 @@ pub fn process(
             ctx.ids.insert(0, base.to_string());
             continue;
         }
+        saw_other = true;
         if ctx.version == 0 {
             // An affiliate context may come first: it implies its DTDL version.
             if let Some(av) = m.affiliates.get(base) {
@@ -199,11 +207,16 @@ pub fn process(
         }
         let _ = (top, i);
         if !frag.is_empty() {
-            errs.push(Diag::new("invalidContextFragment").value(s));
+            // Only the DTDL context takes fragments; elsewhere the specifier itself is invalid.
+            errs.push(Diag::new("invalidContextSpecifier").value(s));
             ok = false;
+            limitless = false;
             continue;
         }
         if let Some((lv, spec)) = m.limit_contexts.get(base) {
+            if limit_missed {
+                continue;
+            }
             if !limitless || *lv != ctx.version {
                 errs.push(Diag::new("misplacedLimitContext").value(s));
                 ok = false;
@@ -214,13 +227,17 @@ pub fn process(
             continue;
         }
         if limitless {
-            errs.push(
-                Diag::new("missingLimitContext")
-                    .value(ctx.ids.first().cloned().unwrap_or_default() + "#limitless")
-                    .param("restriction", ctx.version.to_string()),
-            );
+            // Reported once, unless an earlier context was already at fault.
+            if ok {
+                errs.push(
+                    Diag::new("missingLimitContext")
+                        .value(ctx.ids.first().cloned().unwrap_or_default() + "#limitless")
+                        .param("restriction", ctx.version.to_string()),
+                );
+            }
             ok = false;
             limitless = false;
+            limit_missed = true;
         }
         if d.minor != 0 && ctx.version < 3 {
             errs.push(

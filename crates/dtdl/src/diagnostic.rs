@@ -61,6 +61,15 @@ pub struct Diag {
 }
 
 impl Diag {
+    /// The short ValidationID.
+    pub fn vid(&self) -> &'static str {
+        self.id
+    }
+    /// The same diagnostic under another ValidationID.
+    pub fn renamed(mut self, id: &'static str) -> Diag {
+        self.id = id;
+        self
+    }
     /// Starts a diagnostic with the short ValidationID (`invalidId`).
     pub fn new(id: &'static str) -> Diag {
         Diag {

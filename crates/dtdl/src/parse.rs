@@ -84,6 +84,15 @@ const MAX_RESOLUTION_ROUNDS: usize = 64;
 
 /// [`parse`] with explicit options.
 pub fn parse_with(docs: &[Document], resolver: Option<&dyn Resolver>, options: &Options) -> Parsed {
+    parse_graph(docs, resolver, options).0
+}
+
+/// [`parse_with`], also handing back the element graph (for the conformance runner).
+pub(crate) fn parse_graph(
+    docs: &[Document],
+    resolver: Option<&dyn Resolver>,
+    options: &Options,
+) -> (Parsed, Graph) {
     let opts = crate::parser::Options {
         ctx: CtxOptions {
             allow_undefined_extensions: options.allow_undefined_extensions,
@@ -118,6 +127,22 @@ pub fn parse_with(docs: &[Document], resolver: Option<&dyn Resolver>, options: &
             }
             for (i, t) in texts.iter().enumerate() {
                 g.add_document(&format!("resolved[{round}.{i}]"), t, &resolve_opts, true);
+            }
+        }
+    }
+    if let Some(r) = resolver {
+        // Elements defined in layers are completed with the layers the resolver knows.
+        let layered: Vec<String> = g
+            .elems
+            .iter()
+            .filter(|e| !e.ghost() && !e.auto && e.layers.iter().any(|l| !l.is_empty()))
+            .map(|e| e.id.clone())
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect();
+        if !layered.is_empty() {
+            for (i, t) in r.resolve(&layered).iter().enumerate() {
+                g.add_document(&format!("layers[{i}]"), t, &resolve_opts, true);
             }
         }
     }
@@ -157,12 +182,13 @@ pub fn parse_with(docs: &[Document], resolver: Option<&dyn Resolver>, options: &
         }
     }
     let models = crate::typed::build(&g);
-    Parsed {
+    let parsed = Parsed {
         models,
         diagnostics,
         unresolved,
-        element_count: g.elems.len(),
-    }
+        element_count: g.elems.iter().filter(|e| !e.ghost()).count(),
+    };
+    (parsed, g)
 }
 
 /// DTMIs referenced where an element is expected but defined nowhere, with (element, line) of each reference.
@@ -170,6 +196,9 @@ fn undefined_refs(g: &Graph) -> BTreeMap<String, Vec<(usize, u32)>> {
     let m = meta();
     let mut out: BTreeMap<String, Vec<(usize, u32)>> = BTreeMap::new();
     for (i, e) in g.elems.iter().enumerate() {
+        if e.ghost() {
+            continue;
+        }
         for (_, vals, _) in &e.props {
             for v in vals {
                 if let PVal::Ref(id, line) = v {

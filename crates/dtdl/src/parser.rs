@@ -1,6 +1,7 @@
 //! Reads JSON-LD documents into a graph of generic DTDL elements, checking
 //! each element against its material class and supplemental types.
 
+mod layer;
 mod literal;
 
 use crate::context::{self, Ctx, CtxOptions};
@@ -8,6 +9,7 @@ use crate::diagnostic::{Diag, Location};
 use crate::dtmi;
 use crate::json::{Node, Val};
 use crate::meta::{limit, meta};
+use layer::has_layer_type;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -57,9 +59,21 @@ pub struct Elem {
     pub declared_cotypes: Vec<String>,
     /// Whether some `@type` value was rejected (its properties are then not judged).
     pub failed_types: bool,
+    /// Supplemental types named in `@type` that do not apply to its class (their properties are dropped unjudged).
+    pub misplaced_cotypes: Vec<String>,
+    /// The layer that defined it (the `@id` fragment, inherited from the parent; "" is the base).
+    pub layer: String,
+    /// Layers that have defined this id so far (kept on the first definition).
+    pub layers: Vec<String>,
+    /// The first definition of the same id, when this one is a further layer folded into it.
+    pub merged_into: Option<usize>,
 }
 
 impl Elem {
+    /// True when this definition was folded into another layer's (checks skip it).
+    pub fn ghost(&self) -> bool {
+        self.merged_into.is_some()
+    }
     /// Values of material property `name`.
     pub fn get(&self, name: &str) -> &[PVal] {
         self.props
@@ -175,13 +189,14 @@ impl Graph {
     }
 
     fn top_level(&mut self, node: &Node, doc: usize, opts: &Options, resolved: bool) {
-        if node.get("@graph").is_some() {
-            let vid = if node.get("@context").is_some() {
-                "topLevelGraphDisallowed"
-            } else {
-                "missingContext"
-            };
-            self.push(Diag::new(vid), doc, node.line);
+        if let Some(graph) = node.get("@graph") {
+            let has_ctx = node.get("@context").is_some();
+            if !has_ctx {
+                self.push(Diag::new("missingContext"), doc, node.line);
+            }
+            if has_ctx || graph.get("@context").is_some() {
+                self.push(Diag::new("topLevelGraphDisallowed"), doc, node.line);
+            }
             return;
         }
         let restricts = dtdl_version_hint(node) >= 3;
@@ -263,11 +278,13 @@ impl Graph {
 
         // @id
         let mut id: Option<String> = None;
+        let mut fragment: Option<String> = None;
         if let Some(idn) = node.get("@id") {
             match idn.as_str() {
                 Some(s) if !s.is_empty() => {
-                    if self.check_id(s, &ctx, doc, idn.line) {
-                        id = Some(s.to_string());
+                    if let Some((base, frag)) = self.check_id(s, &ctx, doc, idn.line) {
+                        id = Some(base);
+                        fragment = frag;
                     }
                 }
                 _ => self.push(Diag::new("idNotString"), doc, idn.line),
@@ -310,6 +327,7 @@ impl Graph {
             }
         }
         materials.dedup();
+        let inferred = materials.is_empty() && type_node.is_none();
         let class: Option<String> = match materials.len() {
             0 => {
                 let inferred = site
@@ -323,12 +341,34 @@ impl Graph {
                 match inferred {
                     Some(c) => Some(c.to_string()),
                     None => {
+                        if has_layer_type(type_node) {
+                            let known = id.clone().or_else(|| {
+                                site.and_then(|s| auto_id(&self.elems[s.parent].id, s, node))
+                            });
+                            if let Some(k) = known.filter(|k| self.by_id.contains_key(k)) {
+                                self.push(
+                                    Diag::new("layerMissingMaterialType").primary(k),
+                                    doc,
+                                    type_node.map_or(node.line, |t| t.line),
+                                );
+                                return None;
+                            }
+                        }
                         let d = match site {
                             Some(s) => Diag::new("badType")
                                 .primary(self.elems[s.parent].id.clone())
                                 .property(s.prop)
                                 .param("type", s.class.unwrap_or("").to_string()),
-                            None => Diag::new("badType"),
+                            None => {
+                                self.push(
+                                    Diag::new("typeNotRootable")
+                                        .value(id.clone().unwrap_or_default())
+                                        .param("type", "Interface"),
+                                    doc,
+                                    node.line,
+                                );
+                                Diag::new("badType")
+                            }
                         };
                         let sid = id.clone().or_else(|| {
                             site.and_then(|s| auto_id(&self.elems[s.parent].id, s, node))
@@ -478,6 +518,21 @@ impl Graph {
             }
         }
 
+        let layer = self.layer_of(
+            &id,
+            auto,
+            fragment.as_deref(),
+            site,
+            node,
+            type_node,
+            &ctx,
+            doc,
+        )?;
+        let merging = self
+            .by_id
+            .get(&id)
+            .is_some_and(|&p| !self.elems[p].layers.contains(&layer));
+
         let idx = self.elems.len();
         let top = top.unwrap_or(idx);
         self.elems.push(Elem {
@@ -499,23 +554,28 @@ impl Graph {
             failed_types: self.diags[first_diag..]
                 .iter()
                 .any(|d| d.is_unattributed_type_error() || d.id_is_type_error()),
+            misplaced_cotypes: Vec::new(),
+            layers: vec![layer.clone()],
+            layer,
+            merged_into: None,
         });
         self.check_cotypes(idx, doc, type_node.map_or(node.line, |t| t.line));
 
         // Members.
         let mut props: Vec<(String, Vec<PVal>, u32)> = Vec::new();
         let mut sprops: Vec<(String, String, Vec<PVal>)> = Vec::new();
+        let mut raw_counts: Vec<(String, usize)> = Vec::new();
         for (key, kline, val) in node.members().unwrap_or_default() {
             if key.starts_with('@') {
                 if !matches!(key.as_str(), "@id" | "@type" | "@context") && version >= 3 {
-                    self.push(
-                        Diag::new("keywordDisallowed")
-                            .primary(id.clone())
-                            .property(key.clone())
-                            .value(key.clone()),
-                        doc,
-                        *kline,
-                    );
+                    // The keyword is charged to the property holding the element, or to the document.
+                    let d = match site {
+                        Some(s) => Diag::new("keywordDisallowed")
+                            .primary(self.elems[s.parent].id.clone())
+                            .property(s.prop),
+                        None => Diag::new("topLevelKeywordDisallowed"),
+                    };
+                    self.push(d.value(key.clone()), doc, *kline);
                 }
                 continue;
             }
@@ -550,6 +610,20 @@ impl Graph {
                             doc,
                             *kline,
                         );
+                        // A null is also not a value of the property's datatype.
+                        let not = match p.datatype.as_deref() {
+                            Some("string") => Some("stringNotString"),
+                            Some("boolean") => Some("booleanNotBoolean"),
+                            Some("integer") => Some("integerNotInteger"),
+                            _ => None,
+                        };
+                        if let Some(vid) = not {
+                            self.push(
+                                Diag::new(vid).primary(id.clone()).property(pname.clone()),
+                                doc,
+                                *kline,
+                            );
+                        }
                         continue;
                     }
                     if props.iter().any(|(n, _, _)| *n == pname) {
@@ -593,11 +667,25 @@ impl Graph {
                         continue;
                     }
                     let vals = literal::check_supplemental(self, idx, &sp, val, doc, *kline);
+                    // References rejected for what they name still count as given.
+                    let written = match &val.v {
+                        Val::Arr(a) => a.iter().filter(|x| matches!(x.v, Val::Str(_))).count(),
+                        Val::Str(_) => 1,
+                        _ => 0,
+                    }
+                    .max(vals.len());
+                    raw_counts.push((iri.clone(), written));
                     sprops.push((iri, sp.name.clone(), vals));
                 }
                 Key::Ignored => {}
                 Key::Error(ds) => {
                     for d in ds {
+                        // Where the type was inferred, it is that type that disallows the property.
+                        let d = if inferred && d.vid() == "noTypeThatAllows" {
+                            d.renamed("inferredTypeDoesNotAllow")
+                        } else {
+                            d
+                        };
                         self.push(d, doc, *kline);
                     }
                 }
@@ -616,10 +704,13 @@ impl Graph {
                 if pv.min_count.unwrap_or(0) == 0 || !pv.allowed {
                     continue;
                 }
+                let literal = p.literal || p.datatype.is_some() || pv.class.is_none();
+                // A null literal counts as absent.
                 if !props.iter().any(|(n, _, _)| n == pname)
-                    && member(node, pname, &ctx, &class).is_none()
+                    && member(node, pname, &ctx, &class)
+                        .is_none_or(|v| literal && matches!(v.v, Val::Null))
                 {
-                    let vid = if p.literal || p.datatype.is_some() || pv.class.is_none() {
+                    let vid = if literal {
                         "missingLiteralProperty"
                     } else {
                         "missingObjectProperty"
@@ -639,10 +730,7 @@ impl Graph {
                 keys.sort();
                 for piri in keys {
                     let sp = &st.props[piri];
-                    let given = sprops
-                        .iter()
-                        .find(|(i, _, _)| i == piri)
-                        .map(|(_, _, v)| v.len());
+                    let given = raw_counts.iter().find(|(i, _)| i == piri).map(|(_, n)| *n);
                     let object_valued = !sp
                         .type_iri
                         .as_deref()
@@ -667,7 +755,10 @@ impl Graph {
                             .type_iri
                             .as_deref()
                             .is_some_and(|t| t.starts_with("http://www.w3.org/2001/XMLSchema#"));
-                        let vid = if lit {
+                        // A further layer lacking it is reported as a plain missing property.
+                        let vid = if merging || !self.elems[idx].layer.is_empty() {
+                            "missingObjectProperty"
+                        } else if lit {
                             "missingSupplementalLiteralProperty"
                         } else {
                             "missingSupplementalObjectProperty"
@@ -689,6 +780,9 @@ impl Graph {
         e.props = props;
         e.sprops = sprops;
         if let Some(&prev) = self.by_id.get(&id) {
+            if merging {
+                return self.merge_layer(prev, idx, site, first_diag, doc, node.line);
+            }
             // Clashing generated ids come from duplicate names, reported as such.
             if !(auto && self.elems[prev].auto) {
                 self.push(
@@ -703,8 +797,14 @@ impl Graph {
         Some(idx)
     }
 
-    /// Checks a given `@id`; false when it cannot be used.
-    fn check_id(&mut self, s: &str, ctx: &Ctx, doc: usize, line: u32) -> bool {
+    /// Checks a given `@id`: its identifier without fragment and the fragment (a layer name), or None when it cannot be used.
+    fn check_id(
+        &mut self,
+        s: &str,
+        ctx: &Ctx,
+        doc: usize,
+        line: u32,
+    ) -> Option<(String, Option<String>)> {
         let m = meta();
         let v = ctx.version;
         if let Some(max) = m.id_max_len.get(&v).and_then(|l| limit(l, &ctx.limits))
@@ -726,7 +826,7 @@ impl Graph {
                 doc,
                 line,
             );
-            return false;
+            return None;
         }
         let (base, frag) = match s.find('#') {
             Some(i) => (&s[..i], Some(&s[i..])),
@@ -740,10 +840,11 @@ impl Graph {
                 doc,
                 line,
             );
-            return false;
+            return None;
         }
         if frag.is_some() {
-            // Fragments name layers, which this parser (like DTDLParser without layering) does not support.
+            // Fragments name layers. Like DTDLParser, the id is reported as invalid, yet the
+            // definition is still read as a layer of the base id so that layer conflicts show.
             self.push(
                 Diag::new("invalidId")
                     .value(s)
@@ -751,15 +852,17 @@ impl Graph {
                 doc,
                 line,
             );
-            return false;
         }
         for p in ctx.reserved_prefixes() {
-            if s.starts_with(p) && !(self.solecisms && v == 2) {
+            if base.starts_with(p) && !(self.solecisms && v == 2) {
                 self.push(Diag::new("reservedId").value(s), doc, line);
-                return false;
+                return None;
             }
         }
-        true
+        Some((
+            base.to_string(),
+            frag.map(|f| f.get(1..).unwrap_or("").to_string()),
+        ))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -838,6 +941,7 @@ impl Graph {
             .map(|c| c.ancestry.clone())
             .unwrap_or_default();
         let mut kept = Vec::new();
+        let mut misplaced = Vec::new();
         for ct in &cotypes {
             let Some(st) = m.supplemental.get(ct) else {
                 continue;
@@ -888,6 +992,14 @@ impl Graph {
                     doc,
                     line,
                 );
+                // DTDLParser drops, unjudged, the properties of misplaced types that carry
+                // rules of their own (constraints, co-type requirements); others stay unallowed.
+                if !st.constraints.is_empty()
+                    || !st.cocotypes.is_empty()
+                    || !st.discotypes.is_empty()
+                {
+                    misplaced.push(ct.clone());
+                }
                 continue;
             }
             kept.push(ct.clone());
@@ -940,6 +1052,7 @@ impl Graph {
             }
         }
         self.elems[idx].cotypes = kept;
+        self.elems[idx].misplaced_cotypes = misplaced;
     }
 
     fn resolve_key(&self, key: &str, idx: usize) -> Key {
@@ -973,10 +1086,37 @@ impl Graph {
         let pid = e.id.clone();
         if e.failed_types {
             // With a rejected type, only keys no context defines are still reported.
-            let defined_somewhere =
-                m.contexts.values().any(|c| c.contains_key(key)) || key.contains(':');
-            if defined_somewhere {
+            // Terms of affiliate (non-DTDL) contexts not in effect are let pass, as DTDLParser does.
+            let affiliate = m
+                .contexts
+                .iter()
+                .any(|(c, t)| !c.starts_with("dtmi:dtdl:") && t.contains_key(key));
+            let known_iri = key.starts_with("dtmi:dtdl:property:")
+                || m.supplemental.values().any(|s| s.props.contains_key(key));
+            if known_iri || iri.is_none() && affiliate {
                 return Key::Ignored;
+            }
+            if key.contains(':') {
+                let vid = if !key.starts_with("dtmi:") {
+                    "propertyNotDtmiNorTerm"
+                } else if dtmi::Dtmi::parse(key).is_some() {
+                    "propertyIrrelevantDtmiOrTerm"
+                } else {
+                    "propertyInvalidDtmi"
+                };
+                return Key::Error(vec![
+                    Diag::new(vid)
+                        .primary(pid)
+                        .property(key)
+                        .param("restriction", v.to_string()),
+                ]);
+            }
+            if iri.is_some() {
+                return Key::Error(vec![
+                    Diag::new("propertyIrrelevantDtmiOrTerm")
+                        .primary(pid)
+                        .property(key),
+                ]);
             }
             return Key::Error(vec![
                 Diag::new("propertyUndefinedTerm")
@@ -984,6 +1124,14 @@ impl Graph {
                     .property(key)
                     .param("restriction", v.to_string()),
             ]);
+        }
+        let misplaced = e.misplaced_cotypes.iter().any(|c| {
+            m.supplemental_chain(c)
+                .iter()
+                .any(|s| s.props.contains_key(iri_s))
+        });
+        if misplaced {
+            return Key::Ignored;
         }
         let declared = e.declared_cotypes.iter().any(|c| {
             m.supplemental_chain(c)
@@ -1009,9 +1157,19 @@ impl Graph {
                 return Key::Ignored;
             }
             if relevant && !i.contains("languageMajorVersion") && e.cotypes.is_empty() {
-                return Key::Error(vec![
-                    Diag::new("noTypeThatAllows").primary(pid).property(key),
-                ]);
+                // A core property of other classes is also irrelevant here; a supplemental one only lacks its type.
+                let core = i.starts_with("dtmi:dtdl:property:")
+                    && !m.supplemental.values().any(|s| s.props.contains_key(i));
+                let mut ds = Vec::new();
+                if core {
+                    ds.push(
+                        Diag::new("propertyIrrelevantDtmiOrTerm")
+                            .primary(pid.clone())
+                            .property(key),
+                    );
+                }
+                ds.push(Diag::new("noTypeThatAllows").primary(pid).property(key));
+                return Key::Error(ds);
             }
             if tolerate(apoc("irrelevantDtmiOrTermAsProperty")) {
                 return Key::Ignored;
@@ -1057,14 +1215,33 @@ impl Graph {
         };
         if tolerate(apoc(rule)) {
             Key::Ignored
-        } else {
+        } else if rule == "undefinedTermAsProperty" && e.ctx.allow_undefined && !e.layer.is_empty()
+        {
+            // In a layer an undefined extension may define the term, but no type here allows it.
             Key::Error(vec![
+                Diag::new("noTypeThatAllows").primary(pid).property(key),
+            ])
+        } else {
+            let mut ds = vec![
                 Diag::new(vid)
                     .primary(pid.clone())
                     .property(key)
                     .param("restriction", v.to_string()),
-                Diag::new("noTypeThatAllows").primary(pid).property(key),
-            ])
+            ];
+            if matches!(rule, "invalidDtmiAsProperty" | "notDtmiNorTermAsProperty")
+                && !e.extra_types.is_empty()
+            {
+                // No extension could define such a property, so the tolerated undefined types fail too.
+                ds.extend(e.extra_types.iter().filter(|t| !t.contains(':')).map(|t| {
+                    Diag::new("typeUndefinedTerm")
+                        .primary(pid.clone())
+                        .value(t.clone())
+                        .param("restriction", v.to_string())
+                }));
+            } else {
+                ds.push(Diag::new("noTypeThatAllows").primary(pid).property(key));
+            }
+            Key::Error(ds)
         }
     }
 

@@ -14,6 +14,9 @@ const MAX_EXTENDS_DEPTH: usize = 64;
 pub fn build(g: &Graph) -> ModelSet {
     let mut own: BTreeMap<String, Interface> = BTreeMap::new();
     for e in &g.elems {
+        if e.ghost() {
+            continue;
+        }
         if e.class != "Interface" || own.contains_key(&e.id) {
             continue;
         }

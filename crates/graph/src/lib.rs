@@ -22,6 +22,7 @@ mod store;
 mod time;
 mod twin;
 mod validate;
+mod view;
 
 pub use error::GraphError;
 pub use graph::{Graph, Stats};
@@ -33,3 +34,4 @@ pub use relationship::Relationship;
 pub use routes::EventRoute;
 pub use store::{GraphStore, Mutation, StoreError, Table};
 pub use twin::{Document, Twin};
+pub use view::{GraphView, RelRef};

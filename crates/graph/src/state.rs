@@ -4,7 +4,7 @@
 //! sorted by id and its incoming ones sorted by (source, id), as slot
 //! numbers. Model and relationship names are shared, not copied per twin.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -49,6 +49,11 @@ pub struct State {
     pub routes: BTreeMap<String, EventRoute>,
     /// Jobs by kind and id.
     pub jobs: BTreeMap<(JobKind, String), Job>,
+    /// Twin slots by exact model, in slot order, for the query engine.
+    by_model: HashMap<Arc<str>, BTreeSet<u32>>,
+    /// Equality indexes on properties, built when a query first needs one
+    /// (under the read lock, hence the mutex) and kept current by writes.
+    pub(crate) properties: parking_lot::Mutex<crate::view::PropertyIndexes>,
 }
 
 impl State {
@@ -98,10 +103,20 @@ impl State {
         *self.twins_per_model.entry(twin.model.clone()).or_default() += 1;
         if let Some(&slot) = self.index.get(&*twin.id) {
             twin.id = self.node(slot).twin.id.clone();
+            self.index_model(&twin.model, slot);
             let old = std::mem::replace(&mut self.node_mut(slot).twin, twin);
             self.uncount(&old.model);
+            if old.model != self.node(slot).twin.model {
+                self.unindex_model(&old.model, slot);
+            }
+            let props = self.properties.get_mut();
+            props.remove(&old, slot);
+            if let Some(Some(n)) = self.nodes.get(slot as usize) {
+                props.add(&n.twin, slot);
+            }
             return;
         }
+        let model = twin.model.clone();
         let id = twin.id.clone();
         let node = Some(Node {
             twin,
@@ -119,6 +134,10 @@ impl State {
             }
         };
         self.index.insert(id, slot);
+        self.index_model(&model, slot);
+        if let Some(Some(n)) = self.nodes.get(slot as usize) {
+            self.properties.get_mut().add(&n.twin, slot);
+        }
     }
 
     /// Removes a twin and any relationships it still has.
@@ -136,7 +155,71 @@ impl State {
         let node = self.nodes[slot as usize].take().expect("indexed slot");
         self.free_nodes.push(slot);
         self.uncount(&node.twin.model);
+        self.unindex_model(&node.twin.model, slot);
+        self.properties.get_mut().remove(&node.twin, slot);
         Some(node.twin)
+    }
+
+    fn index_model(&mut self, model: &Arc<str>, slot: u32) {
+        self.by_model.entry(model.clone()).or_default().insert(slot);
+    }
+
+    fn unindex_model(&mut self, model: &str, slot: u32) {
+        if let Some(set) = self.by_model.get_mut(model) {
+            set.remove(&slot);
+            if set.is_empty() {
+                self.by_model.remove(model);
+            }
+        }
+    }
+
+    /// Twin slots whose model is exactly `model`, in slot order.
+    pub fn twins_of_model(&self, model: &str) -> Option<&BTreeSet<u32>> {
+        self.by_model.get(model)
+    }
+
+    /// Every model some twin uses, with how many twins use it.
+    pub fn indexed_models(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.by_model.iter().map(|(m, s)| (&**m, s.len()))
+    }
+
+    /// One past the highest twin slot ever used.
+    pub fn twin_slot_bound(&self) -> u32 {
+        self.nodes.len() as u32
+    }
+
+    /// The twin in `slot`, if the slot is in use.
+    pub fn twin_at(&self, slot: u32) -> Option<&Twin> {
+        self.nodes.get(slot as usize)?.as_ref().map(|n| &n.twin)
+    }
+
+    /// The slot of the twin with this id.
+    pub fn twin_slot(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    /// A twin's outgoing relationship slots (sorted by id) and incoming
+    /// ones (sorted by source id, then id).
+    pub fn adjacency(&self, slot: u32) -> (&[u32], &[u32]) {
+        match self.nodes.get(slot as usize).and_then(Option::as_ref) {
+            Some(n) => (&n.out, &n.inc),
+            None => (&[], &[]),
+        }
+    }
+
+    /// One past the highest relationship slot ever used.
+    pub fn rel_slot_bound(&self) -> u32 {
+        self.rels.len() as u32
+    }
+
+    /// The relationship in `slot` as (id, source slot, target slot, name,
+    /// etag, properties), if the slot is in use.
+    #[allow(clippy::type_complexity)]
+    pub fn rel_at(&self, slot: u32) -> Option<(&str, u32, u32, &str, ETag, &Map<String, Value>)> {
+        self.rels
+            .get(slot as usize)?
+            .as_ref()
+            .map(|r| (&*r.id, r.source, r.target, &*r.name, r.etag, &r.properties))
     }
 
     fn uncount(&mut self, model: &str) {
@@ -182,11 +265,6 @@ impl State {
     /// The relationship, if present.
     pub fn relationship(&self, source: &str, id: &str) -> Option<Relationship> {
         self.slot_of(source, id).map(|r| self.public(self.rel(r)))
-    }
-
-    /// The ETag of a relationship, if present.
-    pub fn relationship_etag(&self, source: &str, id: &str) -> Option<ETag> {
-        self.slot_of(source, id).map(|r| self.rel(r).etag)
     }
 
     /// Inserts or replaces a relationship; both twins must exist.
@@ -383,5 +461,29 @@ mod tests {
         assert_eq!(st.relationship("d", "x").unwrap().target, "a");
         assert_eq!(st.twin_count(), 3);
         assert_eq!(st.twins_per_model.values().sum::<usize>(), 3);
+    }
+
+    #[test]
+    fn model_index_follows_puts_replacements_and_removals() {
+        let mut st = State::default();
+        let of = |st: &State, m: &str| -> Vec<u32> {
+            st.twins_of_model(m)
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default()
+        };
+        for t in ["a", "b", "c"] {
+            st.put_twin(twin(t));
+        }
+        assert_eq!(of(&st, "dtmi:x:T;1"), [0, 1, 2]);
+        let mut b = twin("b");
+        b.model = "dtmi:x:U;1".into();
+        st.put_twin(b);
+        assert_eq!(of(&st, "dtmi:x:T;1"), [0, 2]);
+        assert_eq!(of(&st, "dtmi:x:U;1"), [1]);
+        st.remove_twin("b");
+        assert!(st.twins_of_model("dtmi:x:U;1").is_none());
+        assert_eq!(st.indexed_models().collect::<Vec<_>>(), [("dtmi:x:T;1", 2)]);
+        assert_eq!(st.twin_at(2).map(|t| &*t.id), Some("c"));
+        assert!(st.twin_at(1).is_none());
     }
 }

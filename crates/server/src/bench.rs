@@ -7,9 +7,12 @@
 //! - `bench scale`: loads N twins and 3N relationships through the import
 //!   job, and reports load time, memory per twin and restart time.
 //! - `bench store`: the storage engines alone, durable batch commits.
+//! - `bench mqtt`: device messages per second over the MQTT endpoint.
 
 mod api;
 mod client;
+mod mqtt;
+mod query;
 mod scale;
 mod store;
 
@@ -32,6 +35,10 @@ pub enum BenchWhat {
     Scale(scale::ScaleBench),
     /// The storage engines alone: durable batch commits.
     Store(store::StoreBench),
+    /// The query language on a RealEstateCore graph.
+    Query(query::QueryBench),
+    /// Device messages per second over the MQTT endpoint.
+    Mqtt(mqtt::MqttBench),
 }
 
 /// Runs a benchmark.
@@ -40,5 +47,7 @@ pub async fn run(b: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Api(a) => api::run(a).await,
         BenchWhat::Scale(s) => scale::run(s).await,
         BenchWhat::Store(s) => store::run(s).await,
+        BenchWhat::Query(q) => query::run(q).await,
+        BenchWhat::Mqtt(m) => mqtt::run(m).await,
     }
 }

@@ -26,6 +26,9 @@ pub enum Command {
     /// Manage API bearer tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage device credentials for the MQTT endpoint.
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// DTDL tools.
     #[command(subcommand)]
     Dtdl(DtdlCommand),
@@ -66,6 +69,15 @@ pub struct ServeArgs {
     /// Generate (once, kept in the data directory) a self-signed certificate for HTTPS.
     #[arg(long, env = "FERROTWIN_TLS_SELF_SIGNED")]
     pub tls_self_signed: bool,
+    /// MQTT listener address for devices; port 0 picks a free port [default: 127.0.0.1:1883].
+    #[arg(long, env = "FERROTWIN_MQTT")]
+    pub mqtt: Option<SocketAddr>,
+    /// MQTT-over-TLS listener address; uses the HTTPS certificate options.
+    #[arg(long, env = "FERROTWIN_MQTTS")]
+    pub mqtts: Option<SocketAddr>,
+    /// Run no MQTT endpoint (neither plain nor TLS).
+    #[arg(long, env = "FERROTWIN_NO_MQTT")]
+    pub no_mqtt: bool,
     /// Log format.
     #[arg(long, env = "FERROTWIN_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -136,6 +148,42 @@ pub struct TokenRevoke {
     #[command(flatten)]
     pub data: DataArg,
     /// The token id (the part after `ft_`, as `token list` shows).
+    pub id: String,
+}
+
+/// `device` subcommands.
+#[derive(Subcommand)]
+pub enum DeviceCommand {
+    /// Register a device for one or more twins; prints its username and
+    /// password once.
+    Create(DeviceCreate),
+    /// List devices (usernames and twins; never passwords).
+    List(DataArg),
+    /// Revoke a device by username.
+    Revoke(DeviceRevoke),
+}
+
+/// `device create` options.
+#[derive(Args)]
+pub struct DeviceCreate {
+    /// The data directory.
+    #[command(flatten)]
+    pub data: DataArg,
+    /// A twin the device may publish for; repeat for several.
+    #[arg(long = "twin", required = true)]
+    pub twins: Vec<String>,
+    /// A label for people.
+    #[arg(long, default_value = "")]
+    pub name: String,
+}
+
+/// `device revoke` options.
+#[derive(Args)]
+pub struct DeviceRevoke {
+    /// The data directory.
+    #[command(flatten)]
+    pub data: DataArg,
+    /// The device's username (`dev_...`, as `device list` shows).
     pub id: String,
 }
 

@@ -1,5 +1,6 @@
 //! Subcommands other than `serve`.
 
 pub mod demo;
+pub mod device;
 pub mod dtdl;
 pub mod token;

@@ -23,6 +23,9 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     tls_self_signed: Option<bool>,
+    mqtt: Option<SocketAddr>,
+    mqtts: Option<SocketAddr>,
+    no_mqtt: Option<bool>,
     log_format: Option<LogFormat>,
     log: Option<String>,
 }
@@ -42,6 +45,10 @@ pub struct Config {
     pub https: Option<SocketAddr>,
     /// Certificate and key files for HTTPS.
     pub tls_files: Option<(PathBuf, PathBuf)>,
+    /// The MQTT endpoint for devices, if any.
+    pub mqtt: Option<SocketAddr>,
+    /// The MQTT-over-TLS endpoint, if any (same certificate as HTTPS).
+    pub mqtts: Option<SocketAddr>,
     /// Log format.
     pub log_format: LogFormat,
     /// Log filter.
@@ -87,6 +94,13 @@ impl Config {
         if http.is_none() && https.is_none() {
             anyhow::bail!("no listener: --no-http needs --https");
         }
+        let no_mqtt = args.no_mqtt || file.no_mqtt.unwrap_or(false);
+        let mqtts = args.mqtts.or(file.mqtts).filter(|_| !no_mqtt);
+        if mqtts.is_some() && tls_files.is_none() && !tls_self_signed {
+            anyhow::bail!(
+                "--mqtts needs a certificate: give --tls-cert and --tls-key, or --tls-self-signed"
+            );
+        }
         let storage = match (args.storage, &file.storage) {
             (Some(e), _) => e,
             (None, Some(name)) => name.parse().map_err(anyhow::Error::msg)?,
@@ -103,6 +117,16 @@ impl Config {
             http,
             https,
             tls_files,
+            mqtts,
+            mqtt: if no_mqtt {
+                None
+            } else {
+                Some(
+                    args.mqtt
+                        .or(file.mqtt)
+                        .unwrap_or_else(|| "127.0.0.1:1883".parse().expect("literal")),
+                )
+            },
             log_format: args
                 .log_format
                 .or(file.log_format)
@@ -145,6 +169,22 @@ mod tests {
         assert_eq!(c.http, Some("127.0.0.1:0".parse().unwrap()));
         assert_eq!(c.log, "debug");
         assert!(c.https.is_none());
+        assert_eq!(c.mqtt, Some("127.0.0.1:1883".parse().unwrap()));
+        std::fs::write(&file, "mqtt = \"127.0.0.1:0\"\n").unwrap();
+        let c = Config::load(&args).unwrap();
+        assert_eq!(c.mqtt, Some("127.0.0.1:0".parse().unwrap()));
+        let off = ServeArgs {
+            config: Some(file),
+            no_mqtt: true,
+            ..Default::default()
+        };
+        assert_eq!(Config::load(&off).unwrap().mqtt, None);
+        let tls_less = ServeArgs {
+            mqtts: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        };
+        let err = Config::load(&tls_less).unwrap_err();
+        assert!(format!("{err:#}").contains("--mqtts needs a certificate"), "{err:#}");
     }
 
     #[test]

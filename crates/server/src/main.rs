@@ -5,6 +5,7 @@ mod bench;
 mod cli;
 mod cmd;
 mod config;
+mod devices;
 mod logging;
 mod serve;
 mod tls;
@@ -16,7 +17,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use crate::cli::{Cli, Command, DtdlCommand, TokenCommand};
+use crate::cli::{Cli, Command, DeviceCommand, DtdlCommand, TokenCommand};
 
 fn main() {
     let cli = Cli::parse();
@@ -26,6 +27,9 @@ fn main() {
         Command::Token(TokenCommand::Create(a)) => cmd::token::create(a),
         Command::Token(TokenCommand::List(a)) => cmd::token::list(a),
         Command::Token(TokenCommand::Revoke(a)) => cmd::token::revoke(a),
+        Command::Device(DeviceCommand::Create(a)) => cmd::device::create(a),
+        Command::Device(DeviceCommand::List(a)) => cmd::device::list(a),
+        Command::Device(DeviceCommand::Revoke(a)) => cmd::device::revoke(a),
         Command::Dtdl(DtdlCommand::Validate { paths, format }) => {
             cmd::dtdl::validate(&paths, format == cli::Format::Json)
         }

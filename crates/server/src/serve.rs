@@ -10,7 +10,8 @@ use anyhow::Context;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use ferrotwin_api::{ApiState, Metrics, Scheme};
-use ferrotwin_auth::TokenStore;
+use ferrotwin_auth::{DeviceStore, TokenStore};
+use ferrotwin_connect::mqtt::{ConnectError, MqttConfig, MqttEndpoint, MqttTls};
 use ferrotwin_events::EventBus;
 use ferrotwin_graph::Graph;
 use tokio::task::JoinHandle;
@@ -25,8 +26,13 @@ pub struct Server {
     pub http: Option<SocketAddr>,
     /// The bound HTTPS address.
     pub https: Option<SocketAddr>,
+    /// The bound MQTT address.
+    pub mqtt: Option<SocketAddr>,
+    /// The bound MQTT-over-TLS address.
+    pub mqtts: Option<SocketAddr>,
     /// The twin graph.
     pub graph: Graph,
+    mqtt_endpoint: Option<MqttEndpoint>,
     handles: Vec<Handle<SocketAddr>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -70,7 +76,10 @@ impl Server {
         let mut server = Server {
             http: None,
             https: None,
-            graph,
+            mqtt: None,
+            mqtts: None,
+            graph: graph.clone(),
+            mqtt_endpoint: None,
             handles: vec![],
             tasks: vec![],
         };
@@ -105,12 +114,69 @@ impl Server {
             server.handles.push(handle);
             server.https = Some(bound);
         }
+        if cfg.mqtt.is_some() || cfg.mqtts.is_some() {
+            let tls = match cfg.mqtts {
+                Some(bind) => {
+                    let (cert_file, key_file) = tls::cert_files(
+                        cfg.tls_files
+                            .as_ref()
+                            .map(|(c, k)| (c.as_path(), k.as_path())),
+                        &cfg.data,
+                    )?;
+                    Some(MqttTls {
+                        bind,
+                        cert_file,
+                        key_file,
+                    })
+                }
+                None => None,
+            };
+            let mqtt_cfg = MqttConfig {
+                bind: cfg.mqtt,
+                tls,
+                ..MqttConfig::default()
+            };
+            let devices = Arc::new(DeviceStore::open(&cfg.data));
+            let sink = Arc::new(crate::devices::GraphSink(graph));
+            let endpoint = match MqttEndpoint::start(&mqtt_cfg, devices, sink).await {
+                Ok(e) => e,
+                Err(e) => {
+                    let msg = match e {
+                        ConnectError::Bind(addr, io) => {
+                            let why = if io.kind() == std::io::ErrorKind::AddrInUse {
+                                "the address is already in use (is another MQTT broker running?)"
+                                    .to_string()
+                            } else {
+                                io.to_string()
+                            };
+                            let flag = if Some(addr) == cfg.mqtt {
+                                "--mqtt"
+                            } else {
+                                "--mqtts"
+                            };
+                            format!(
+                                "cannot listen on {addr} for MQTT: {why}; choose another address with {flag} (port 0 picks a free one) or turn the endpoint off with --no-mqtt"
+                            )
+                        }
+                        other => format!("starting the MQTT endpoint: {other}"),
+                    };
+                    server.stop().await?;
+                    anyhow::bail!(msg);
+                }
+            };
+            server.mqtt = endpoint.local_addr();
+            server.mqtts = endpoint.tls_local_addr();
+            server.mqtt_endpoint = Some(endpoint);
+        }
         Ok(server)
     }
 
     /// Stops accepting, lets in-flight requests finish (up to 10 s), and
     /// commits everything queued.
     pub async fn stop(self) -> anyhow::Result<()> {
+        if let Some(m) = self.mqtt_endpoint {
+            m.stop().await.context("MQTT endpoint")?;
+        }
         for h in &self.handles {
             h.graceful_shutdown(Some(Duration::from_secs(10)));
         }
@@ -130,6 +196,12 @@ impl Server {
         }
         if let Some(a) = self.https {
             let _ = writeln!(out, "listening on https://{a}");
+        }
+        if let Some(a) = self.mqtt {
+            let _ = writeln!(out, "listening on mqtt://{a}");
+        }
+        if let Some(a) = self.mqtts {
+            let _ = writeln!(out, "listening on mqtts://{a}");
         }
         let _ = out.flush();
     }

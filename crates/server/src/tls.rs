@@ -8,15 +8,25 @@ use anyhow::Context;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+/// The certificate and key files: the given ones, or the self-signed
+/// pair in the data directory (made on first use). MQTT over TLS uses
+/// these too.
+pub fn cert_files(
+    files: Option<(&Path, &Path)>,
+    data: &Path,
+) -> anyhow::Result<(std::path::PathBuf, std::path::PathBuf)> {
+    match files {
+        Some((c, k)) => Ok((c.to_path_buf(), k.to_path_buf())),
+        None => self_signed(data),
+    }
+}
+
 /// A rustls server configuration for HTTP/1.1 and HTTP/2.
 pub fn server_config(
     files: Option<(&Path, &Path)>,
     data: &Path,
 ) -> anyhow::Result<Arc<rustls::ServerConfig>> {
-    let (cert_path, key_path) = match files {
-        Some((c, k)) => (c.to_path_buf(), k.to_path_buf()),
-        None => self_signed(data)?,
-    };
+    let (cert_path, key_path) = cert_files(files, data)?;
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&cert_path)
         .with_context(|| format!("reading certificate {}", cert_path.display()))?
         .collect::<Result<_, _>>()

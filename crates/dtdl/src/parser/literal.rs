@@ -103,6 +103,17 @@ pub fn check(
                         continue;
                     }
                     (Some(lo), _) if n < lo => {
+                        if n < 0 {
+                            // Below the datatype's range (non-negative) as well as the minimum.
+                            g.push(
+                                Diag::new("valueBelowRange")
+                                    .primary(pid.clone())
+                                    .property(pname)
+                                    .value(raw.clone()),
+                                doc,
+                                lit.line,
+                            );
+                        }
                         g.push(
                             Diag::new("valueBelowMin")
                                 .primary(pid.clone())
@@ -115,8 +126,14 @@ pub fn check(
                         continue;
                     }
                     (_, Some(hi)) if n > hi => {
+                        // DTDL v2 states the bound as the datatype's range.
+                        let vid = if version == 2 {
+                            "valueAboveRange"
+                        } else {
+                            "valueAboveMax"
+                        };
                         g.push(
-                            Diag::new("valueAboveMax")
+                            Diag::new(vid)
                                 .primary(pid.clone())
                                 .property(pname)
                                 .value(raw.clone())
@@ -272,6 +289,18 @@ fn unwrap_value_object<'a>(
             doc,
             *l,
         );
+        // A plain object with no `@value` also lacks the value itself.
+        let no_value = match fam {
+            "string" => Some("stringObjectNoValue"),
+            "integer" => Some("integerObjectNoValue"),
+            "boolean" => Some("booleanObjectNoValue"),
+            _ => None,
+        };
+        if let Some(nv) =
+            no_value.filter(|_| vid == "valueObjectInvalidProp" && it.get("@value").is_none())
+        {
+            g.push(Diag::new(nv).primary(pid).property(pname), doc, it.line);
+        }
         return None;
     }
     let prefix = match fam {
@@ -295,6 +324,16 @@ fn unwrap_value_object<'a>(
             "boolean" => "xsd:boolean",
             _ => "",
         };
+        if matches!(&t.v, Val::Arr(a) if a.len() > 1) {
+            g.push(
+                Diag::new("literalTypeNotSingular")
+                    .primary(pid)
+                    .property(pname),
+                doc,
+                t.line,
+            );
+            return None;
+        }
         let tv = match &t.v {
             Val::Arr(a) if a.len() == 1 => a[0].as_str().unwrap_or(""),
             _ => t.as_str().unwrap_or(""),
@@ -383,6 +422,20 @@ fn lang_string(
             }
         }
         Val::Obj(members) => {
+            if val.get("@value").is_some()
+                && val.get("@language").is_some()
+                && members.iter().all(|(k, _, _)| k.starts_with('@'))
+            {
+                // A language-tagged value where a language map belongs.
+                g.push(
+                    Diag::new("langTagValueInLangMap")
+                        .primary(pid)
+                        .property(pname),
+                    doc,
+                    val.line,
+                );
+                return;
+            }
             for (k, l, v) in members {
                 if k.starts_with('@') {
                     g.push(
@@ -468,13 +521,22 @@ fn lang_string(
                 }
             }
         }
-        _ => g.push(
-            Diag::new("langStringNotLangString")
-                .primary(pid)
-                .property(pname),
-            doc,
-            line,
-        ),
+        _ => {
+            g.push(
+                Diag::new("langStringNotLangString")
+                    .primary(pid)
+                    .property(pname),
+                doc,
+                line,
+            );
+            g.push(
+                Diag::new("langStringElementNotStringOrObject")
+                    .primary(pid)
+                    .property(pname),
+                doc,
+                line,
+            );
+        }
     }
 }
 
@@ -513,6 +575,15 @@ fn lang_element(
             doc,
             *l,
         );
+        if vid == "langStringElementInvalidProp" && it.get("@value").is_none() {
+            g.push(
+                Diag::new("langStringElementNoValue")
+                    .primary(pid)
+                    .property(pname),
+                doc,
+                it.line,
+            );
+        }
         return;
     }
     let Some(v) = it.get("@value") else {
@@ -544,6 +615,14 @@ fn lang_element(
                     Diag::new("langStringElementCodeNotString")
                         .primary(pid)
                         .property(pname),
+                    doc,
+                    c.line,
+                );
+                g.push(
+                    Diag::new("langStringElementInvalidCode")
+                        .primary(pid)
+                        .property(pname)
+                        .value(crate::parser::json_text(c)),
                     doc,
                     c.line,
                 );

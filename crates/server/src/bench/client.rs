@@ -85,6 +85,18 @@ impl ChildServer {
         token: &str,
         storage: ferrotwin_store::Engine,
     ) -> anyhow::Result<ChildServer> {
+        Ok(ChildServer::start_with(data, token, storage, &["--no-mqtt"], None)?.0)
+    }
+
+    /// As [`ChildServer::start`] with `extra` arguments; also waits for the
+    /// listener of `scheme` (e.g. `mqtt`) and returns its address.
+    pub fn start_with(
+        data: &std::path::Path,
+        token: &str,
+        storage: ferrotwin_store::Engine,
+        extra: &[&str],
+        scheme: Option<&str>,
+    ) -> anyhow::Result<(ChildServer, Option<String>)> {
         let exe = std::env::current_exe().context("locating the ferrotwin binary")?;
         let started = Instant::now();
         let mut child = Command::new(exe)
@@ -96,8 +108,9 @@ impl ChildServer {
                 "warn",
                 "--storage",
                 storage.name(),
-                "--data",
             ])
+            .args(extra)
+            .arg("--data")
             .arg(data)
             .env("FERROTWIN_BOOTSTRAP_TOKEN", token)
             .stdout(Stdio::piped())
@@ -106,22 +119,33 @@ impl ChildServer {
             .context("starting the server")?;
         let stdout = child.stdout.take().context("server stdout")?;
         let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
+        let (mut base, mut other) = (None, None);
+        while base.is_none() || (scheme.is_some() && other.is_none()) {
             match lines.next() {
                 Some(Ok(l)) => {
                     if let Some(a) = l.strip_prefix("listening on ") {
-                        break a.trim().to_string();
+                        let a = a.trim();
+                        if a.starts_with("http://") && base.is_none() {
+                            base = Some(a.to_string());
+                        } else if let Some(rest) =
+                            scheme.and_then(|s| a.strip_prefix(&format!("{s}://")))
+                        {
+                            other = Some(rest.to_string());
+                        }
                     }
                 }
                 _ => bail!("the server exited before listening"),
             }
-        };
+        }
         std::thread::spawn(move || for _ in lines {});
-        Ok(ChildServer {
-            child,
-            base,
-            startup: started.elapsed(),
-        })
+        Ok((
+            ChildServer {
+                child,
+                base: base.expect("checked"),
+                startup: started.elapsed(),
+            },
+            other,
+        ))
     }
 
     /// Resident memory of the server process, in bytes.

@@ -28,7 +28,15 @@ impl Server {
     /// Starts `ferrotwin serve` on `data` with extra arguments.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(bin())
-            .args(["serve", "--http", "127.0.0.1:0", "--log", "warn", "--data"])
+            .args([
+                "serve",
+                "--http",
+                "127.0.0.1:0",
+                "--log",
+                "warn",
+                "--no-mqtt",
+                "--data",
+            ])
             .arg(data)
             .args(extra)
             .env("FERROTWIN_BOOTSTRAP_TOKEN", ADMIN)
@@ -61,6 +69,74 @@ impl Server {
             data: data.to_path_buf(),
             stderr,
         }
+    }
+
+    /// Starts `ferrotwin serve` with the MQTT endpoint on a free port;
+    /// returns the server and the MQTT address (`127.0.0.1:PORT`).
+    pub fn start_mqtt(data: &Path, extra: &[&str]) -> (Server, String) {
+        let (server, mut addrs) = Server::start_listening(data, extra, &["mqtt"]);
+        (server, addrs.remove(0))
+    }
+
+    /// Starts `ferrotwin serve` with MQTT on a free port and `extra`
+    /// arguments, and waits until it announced the HTTP address and one
+    /// address for each of `schemes` (e.g. `mqtt`, `mqtts`, `https`),
+    /// returned in that order without the scheme.
+    pub fn start_listening(data: &Path, extra: &[&str], schemes: &[&str]) -> (Server, Vec<String>) {
+        let mut child = Command::new(bin())
+            .args([
+                "serve",
+                "--http",
+                "127.0.0.1:0",
+                "--mqtt",
+                "127.0.0.1:0",
+                "--log",
+                "warn",
+                "--data",
+            ])
+            .arg(data)
+            .args(extra)
+            .env("FERROTWIN_BOOTSTRAP_TOKEN", ADMIN)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting ferrotwin");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let err_pipe = child.stderr.take().unwrap();
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut base = None;
+        let mut found: Vec<Option<String>> = vec![None; schemes.len()];
+        while base.is_none() || found.iter().any(Option::is_none) {
+            let l = match lines.next() {
+                Some(Ok(l)) => l,
+                _ => panic!("server exited before listening: {}", stderr.lock().unwrap()),
+            };
+            let Some(url) = l.strip_prefix("listening on ") else {
+                continue;
+            };
+            if url.starts_with("http://") {
+                base = Some(url.to_string());
+            }
+            for (i, s) in schemes.iter().enumerate() {
+                if let Some(a) = url.strip_prefix(&format!("{s}://")) {
+                    found[i] = Some(a.to_string());
+                }
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        let server = Server {
+            child,
+            base: base.unwrap(),
+            data: data.to_path_buf(),
+            stderr,
+        };
+        (server, found.into_iter().map(Option::unwrap).collect())
     }
 
     /// Sends a request with a token; returns status and parsed body (Null when empty).

@@ -1,0 +1,142 @@
+//! The built-in MQTT endpoint (MQTT 3.1.1 and 5, QoS 0 and 1, TCP and TLS),
+//! running the `mqtt5` broker engine in-process. Devices log in with the
+//! credentials of [`ferrotwin_auth::DeviceStore`] and may publish only
+//! for their own twins:
+//! - `twins/{twinId}/telemetry`: a JSON object of telemetry names to values
+//!   (optional `"$ts"` or `"timestamp"` as source time), or an array of them;
+//! - `twins/{twinId}/properties`: a JSON object of property names to values,
+//!   applied as one patch of `add` operations;
+//!
+//! and subscribe only to `twins/{twinId}/commands/#`.
+
+mod auth;
+mod config;
+mod handler;
+mod topic;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ferrotwin_auth::DeviceStore;
+use mqtt5::broker::config::TlsConfig;
+use mqtt5::broker::{BrokerConfig, BrokerShutdownHandle, MqttBroker, StorageConfig};
+use tokio::task::JoinHandle;
+
+pub use config::{MqttConfig, MqttTls};
+pub use topic::{Topic, TopicKind};
+
+use crate::TwinSink;
+
+/// Why the endpoint could not start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// The TLS listener was asked for without being set up.
+    #[error("MQTT over TLS: {0}")]
+    Tls(String),
+    /// The broker engine refused to start or failed.
+    #[error("MQTT broker: {0}")]
+    Broker(String),
+}
+
+/// A running MQTT endpoint.
+pub struct MqttEndpoint {
+    addr: Option<SocketAddr>,
+    tls_addr: Option<SocketAddr>,
+    shutdown: BrokerShutdownHandle,
+    task: JoinHandle<Result<(), ConnectError>>,
+}
+
+impl MqttEndpoint {
+    /// Binds `cfg.bind` and starts serving devices from `devices`, handing
+    /// their data to `sink`.
+    pub async fn start<S: TwinSink>(
+        cfg: &MqttConfig,
+        devices: Arc<DeviceStore>,
+        sink: Arc<S>,
+    ) -> Result<MqttEndpoint, ConnectError> {
+        // The engine binds itself, words a busy port vaguely and only warns
+        // when the TLS port is busy; a first bind gives a precise io::Error
+        // the caller can explain.
+        let probe = |a: SocketAddr| {
+            std::net::TcpListener::bind(a)
+                .and_then(|l| l.local_addr())
+                .map_err(|e| ConnectError::Bind(a, e))
+        };
+        if let Some(a) = cfg.bind {
+            probe(a)?;
+        }
+        let tls = match &cfg.tls {
+            Some(t) => {
+                probe(t.bind)?;
+                Some(
+                    TlsConfig::new(t.cert_file.clone(), t.key_file.clone())
+                        .with_bind_address(t.bind),
+                )
+            }
+            None => None,
+        };
+        let mut broker_cfg = BrokerConfig::default()
+            .with_bind_addresses(cfg.bind.into_iter().collect())
+            .with_maximum_qos(1)
+            .with_max_packet_size(cfg.max_packet_size)
+            .with_storage(StorageConfig {
+                enable_persistence: false,
+                ..StorageConfig::default()
+            })
+            .with_sys_topics_enabled(false)
+            .with_event_handler(Arc::new(handler::Handler::new(sink)));
+        if let Some(t) = tls {
+            broker_cfg = broker_cfg.with_tls(t);
+        }
+        let provider = Arc::new(auth::DeviceAuth::new(devices));
+        let mut broker = MqttBroker::with_config(broker_cfg)
+            .await
+            .map_err(|e| ConnectError::Broker(e.to_string()))?
+            .with_auth_provider(Arc::new(
+                mqtt5::broker::auth::RateLimitedAuthProvider::with_default_limits(provider),
+            ));
+        let addr = broker.local_addr();
+        let tls_addr = broker.tls_local_addr();
+        if cfg.tls.is_some() && tls_addr.is_none() {
+            return Err(ConnectError::Tls(
+                "the TLS listener could not be bound".into(),
+            ));
+        }
+        let shutdown = broker.shutdown_handle();
+        let task = tokio::spawn(async move {
+            broker
+                .run()
+                .await
+                .map_err(|e| ConnectError::Broker(e.to_string()))
+        });
+        Ok(MqttEndpoint {
+            addr,
+            tls_addr,
+            shutdown,
+            task,
+        })
+    }
+
+    /// The plain TCP address actually listened on.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.addr
+    }
+
+    /// The TLS address actually listened on.
+    pub fn tls_local_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
+    }
+
+    /// Stops accepting, closes device connections and waits for the
+    /// broker to finish.
+    pub async fn stop(self) -> Result<(), ConnectError> {
+        self.shutdown.shutdown();
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(ConnectError::Broker(format!("broker task: {e}"))),
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Device login and the topic ACL, as an `mqtt5` auth provider.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use ferrotwin_auth::{AuthError, DeviceStore};
+use mqtt5::broker::auth::{AuthProvider, AuthResult};
+use mqtt5::packet::connect::ConnectPacket;
+use mqtt5::protocol::v5::reason_codes::ReasonCode;
+
+use super::topic::{Topic, TopicKind};
+
+/// Checks CONNECT credentials against the device store, and lets a device
+/// publish and subscribe only on its own twins' topics.
+pub(crate) struct DeviceAuth {
+    devices: Arc<DeviceStore>,
+}
+
+impl DeviceAuth {
+    pub(crate) fn new(devices: Arc<DeviceStore>) -> DeviceAuth {
+        DeviceAuth { devices }
+    }
+
+    fn owns(&self, user: Option<&str>, twin_id: &str) -> bool {
+        user.and_then(|u| self.devices.twins(u))
+            .is_some_and(|twins| twins.iter().any(|t| t == twin_id))
+    }
+}
+
+type Fut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+impl AuthProvider for DeviceAuth {
+    fn authenticate<'a>(
+        &'a self,
+        connect: &'a ConnectPacket,
+        client_addr: SocketAddr,
+    ) -> Fut<'a, mqtt5::Result<AuthResult>> {
+        Box::pin(async move {
+            let user = connect.username.as_deref().unwrap_or("");
+            let password = connect.password.as_deref().unwrap_or(&[]);
+            Ok(match self.devices.verify(user, password) {
+                Ok(_) => AuthResult::success_with_user(user),
+                Err(e) => {
+                    tracing::warn!(%client_addr, user, client_id = %connect.client_id, "MQTT login refused: {e}");
+                    match e {
+                        AuthError::Store(_) => AuthResult::fail(ReasonCode::ServerUnavailable),
+                        _ => AuthResult::fail(ReasonCode::BadUsernameOrPassword),
+                    }
+                }
+            })
+        })
+    }
+
+    fn authorize_publish<'a>(
+        &'a self,
+        client_id: &str,
+        user_id: Option<&'a str>,
+        topic: &'a str,
+    ) -> Fut<'a, bool> {
+        let ok = Topic::publish(topic).is_some_and(|t| self.owns(user_id, t.twin_id));
+        if !ok {
+            tracing::warn!(
+                client_id,
+                user = user_id,
+                topic,
+                "MQTT publish refused by the device ACL"
+            );
+        }
+        Box::pin(async move { ok })
+    }
+
+    fn authorize_subscribe<'a>(
+        &'a self,
+        client_id: &str,
+        user_id: Option<&'a str>,
+        topic_filter: &'a str,
+    ) -> Fut<'a, bool> {
+        let ok = Topic::subscription(topic_filter)
+            .is_some_and(|t| t.kind == TopicKind::Commands && self.owns(user_id, t.twin_id));
+        if !ok {
+            tracing::warn!(
+                client_id,
+                user = user_id,
+                topic_filter,
+                "MQTT subscribe refused by the device ACL"
+            );
+        }
+        Box::pin(async move { ok })
+    }
+}

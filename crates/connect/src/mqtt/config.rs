@@ -1,0 +1,47 @@
+//! Settings of the MQTT endpoint.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// How the MQTT endpoint listens.
+#[derive(Debug, Clone)]
+pub struct MqttConfig {
+    /// The plain TCP listen address, if any; port 0 picks a free one.
+    pub bind: Option<SocketAddr>,
+    /// The TLS listener, if any.
+    pub tls: Option<MqttTls>,
+    /// The largest MQTT packet accepted, in bytes.
+    pub max_packet_size: usize,
+}
+
+/// An MQTT-over-TLS listener.
+#[derive(Debug, Clone)]
+pub struct MqttTls {
+    /// The listen address; port 0 picks a free one.
+    pub bind: SocketAddr,
+    /// PEM certificate chain.
+    pub cert_file: PathBuf,
+    /// PEM private key.
+    pub key_file: PathBuf,
+}
+
+impl Default for MqttConfig {
+    /// No listener yet, default limits.
+    fn default() -> MqttConfig {
+        MqttConfig {
+            bind: None,
+            tls: None,
+            max_packet_size: 1024 * 1024,
+        }
+    }
+}
+
+impl MqttConfig {
+    /// Listens on plain TCP at `bind` with default limits.
+    pub fn new(bind: SocketAddr) -> MqttConfig {
+        MqttConfig {
+            bind: Some(bind),
+            ..MqttConfig::default()
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! `bench mqtt`: N devices, each with its own credentials and twin,
+//! publish QoS 1 messages over the built-in MQTT endpoint of a server in
+//! a child process; reports messages per second. Each device waits for a
+//! PUBACK before its next message, and the PUBACK is sent after the
+//! platform handled the message (for property reports: after the durable
+//! write), so the rate is end to end.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use ferrotwin_auth::DeviceStore;
+use mqtt5::{ConnectOptions, MqttClient};
+use serde_json::json;
+
+use super::client::{Api, ChildServer};
+
+/// What the devices publish.
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    /// Telemetry onto the event stream.
+    Telemetry,
+    /// Property reports: one durable twin patch each.
+    Properties,
+}
+
+/// `bench mqtt` options.
+#[derive(Args)]
+pub struct MqttBench {
+    /// Devices publishing at once, one connection and one twin each.
+    #[arg(long, default_value_t = 50)]
+    pub devices: usize,
+    /// Messages each device publishes.
+    #[arg(long, default_value_t = 200)]
+    pub messages: usize,
+    /// Telemetry or property reports.
+    #[arg(long, value_enum, default_value = "telemetry")]
+    pub kind: Kind,
+    /// Storage engine of the started server: fjall or redb.
+    #[arg(long, default_value = "fjall")]
+    pub storage: ferrotwin_store::Engine,
+}
+
+const MODEL: &str = "dtmi:ferrotwin:bench:Sensor;1";
+
+/// Runs the benchmark.
+pub async fn run(a: MqttBench) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let token = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let (child, mqtt) = ChildServer::start_with(
+        dir.path(),
+        &token,
+        a.storage,
+        &["--mqtt", "127.0.0.1:0"],
+        Some("mqtt"),
+    )?;
+    let mqtt = mqtt.context("the server announced no MQTT address")?;
+    let api = Api::new(&child.base, &token, 8);
+    let model = json!([{
+        "@context": "dtmi:dtdl:context;3", "@id": MODEL, "@type": "Interface",
+        "contents": [
+            {"@type": "Property", "name": "counter", "schema": "long", "writable": true},
+            {"@type": "Telemetry", "name": "temperature", "schema": "double"}
+        ]
+    }]);
+    api.ok("POST", "/models", Some(&model.to_string())).await?;
+    let devices = DeviceStore::open(dir.path());
+    let mut creds = Vec::with_capacity(a.devices);
+    for i in 0..a.devices {
+        let twin = format!("sensor-{i}");
+        let body = json!({"$metadata": {"$model": MODEL}, "counter": 0});
+        api.ok(
+            "PUT",
+            &format!("/digitaltwins/{twin}"),
+            Some(&body.to_string()),
+        )
+        .await?;
+        let (password, info) = devices
+            .create(std::slice::from_ref(&twin), "bench")
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        creds.push((twin, info.id, password));
+    }
+    let mut clients = Vec::with_capacity(a.devices);
+    for (twin, user, password) in creds {
+        let id = format!("bench-{user}");
+        let client = MqttClient::new(id.clone());
+        let opts = ConnectOptions::new(id)
+            .with_credentials(user, password.as_bytes())
+            .with_automatic_reconnect(false);
+        client
+            .connect_with_options(&format!("mqtt://{mqtt}"), opts)
+            .await
+            .context("connecting a device")?;
+        clients.push((twin, client));
+    }
+    println!(
+        "ferrotwin bench mqtt: {} devices x {} {:?} messages, QoS 1, {}",
+        a.devices,
+        a.messages,
+        a.kind,
+        a.storage.name()
+    );
+    let errors = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (twin, client) in clients {
+        let (errors, kind, n) = (errors.clone(), a.kind, a.messages);
+        tasks.push(tokio::spawn(async move {
+            let topic = match kind {
+                Kind::Telemetry => format!("twins/{twin}/telemetry"),
+                Kind::Properties => format!("twins/{twin}/properties"),
+            };
+            for i in 0..n {
+                let payload = match kind {
+                    Kind::Telemetry => json!({"temperature": i as f64 / 10.0}),
+                    Kind::Properties => json!({"counter": i}),
+                };
+                if client
+                    .publish_qos1(topic.as_str(), payload.to_string())
+                    .await
+                    .is_err()
+                {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            let _ = client.disconnect().await;
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let total = (a.devices * a.messages) as f64;
+    println!(
+        "{:.0} messages/s ({} messages in {:.2} s, {} errors)",
+        total / secs,
+        total,
+        secs,
+        errors.load(Ordering::Relaxed)
+    );
+    if a.kind == Kind::Properties {
+        let last = api.ok("GET", "/digitaltwins/sensor-0", None).await?;
+        let twin: serde_json::Value = serde_json::from_slice(&last)?;
+        println!("check: sensor-0 counter = {}", twin["counter"]);
+    }
+    child.stop()?;
+    Ok(())
+}

@@ -1,0 +1,289 @@
+//! Devices over the built-in MQTT endpoint: login, telemetry onto the
+//! event stream, property reports into the twin, and the topic ACL.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::Command;
+use std::time::Duration;
+
+use mqtt5::{ConnectOptions, MqttClient, ProtocolVersion};
+use serde_json::{Value, json};
+use support::{ADMIN, Server, bin, counter_model};
+
+/// `ferrotwin device create`: returns (username, password).
+fn create_device(server: &Server, twins: &[&str]) -> (String, String) {
+    let mut cmd = Command::new(bin());
+    cmd.args(["device", "create", "--data"]).arg(&server.data);
+    for t in twins {
+        cmd.args(["--twin", t]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let field = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .unwrap_or_else(|| panic!("no {k} in {text}"))
+            .trim()
+            .to_string()
+    };
+    (field("username:"), field("password:"))
+}
+
+async fn connect(
+    addr: &str,
+    version: ProtocolVersion,
+    user: &str,
+    password: &str,
+) -> Result<MqttClient, String> {
+    let id = format!("c-{}", uuid::Uuid::new_v4().simple());
+    let client = MqttClient::new(id.clone());
+    let opts = ConnectOptions::new(id)
+        .with_credentials(user, password.as_bytes())
+        .with_protocol_version(version)
+        .with_automatic_reconnect(false);
+    client
+        .connect_with_options(&format!("mqtt://{addr}"), opts)
+        .await
+        .map(|_| client)
+        .map_err(|e| e.to_string())
+}
+
+fn setup() -> (tempfile::TempDir, Server, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, mqtt) = Server::start_mqtt(dir.path(), &[]);
+    server.admin("POST", "/models", Some(&counter_model()));
+    for id in ["press", "other"] {
+        let twin = json!({"$metadata": {"$model": "dtmi:test:Counter;1"}, "n": 1});
+        assert_eq!(
+            server
+                .admin("PUT", &format!("/digitaltwins/{id}"), Some(&twin))
+                .0,
+            200
+        );
+    }
+    (dir, server, mqtt)
+}
+
+/// Reads SSE `data:` lines of `cloudevent` events until one arrives.
+fn next_cloudevent(reader: &mut impl BufRead) -> Value {
+    let (mut event, mut line) = (String::new(), String::new());
+    loop {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "stream ended early"
+        );
+        let l = line.trim_end();
+        if let Some(e) = l.strip_prefix("event: ") {
+            event = e.to_string();
+        } else if let Some(d) = l.strip_prefix("data: ")
+            && event == "cloudevent"
+        {
+            return serde_json::from_str(d).unwrap();
+        }
+    }
+}
+
+fn n_of(server: &Server, id: &str) -> Value {
+    let (s, t) = server.admin("GET", &format!("/digitaltwins/{id}"), None);
+    assert_eq!(s, 200, "{t}");
+    t["n"].clone()
+}
+
+#[test]
+fn devices_publish_telemetry_and_reports_for_their_own_twins_only() {
+    let (_dir, server, mqtt) = setup();
+    let (user, password) = create_device(&server, &["press"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+
+    // The live stream, opened before anything is published.
+    let url = format!("{}/events?access_token={ADMIN}&type=telemetry", server.base);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into();
+    let resp = agent.get(&url).call().unwrap();
+    let mut events = BufReader::new(resp.into_body().into_reader());
+    std::thread::sleep(Duration::from_millis(200));
+
+    // A wrong password is refused at CONNECT, in both protocol versions.
+    for v in [ProtocolVersion::V5, ProtocolVersion::V311] {
+        let err = rt.block_on(connect(&mqtt, v, &user, "wrong")).err();
+        assert!(err.is_some(), "a wrong password must be refused ({v:?})");
+    }
+    assert!(
+        rt.block_on(connect(&mqtt, ProtocolVersion::V5, "dev_nobody", &password))
+            .is_err()
+    );
+
+    let v5 = rt
+        .block_on(connect(&mqtt, ProtocolVersion::V5, &user, &password))
+        .unwrap();
+    // Telemetry with a source time reaches GET /events as a CloudEvent.
+    rt.block_on(v5.publish_qos1(
+        "twins/press/telemetry",
+        json!({"temperature": 21.5, "$ts": "2026-01-01T00:00:00Z"}).to_string(),
+    ))
+    .unwrap();
+    let ce = next_cloudevent(&mut events);
+    assert_eq!(ce["type"], "microsoft.iot.telemetry");
+    assert_eq!(ce["subject"], "press", "{ce}");
+    assert_eq!(ce["time"], "2026-01-01T00:00:00Z");
+    assert_eq!(ce["data"]["temperature"], 21.5);
+    assert!(ce["data"].get("$ts").is_none(), "{ce}");
+
+    // A property report changes the twin (the PUBACK comes after the write).
+    rt.block_on(v5.publish_qos1("twins/press/properties", json!({"n": 42}).to_string()))
+        .unwrap();
+    assert_eq!(n_of(&server, "press"), 42);
+    // A report of the wrong type is refused by the model and changes nothing.
+    let _ =
+        rt.block_on(v5.publish_qos1("twins/press/properties", json!({"n": "many"}).to_string()));
+    let _ = rt.block_on(v5.publish_qos1(
+        "twins/press/properties",
+        json!({"n": 5, "bogus": 1}).to_string(),
+    ));
+    let (_, twin) = server.admin("GET", "/digitaltwins/press", None);
+    assert_eq!(twin["n"], 42, "{twin}");
+    assert!(twin.get("bogus").is_none(), "{twin}");
+    assert!(
+        server
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("device message refused")
+    );
+
+    // Another twin's topics: PUBACK NotAuthorized (MQTT 5), and no effect.
+    let refused =
+        rt.block_on(v5.publish_qos1("twins/other/properties", json!({"n": 7}).to_string()));
+    assert!(refused.is_err(), "{refused:?}");
+    let _ = rt.block_on(v5.publish_qos1("twins/other/telemetry", json!({"secret": 1}).to_string()));
+    assert_eq!(n_of(&server, "other"), 1);
+    // Subscriptions only to the device's own command topics.
+    let own = rt.block_on(v5.subscribe("twins/press/commands/#", |_| {}));
+    assert!(own.is_ok(), "{own:?}");
+    let foreign = rt.block_on(v5.subscribe("twins/other/commands/#", |_| {}));
+    assert!(foreign.is_err(), "{foreign:?}");
+
+    // MQTT 3.1.1 works the same way (its PUBACK carries no reason code).
+    let v3 = rt
+        .block_on(connect(&mqtt, ProtocolVersion::V311, &user, &password))
+        .unwrap();
+    let _ = rt.block_on(v3.publish_qos1("twins/other/properties", json!({"n": 8}).to_string()));
+    rt.block_on(v3.publish_qos1(
+        "twins/press/telemetry",
+        json!([{"temperature": 1}, {"temperature": 2}]).to_string(),
+    ))
+    .unwrap();
+    // The batch arrives in order, and nothing from the refused topics came before it.
+    assert_eq!(next_cloudevent(&mut events)["data"]["temperature"], 1);
+    assert_eq!(next_cloudevent(&mut events)["data"]["temperature"], 2);
+    rt.block_on(v3.publish_qos1("twins/press/properties", json!({"n": 43}).to_string()))
+        .unwrap();
+    assert_eq!(n_of(&server, "press"), 43);
+    assert_eq!(n_of(&server, "other"), 1);
+
+    // The endpoint stops with the server, devices still connected (the
+    // open SSE stream would hold the HTTP drain for its full 10 s).
+    drop(events);
+    let t0 = std::time::Instant::now();
+    assert_eq!(server.stop(), 0);
+    assert!(
+        t0.elapsed() < Duration::from_secs(5),
+        "stopping took {:?}",
+        t0.elapsed()
+    );
+    drop((v5, v3));
+}
+
+#[test]
+fn revoked_devices_cannot_log_in_and_a_busy_port_names_the_flag() {
+    let (_dir, server, mqtt) = setup();
+    let (user, password) = create_device(&server, &["press"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    assert!(
+        rt.block_on(connect(&mqtt, ProtocolVersion::V5, &user, &password))
+            .is_ok()
+    );
+    let list = Command::new(bin())
+        .args(["device", "list", "--data"])
+        .arg(&server.data)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains(&user));
+    assert!(!String::from_utf8_lossy(&list.stdout).contains(&password));
+    let out = Command::new(bin())
+        .args(["device", "revoke", "--data"])
+        .arg(&server.data)
+        .arg(&user)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::thread::sleep(Duration::from_millis(1100));
+    assert!(
+        rt.block_on(connect(&mqtt, ProtocolVersion::V5, &user, &password))
+            .is_err()
+    );
+
+    // The MQTT port is taken (by this server): serve fails and names --mqtt.
+    let other = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .args(["serve", "--http", "127.0.0.1:0", "--mqtt", &mqtt, "--data"])
+        .arg(other.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("already in use") && err.contains("--mqtt"),
+        "{err}"
+    );
+}
+
+#[test]
+fn devices_connect_over_tls_with_the_https_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, addrs) = Server::start_listening(
+        dir.path(),
+        &[
+            "--mqtts",
+            "127.0.0.1:0",
+            "--https",
+            "127.0.0.1:0",
+            "--tls-self-signed",
+        ],
+        &["mqtts"],
+    );
+    server.admin("POST", "/models", Some(&counter_model()));
+    let twin = json!({"$metadata": {"$model": "dtmi:test:Counter;1"}, "n": 1});
+    assert_eq!(
+        server.admin("PUT", "/digitaltwins/press", Some(&twin)).0,
+        200
+    );
+    let (user, password) = create_device(&server, &["press"]);
+    let ca = server.data.join("tls").join("self-signed.crt");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let connect_tls = |password: &str| {
+        let mut tls = mqtt5::transport::tls::TlsConfig::new(addrs[0].parse().unwrap(), "localhost");
+        tls.load_ca_cert_pem(ca.to_str().unwrap()).unwrap();
+        let id = format!("c-{}", uuid::Uuid::new_v4().simple());
+        let client = MqttClient::new(id.clone());
+        let opts = ConnectOptions::new(id)
+            .with_credentials(user.as_str(), password.as_bytes())
+            .with_automatic_reconnect(false);
+        rt.block_on(client.connect_with_tls_and_options(tls, opts))
+            .map(|_| client)
+    };
+    assert!(connect_tls("wrong").is_err());
+    let client = connect_tls(&password).unwrap();
+    rt.block_on(client.publish_qos1("twins/press/properties", json!({"n": 9}).to_string()))
+        .unwrap();
+    assert_eq!(n_of(&server, "press"), 9);
+}
