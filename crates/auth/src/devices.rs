@@ -6,9 +6,7 @@
 //! work while the server runs.
 
 use std::collections::HashMap;
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use chrono::Utc;
@@ -17,6 +15,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::json_file::JsonFile;
 use crate::AuthError;
 
 /// A stored device, without its password.
@@ -53,7 +52,7 @@ const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Devices in `<data>/devices.json`.
 pub struct DeviceStore {
-    path: PathBuf,
+    file: JsonFile,
     loaded: RwLock<Loaded>,
 }
 
@@ -70,7 +69,7 @@ impl DeviceStore {
     /// The store for a data directory.
     pub fn open(data_dir: &Path) -> DeviceStore {
         DeviceStore {
-            path: data_dir.join("devices.json"),
+            file: JsonFile::new(data_dir.join("devices.json")),
             loaded: RwLock::new(Loaded::default()),
         }
     }
@@ -110,11 +109,7 @@ impl DeviceStore {
     }
 
     fn refresh(&self) -> Result<(), AuthError> {
-        let modified = match fs::metadata(&self.path) {
-            Ok(m) => m.modified().ok(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(AuthError::Store(e.to_string())),
-        };
+        let modified = self.file.modified()?;
         {
             let mut l = self.loaded.write();
             if l.modified == modified && modified.is_some() {
@@ -122,7 +117,7 @@ impl DeviceStore {
                 return Ok(());
             }
         }
-        let file = self.read_file()?;
+        let file: File = self.file.read()?;
         let mut l = self.loaded.write();
         l.by_id = file
             .devices
@@ -132,49 +127,6 @@ impl DeviceStore {
         l.modified = modified;
         l.checked = Some(Instant::now());
         Ok(())
-    }
-
-    fn read_file(&self) -> Result<File, AuthError> {
-        match fs::read(&self.path) {
-            Ok(b) => serde_json::from_slice(&b)
-                .map_err(|e| AuthError::Store(format!("{}: {e}", self.path.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(File::default()),
-            Err(e) => Err(AuthError::Store(format!("{}: {e}", self.path.display()))),
-        }
-    }
-
-    /// Runs `f` on the file's contents under an exclusive file lock and
-    /// writes the result atomically (temp file, fsync, rename).
-    fn update<T>(&self, f: impl FnOnce(&mut File) -> Result<T, AuthError>) -> Result<T, AuthError> {
-        let store = |e: std::io::Error| AuthError::Store(e.to_string());
-        if let Some(dir) = self.path.parent() {
-            fs::create_dir_all(dir).map_err(store)?;
-        }
-        let lock = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.path.with_extension("lock"))
-            .map_err(store)?;
-        lock.lock().map_err(store)?;
-        let mut file = self.read_file()?;
-        let out = f(&mut file)?;
-        let tmp = self.path.with_extension("json.tmp");
-        {
-            let mut t = fs::File::create(&tmp).map_err(store)?;
-            t.write_all(
-                &serde_json::to_vec_pretty(&file).map_err(|e| AuthError::Store(e.to_string()))?,
-            )
-            .map_err(store)?;
-            t.sync_all().map_err(store)?;
-        }
-        fs::rename(&tmp, &self.path).map_err(store)?;
-        if let Some(dir) = self.path.parent() {
-            fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(store)?;
-        }
-        Ok(out)
     }
 
     /// Registers a device for `twins`; returns its password (shown once)
@@ -202,7 +154,7 @@ impl DeviceStore {
             created: Utc::now().to_rfc3339(),
         };
         let stored = info.clone();
-        self.update(|f| {
+        self.file.update(|f: &mut File| {
             f.devices.push(stored);
             Ok(())
         })?;
@@ -211,12 +163,12 @@ impl DeviceStore {
 
     /// Every registered device, without secrets.
     pub fn list(&self) -> Result<Vec<DeviceInfo>, AuthError> {
-        Ok(self.read_file()?.devices)
+        Ok(self.file.read::<File>()?.devices)
     }
 
     /// Revokes the device with this username; false when there was none.
     pub fn revoke(&self, id: &str) -> Result<bool, AuthError> {
-        self.update(|f| {
+        self.file.update(|f: &mut File| {
             let before = f.devices.len();
             f.devices.retain(|d| d.id != id);
             Ok(f.devices.len() != before)
@@ -226,6 +178,8 @@ impl DeviceStore {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]

@@ -5,6 +5,7 @@
 //! re-reads the file when it changes. Knows nothing of HTTP.
 
 mod devices;
+mod json_file;
 mod role;
 mod tokens;
 

@@ -1,9 +1,7 @@
 //! The token file and verification.
 
 use std::collections::HashMap;
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
@@ -12,6 +10,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::json_file::JsonFile;
 use crate::Role;
 
 /// Why a token was not accepted.
@@ -68,7 +67,7 @@ const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Tokens in `<data>/tokens.json`, plus an optional bootstrap admin token.
 pub struct TokenStore {
-    path: PathBuf,
+    file: JsonFile,
     bootstrap: Option<String>,
     loaded: RwLock<Loaded>,
 }
@@ -82,7 +81,7 @@ impl TokenStore {
     /// admin without being stored (from FERROTWIN_BOOTSTRAP_TOKEN).
     pub fn open(data_dir: &Path, bootstrap: Option<&str>) -> TokenStore {
         TokenStore {
-            path: data_dir.join("tokens.json"),
+            file: JsonFile::new(data_dir.join("tokens.json")),
             bootstrap: bootstrap.filter(|b| !b.is_empty()).map(hash),
             loaded: RwLock::new(Loaded::default()),
         }
@@ -114,15 +113,11 @@ impl TokenStore {
     }
 
     fn refresh(&self) -> Result<(), AuthError> {
-        let modified = match fs::metadata(&self.path) {
-            Ok(m) => m.modified().ok(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(AuthError::Store(e.to_string())),
-        };
+        let modified = self.file.modified()?;
         if self.loaded.read().modified == modified && modified.is_some() {
             return Ok(());
         }
-        let file = self.read_file()?;
+        let file: File = self.file.read()?;
         let mut l = self.loaded.write();
         l.by_hash = file
             .tokens
@@ -131,49 +126,6 @@ impl TokenStore {
             .collect();
         l.modified = modified;
         Ok(())
-    }
-
-    fn read_file(&self) -> Result<File, AuthError> {
-        match fs::read(&self.path) {
-            Ok(b) => serde_json::from_slice(&b)
-                .map_err(|e| AuthError::Store(format!("{}: {e}", self.path.display()))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(File::default()),
-            Err(e) => Err(AuthError::Store(format!("{}: {e}", self.path.display()))),
-        }
-    }
-
-    /// Runs `f` on the file's contents under an exclusive file lock and
-    /// writes the result atomically (temp file, fsync, rename).
-    fn update<T>(&self, f: impl FnOnce(&mut File) -> Result<T, AuthError>) -> Result<T, AuthError> {
-        let store = |e: std::io::Error| AuthError::Store(e.to_string());
-        if let Some(dir) = self.path.parent() {
-            fs::create_dir_all(dir).map_err(store)?;
-        }
-        let lock = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.path.with_extension("lock"))
-            .map_err(store)?;
-        lock.lock().map_err(store)?;
-        let mut file = self.read_file()?;
-        let out = f(&mut file)?;
-        let tmp = self.path.with_extension("json.tmp");
-        {
-            let mut t = fs::File::create(&tmp).map_err(store)?;
-            t.write_all(
-                &serde_json::to_vec_pretty(&file).map_err(|e| AuthError::Store(e.to_string()))?,
-            )
-            .map_err(store)?;
-            t.sync_all().map_err(store)?;
-        }
-        fs::rename(&tmp, &self.path).map_err(store)?;
-        if let Some(dir) = self.path.parent() {
-            fs::File::open(dir)
-                .and_then(|d| d.sync_all())
-                .map_err(store)?;
-        }
-        Ok(out)
     }
 
     /// Creates a token and returns it; only its hash is kept.
@@ -199,7 +151,7 @@ impl TokenStore {
             expires: ttl.map(|d| (now + d).to_rfc3339()),
         };
         let stored = info.clone();
-        self.update(|f| {
+        self.file.update(|f: &mut File| {
             f.tokens.push(stored);
             Ok(())
         })?;
@@ -208,12 +160,12 @@ impl TokenStore {
 
     /// Every stored token, without secrets.
     pub fn list(&self) -> Result<Vec<TokenInfo>, AuthError> {
-        Ok(self.read_file()?.tokens)
+        Ok(self.file.read::<File>()?.tokens)
     }
 
     /// Revokes the token with this id; false when there was none.
     pub fn revoke(&self, id: &str) -> Result<bool, AuthError> {
-        self.update(|f| {
+        self.file.update(|f: &mut File| {
             let before = f.tokens.len();
             f.tokens.retain(|t| t.id != id);
             Ok(f.tokens.len() != before)
@@ -223,6 +175,8 @@ impl TokenStore {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     #[test]
