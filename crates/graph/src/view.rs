@@ -85,12 +85,22 @@ pub struct RelRef<'a> {
     pub target: u32,
     /// The relationship name (`$relationshipName`).
     pub name: &'a str,
-    /// Property values.
-    pub properties: &'a Map<String, Value>,
+    packed: Option<&'a str>,
     etag: crate::etag::ETag,
 }
 
 impl RelRef<'_> {
+    /// The relationship's property values.
+    pub fn properties(&self) -> Map<String, Value> {
+        crate::state::unpack(self.packed)
+    }
+
+    /// One property value.
+    pub fn property(&self, name: &str) -> Option<Value> {
+        self.packed?;
+        self.properties().remove(name)
+    }
+
     /// The ETag as ADT shows it (`W/"…"`).
     pub fn etag(&self) -> String {
         self.etag.to_string()
@@ -169,12 +179,12 @@ impl<'a> GraphView<'a> {
     pub fn relationship(&self, slot: u32) -> Option<RelRef<'a>> {
         self.state
             .rel_at(slot)
-            .map(|(id, source, target, name, etag, properties)| RelRef {
+            .map(|(id, source, target, name, etag, packed)| RelRef {
                 id,
                 source,
                 target,
                 name,
-                properties,
+                packed,
                 etag,
             })
     }
@@ -214,7 +224,8 @@ impl<'a> GraphView<'a> {
     pub fn relationship_document(&self, slot: u32) -> Option<Value> {
         let r = self.relationship(slot)?;
         let id_of = |s: u32| self.twin(s).map_or_else(String::new, |t| t.id.to_string());
-        let mut doc = Map::with_capacity(r.properties.len() + 5);
+        let properties = r.properties();
+        let mut doc = Map::with_capacity(properties.len() + 5);
         doc.insert("$relationshipId".into(), Value::String(r.id.to_string()));
         doc.insert("$etag".into(), Value::String(r.etag()));
         doc.insert("$sourceId".into(), Value::String(id_of(r.source)));
@@ -223,9 +234,7 @@ impl<'a> GraphView<'a> {
             Value::String(r.name.to_string()),
         );
         doc.insert("$targetId".into(), Value::String(id_of(r.target)));
-        for (k, v) in r.properties {
-            doc.insert(k.clone(), v.clone());
-        }
+        doc.extend(properties);
         Some(Value::Object(doc))
     }
 }

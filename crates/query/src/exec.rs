@@ -441,7 +441,7 @@ impl<'v> Exec<'v> {
             "$targetId" => Cow::Owned(id_of(r.target)?),
             "$relationshipName" => Cow::Owned(Value::String(r.name.to_string())),
             "$etag" => Cow::Owned(Value::String(r.etag())),
-            name => Cow::Borrowed(r.properties.get(name)?),
+            name => Cow::Owned(r.property(name)?),
         };
         descend(v, rest)
     }
