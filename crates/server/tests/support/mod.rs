@@ -25,50 +25,9 @@ pub fn bin() -> &'static str {
 }
 
 impl Server {
-    /// Starts `ferrotwin serve` on `data` with extra arguments.
+    /// Starts `ferrotwin serve` on `data` with extra arguments, MQTT off.
     pub fn start(data: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(bin())
-            .args([
-                "serve",
-                "--http",
-                "127.0.0.1:0",
-                "--log",
-                "warn",
-                "--no-mqtt",
-                "--data",
-            ])
-            .arg(data)
-            .args(extra)
-            .env("FERROTWIN_BOOTSTRAP_TOKEN", ADMIN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("starting ferrotwin");
-        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-        let err_pipe = child.stderr.take().unwrap();
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(err_pipe).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = loop {
-            match lines.next() {
-                Some(Ok(l)) if l.starts_with("listening on http://") => {
-                    break l["listening on ".len()..].to_string();
-                }
-                Some(Ok(_)) => continue,
-                _ => panic!("server exited before listening: {}", stderr.lock().unwrap()),
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Server {
-            child,
-            base,
-            data: data.to_path_buf(),
-            stderr,
-        }
+        Server::spawn(data, &["--no-mqtt"], extra, &[]).0
     }
 
     /// Starts `ferrotwin serve` with the MQTT endpoint on a free port;
@@ -83,17 +42,16 @@ impl Server {
     /// address for each of `schemes` (e.g. `mqtt`, `mqtts`, `https`),
     /// returned in that order without the scheme.
     pub fn start_listening(data: &Path, extra: &[&str], schemes: &[&str]) -> (Server, Vec<String>) {
+        Server::spawn(data, &["--mqtt", "127.0.0.1:0"], extra, schemes)
+    }
+
+    /// Spawns the server and reads its `listening on` lines until the HTTP
+    /// address and one address for each of `schemes` have appeared.
+    fn spawn(data: &Path, listeners: &[&str], extra: &[&str], schemes: &[&str]) -> (Server, Vec<String>) {
         let mut child = Command::new(bin())
-            .args([
-                "serve",
-                "--http",
-                "127.0.0.1:0",
-                "--mqtt",
-                "127.0.0.1:0",
-                "--log",
-                "warn",
-                "--data",
-            ])
+            .args(["serve", "--http", "127.0.0.1:0", "--log", "warn"])
+            .args(listeners)
+            .arg("--data")
             .arg(data)
             .args(extra)
             .env("FERROTWIN_BOOTSTRAP_TOKEN", ADMIN)
