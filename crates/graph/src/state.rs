@@ -365,10 +365,13 @@ impl State {
         })
     }
 
-    /// Outgoing relationships of `source` with ids after `after`, in id order.
+    /// Outgoing relationships of `source` (only those named `name`, if given)
+    /// with ids after `after`, in id order; the name is checked before a
+    /// relationship is copied out.
     pub fn outgoing<'a>(
         &'a self,
         source: &str,
+        name: Option<&'a str>,
         after: Option<&str>,
     ) -> impl Iterator<Item = Relationship> + 'a {
         let slot = self.index.get(source).copied();
@@ -377,7 +380,11 @@ impl State {
             (Some(s), Some(a)) => self.find_out(s, a).map_or_else(|i| i, |i| i + 1),
             _ => 0,
         };
-        list[start..].iter().map(move |r| self.public(self.rel(*r)))
+        list[start..]
+            .iter()
+            .map(|r| self.rel(*r))
+            .filter(move |r| name.is_none_or(|n| &*r.name == n))
+            .map(|r| self.public(r))
     }
 
     /// Incoming relationships of `target` after the key `source \0 id`, in key order.
@@ -455,7 +462,7 @@ mod tests {
         st.put_relationship(rel("a", "2", "b"));
         st.put_relationship(rel("a", "1", "c"));
         st.put_relationship(rel("b", "1", "c"));
-        let ids: Vec<String> = st.outgoing("a", None).map(|r| r.id).collect();
+        let ids: Vec<String> = st.outgoing("a", None, None).map(|r| r.id).collect();
         assert_eq!(ids, ["1", "2"]);
         let inc: Vec<String> = st
             .incoming("c", None)
@@ -463,7 +470,9 @@ mod tests {
             .collect();
         assert_eq!(inc, ["a/1", "b/1"]);
         assert_eq!(st.incoming("c", Some("a\u{0}1")).count(), 1);
-        assert_eq!(st.outgoing("a", Some("1")).count(), 1);
+        assert_eq!(st.outgoing("a", None, Some("1")).count(), 1);
+        assert_eq!(st.outgoing("a", Some("r"), None).count(), 2);
+        assert_eq!(st.outgoing("a", Some("other"), None).count(), 0);
         // Replacing retargets the incoming index.
         st.put_relationship(rel("a", "1", "b"));
         assert_eq!(st.incoming("c", None).count(), 1);

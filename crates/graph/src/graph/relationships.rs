@@ -259,9 +259,7 @@ impl Graph {
             if !st.has_twin(source) {
                 return Err(GraphError::TwinNotFound(source.to_string()));
             }
-            let it = st
-                .outgoing(source, page.after.as_deref())
-                .filter(|r| name.is_none_or(|n| r.name == n));
+            let it = st.outgoing(source, name, page.after.as_deref());
             Ok(page.take(it, |r| r.id.clone()))
         })
     }
