@@ -39,7 +39,9 @@ pub async fn authorize(State(state): State<ApiState>, req: Request, next: Next) 
     // Browsers cannot set headers on EventSource or WebSocket, so the
     // event stream also takes the token as a query parameter.
     let query_token = if token.is_none() && req.uri().path().starts_with("/events") {
-        crate::paging::Params::parse(req.uri().query()).get("access_token").map(str::to_owned)
+        crate::paging::Params::parse(req.uri().query())
+            .get("access_token")
+            .map(str::to_owned)
     } else {
         None
     };

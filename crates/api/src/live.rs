@@ -20,5 +20,7 @@ pub use cloudevent::to_cloudevent;
 
 /// `/events` and `/events/ws`.
 pub fn routes() -> Router<ApiState> {
-    Router::new().route("/events", get(sse::subscribe)).route("/events/ws", get(ws::subscribe))
+    Router::new()
+        .route("/events", get(sse::subscribe))
+        .route("/events/ws", get(ws::subscribe))
 }

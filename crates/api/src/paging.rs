@@ -12,7 +12,9 @@ use crate::error::ApiError;
 
 /// The ADT page envelope: `{"value": [...], "nextLink": ...}`.
 pub fn page_response(value: Vec<Value>, next: Option<String>) -> axum::response::Response {
-    axum::response::IntoResponse::into_response(axum::Json(json!({"value": value, "nextLink": next})))
+    axum::response::IntoResponse::into_response(axum::Json(
+        json!({"value": value, "nextLink": next}),
+    ))
 }
 
 /// Page size when the client does not ask for one.

@@ -15,8 +15,8 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::json_file::JsonFile;
 use crate::AuthError;
+use crate::json_file::JsonFile;
 
 /// A stored device, without its password.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -10,8 +10,8 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::json_file::JsonFile;
 use crate::Role;
+use crate::json_file::JsonFile;
 
 /// Why a token was not accepted.
 #[derive(Debug, thiserror::Error, PartialEq)]

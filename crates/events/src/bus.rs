@@ -1,16 +1,19 @@
-//! A bounded broadcast bus. A slow subscriber falls behind and is told how
-//! many events it missed; it never slows the publisher.
+//! A bounded broadcast bus with durable recorders in front. Recorders keep
+//! every event before it is acknowledged; broadcast subscribers may fall
+//! behind and are told how many events they missed, and never slow the
+//! publisher.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use tokio::sync::broadcast;
 
-use crate::Event;
+use crate::{Event, RecordError, Recorder};
 
-/// Fan-out of events to any number of subscribers.
+/// Fan-out of events to durable recorders and any number of subscribers.
 #[derive(Clone)]
 pub struct EventBus {
     tx: broadcast::Sender<Arc<Event>>,
+    recorders: Arc<RwLock<Vec<Arc<dyn Recorder>>>>,
 }
 
 /// One subscriber's end of the bus.
@@ -33,10 +36,48 @@ impl EventBus {
     /// A bus that buffers up to `capacity` events per subscriber.
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity.max(1));
-        EventBus { tx }
+        EventBus {
+            tx,
+            recorders: Arc::default(),
+        }
     }
 
-    /// Publishes an event; returns how many subscribers will see it.
+    /// Adds a durable recorder; it sees every event emitted from now on.
+    pub fn add_recorder(&self, recorder: Arc<dyn Recorder>) {
+        self.recorders
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(recorder);
+    }
+
+    /// Hands `events` to every recorder, in the order they were added, then
+    /// broadcasts them. The events are broadcast even when a recorder fails,
+    /// since what they describe has happened; the first failure is returned
+    /// so that the caller does not acknowledge the write as fully kept.
+    pub async fn emit(&self, events: Vec<Event>) -> Result<(), RecordError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let events: Vec<Arc<Event>> = events.into_iter().map(Arc::new).collect();
+        let recorders = self
+            .recorders
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut failure = None;
+        for r in &recorders {
+            if let Err(e) = r.record(&events).await {
+                failure.get_or_insert(e);
+            }
+        }
+        for e in events {
+            let _ = self.tx.send(e);
+        }
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// Broadcasts an event without recording it; returns how many
+    /// subscribers will see it. For events no recorder needs to keep.
     pub fn publish(&self, event: Event) -> usize {
         self.tx.send(Arc::new(event)).unwrap_or(0)
     }
@@ -69,6 +110,62 @@ mod tests {
             twin_id: id.into(),
             model: "dtmi:x;1".into(),
         }
+    }
+
+    struct Failing;
+
+    impl Recorder for Failing {
+        fn name(&self) -> &'static str {
+            "failing"
+        }
+        fn record<'a>(&'a self, _: &'a [Arc<Event>]) -> crate::RecordFuture<'a> {
+            Box::pin(async {
+                Err(RecordError {
+                    recorder: "failing",
+                    message: "disk full".into(),
+                })
+            })
+        }
+    }
+
+    struct Keeping(std::sync::Mutex<Vec<String>>);
+
+    impl Recorder for Keeping {
+        fn name(&self) -> &'static str {
+            "keeping"
+        }
+        fn record<'a>(&'a self, events: &'a [Arc<Event>]) -> crate::RecordFuture<'a> {
+            Box::pin(async move {
+                let mut kept = self.0.lock().unwrap();
+                kept.extend(events.iter().map(|e| e.twin_id().to_string()));
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn recorders_see_every_event_even_when_subscribers_lag() {
+        let bus = EventBus::new(1);
+        let keeping = Arc::new(Keeping(Default::default()));
+        bus.add_recorder(keeping.clone());
+        let _slow = bus.subscribe();
+        for i in 0..5 {
+            bus.emit(vec![deleted(&i.to_string())]).await.unwrap();
+        }
+        assert_eq!(*keeping.0.lock().unwrap(), ["0", "1", "2", "3", "4"]);
+    }
+
+    #[tokio::test]
+    async fn a_failing_recorder_is_reported_and_the_event_still_broadcast() {
+        let bus = EventBus::new(4);
+        bus.add_recorder(Arc::new(Failing));
+        let mut sub = bus.subscribe();
+        let err = bus.emit(vec![deleted("a")]).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "failing could not record the event: disk full"
+        );
+        assert!(matches!(sub.recv().await, Received::Event(e) if e.twin_id() == "a"));
     }
 
     #[tokio::test]

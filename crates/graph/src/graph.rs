@@ -179,9 +179,11 @@ impl Graph {
             self.inner.broken.store(true, Ordering::Release);
             return Err(GraphError::Storage(e));
         }
-        for e in events {
-            self.inner.bus.publish(e);
-        }
+        self.inner
+            .bus
+            .emit(events)
+            .await
+            .map_err(|e| GraphError::Storage(format!("the change was saved, but {e}")))?;
         Ok(value)
     }
 

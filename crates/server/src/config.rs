@@ -108,7 +108,11 @@ impl Config {
         };
         Ok(Config {
             storage,
-            event_buffer: args.event_buffer.or(file.event_buffer).unwrap_or(16_384).max(1),
+            event_buffer: args
+                .event_buffer
+                .or(file.event_buffer)
+                .unwrap_or(16_384)
+                .max(1),
             data: args
                 .data
                 .clone()
@@ -184,7 +188,10 @@ mod tests {
             ..Default::default()
         };
         let err = Config::load(&tls_less).unwrap_err();
-        assert!(format!("{err:#}").contains("--mqtts needs a certificate"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("--mqtts needs a certificate"),
+            "{err:#}"
+        );
     }
 
     #[test]

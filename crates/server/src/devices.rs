@@ -31,6 +31,7 @@ impl TwinSink for GraphSink {
     ) -> Result<(), SinkError> {
         self.0
             .publish_telemetry(twin_id, None, message_id, source_time, data)
+            .await
             .map_err(sink_error)
     }
 

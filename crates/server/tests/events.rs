@@ -18,7 +18,10 @@ fn read_sse(reader: &mut impl BufRead, n: usize) -> Vec<Value> {
     let mut line = String::new();
     while out.len() < n {
         line.clear();
-        assert!(reader.read_line(&mut line).unwrap() > 0, "stream ended early");
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "stream ended early"
+        );
         let l = line.trim_end();
         if let Some(e) = l.strip_prefix("event: ") {
             event = e.to_string();
@@ -37,17 +40,34 @@ fn sse_subscribers_get_filtered_cloudevents() {
     let server = Server::start(dir.path(), &[]);
     server.admin("POST", "/models", Some(&counter_model()));
     // A token in the query, as a browser's EventSource must send it.
-    let url = format!("{}/events?access_token={ADMIN}&type=twin.update&twin=a&model=dtmi:test:Counter;1", server.base);
-    let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(20))).build().into();
+    let url = format!(
+        "{}/events?access_token={ADMIN}&type=twin.update&twin=a&model=dtmi:test:Counter;1",
+        server.base
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into();
     let resp = agent.get(&url).call().unwrap();
-    assert_eq!(resp.headers().get("content-type").unwrap(), "text/event-stream");
+    assert_eq!(
+        resp.headers().get("content-type").unwrap(),
+        "text/event-stream"
+    );
     let mut reader = BufReader::new(resp.into_body().into_reader());
     std::thread::sleep(Duration::from_millis(200));
     server.admin("PUT", "/digitaltwins/a", Some(&twin(1)));
     server.admin("PUT", "/digitaltwins/b", Some(&twin(1)));
     // Only the update of twin a passes the filter.
-    server.admin("PATCH", "/digitaltwins/b", Some(&json!([{"op": "replace", "path": "/n", "value": 5}])));
-    server.admin("PATCH", "/digitaltwins/a", Some(&json!([{"op": "replace", "path": "/n", "value": 2}])));
+    server.admin(
+        "PATCH",
+        "/digitaltwins/b",
+        Some(&json!([{"op": "replace", "path": "/n", "value": 5}])),
+    );
+    server.admin(
+        "PATCH",
+        "/digitaltwins/a",
+        Some(&json!([{"op": "replace", "path": "/n", "value": 2}])),
+    );
     let events = read_sse(&mut reader, 1);
     let e = &events[0];
     assert_eq!(e["specversion"], "1.0");
@@ -65,16 +85,31 @@ fn websocket_subscribers_get_telemetry_and_bad_filters_are_refused() {
     server.admin("PUT", "/digitaltwins/a", Some(&twin(1)));
     let (s, e) = server.admin("GET", "/events?type=everything", None);
     assert_eq!(s, 400);
-    assert!(e["error"]["message"].as_str().unwrap().contains("unknown event type"), "{e}");
-    assert_eq!(support::call(&server.base, None, "GET", "/events", None, &[]).0, 401);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown event type"),
+        "{e}"
+    );
+    assert_eq!(
+        support::call(&server.base, None, "GET", "/events", None, &[]).0,
+        401
+    );
 
-    let ws_url = format!("{}/events/ws?type=telemetry", server.base.replace("http://", "ws://"));
+    let ws_url = format!(
+        "{}/events/ws?type=telemetry",
+        server.base.replace("http://", "ws://")
+    );
     let req = tungstenite::client::IntoClientRequest::into_client_request(ws_url.as_str()).unwrap();
     let mut req = req;
-    req.headers_mut().insert("authorization", format!("Bearer {ADMIN}").parse().unwrap());
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {ADMIN}").parse().unwrap());
     let host = server.base.trim_start_matches("http://").to_string();
     let stream = std::net::TcpStream::connect(&host).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     let (mut ws, _) = tungstenite::client(req, stream).unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let (s, _) = support::call(
@@ -83,7 +118,10 @@ fn websocket_subscribers_get_telemetry_and_bad_filters_are_refused() {
         "POST",
         "/digitaltwins/a/telemetry",
         Some(&json!({"temperature": 21.5})),
-        &[("message-id", "m-1"), ("telemetry-source-time", "2026-01-01T00:00:00Z")],
+        &[
+            ("message-id", "m-1"),
+            ("telemetry-source-time", "2026-01-01T00:00:00Z"),
+        ],
     );
     assert_eq!(s, 204);
     let msg = ws.read().unwrap();
@@ -100,7 +138,11 @@ fn import_burst(server: &Server, n: usize) {
     let mut lines = vec!["{\"Section\": \"Twins\"}".to_string()];
     lines.extend((0..n).map(|i| json!({"$dtId": format!("t{i}"), "$metadata": {"$model": "dtmi:test:Counter;1"}, "n": i}).to_string()));
     std::fs::write(&input, lines.join("\n")).unwrap();
-    let (s, e) = server.admin("PUT", "/jobs/imports/burst", Some(&json!({"inputBlobUri": "burst.ndjson", "outputBlobUri": "burst.log"})));
+    let (s, e) = server.admin(
+        "PUT",
+        "/jobs/imports/burst",
+        Some(&json!({"inputBlobUri": "burst.ndjson", "outputBlobUri": "burst.log"})),
+    );
     assert_eq!(s, 201, "{e}");
 }
 
@@ -111,11 +153,19 @@ fn a_slow_subscriber_is_told_what_it_missed_or_disconnected_and_writers_go_on() 
     server.admin("POST", "/models", Some(&counter_model()));
 
     let url = format!("{}/events?access_token={ADMIN}", server.base);
-    let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(Duration::from_secs(30))).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
     let mut sse = BufReader::new(agent.get(&url).call().unwrap().into_body().into_reader());
-    let ws_url = format!("{}/events/ws?lag=disconnect&access_token={ADMIN}", server.base.replace("http://", "ws://"));
+    let ws_url = format!(
+        "{}/events/ws?lag=disconnect&access_token={ADMIN}",
+        server.base.replace("http://", "ws://")
+    );
     let stream = std::net::TcpStream::connect(server.base.trim_start_matches("http://")).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let (mut ws, _) = tungstenite::client(ws_url.as_str(), stream).unwrap();
     std::thread::sleep(Duration::from_millis(200));
 
@@ -125,7 +175,10 @@ fn a_slow_subscriber_is_told_what_it_missed_or_disconnected_and_writers_go_on() 
     let mut line = String::new();
     let dropped = loop {
         line.clear();
-        assert!(sse.read_line(&mut line).unwrap() > 0, "stream ended before a lag notice");
+        assert!(
+            sse.read_line(&mut line).unwrap() > 0,
+            "stream ended before a lag notice"
+        );
         if let Some(d) = line.trim_end().strip_prefix("data: ") {
             let v: Value = serde_json::from_str(d).unwrap();
             if v["lagged"] == true {
@@ -137,7 +190,9 @@ fn a_slow_subscriber_is_told_what_it_missed_or_disconnected_and_writers_go_on() 
     // disconnect: the notice, then a policy-violation close naming the cause.
     let close = loop {
         match ws.read() {
-            Ok(tungstenite::Message::Close(frame)) => break frame.expect("a close frame with a reason"),
+            Ok(tungstenite::Message::Close(frame)) => {
+                break frame.expect("a close frame with a reason");
+            }
             Ok(_) => continue,
             Err(e) => panic!("expected a close frame, got {e}"),
         }

@@ -9,7 +9,7 @@ use super::header;
 use crate::error::{ApiError, ApiResult};
 use crate::{ApiState, body};
 
-fn accept(
+async fn accept(
     s: &ApiState,
     id: &str,
     component: Option<&str>,
@@ -29,7 +29,8 @@ fn accept(
     }
     let data = body::json(bytes)?;
     s.graph
-        .publish_telemetry(id, component, message_id, source_time, data)?;
+        .publish_telemetry(id, component, message_id, source_time, data)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -40,7 +41,7 @@ pub async fn twin(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult<Response> {
-    accept(&s, &id, None, &headers, &bytes)
+    accept(&s, &id, None, &headers, &bytes).await
 }
 
 /// POST /digitaltwins/{id}/components/{component}/telemetry
@@ -50,5 +51,5 @@ pub async fn component(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> ApiResult<Response> {
-    accept(&s, &id, Some(&component), &headers, &bytes)
+    accept(&s, &id, Some(&component), &headers, &bytes).await
 }

@@ -11,7 +11,11 @@ use crate::{ApiState, body};
 
 /// A 200 response with a body that is already JSON.
 fn json_response(json: Vec<u8>) -> Response {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response()
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        json,
+    )
+        .into_response()
 }
 
 /// GET /digitaltwins/{id}

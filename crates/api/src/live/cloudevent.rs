@@ -6,35 +6,68 @@ use serde_json::{Value, json};
 /// The CloudEvents JSON for an event; `source` names this instance.
 pub fn to_cloudevent(e: &Event, source: &str) -> Value {
     let (ty, subject, schema, data) = match e {
-        Event::TwinCreated { twin_id, model, twin } => ("Microsoft.DigitalTwins.Twin.Create", twin_id.clone(), Some(model), twin.clone()),
-        Event::TwinUpdated { twin_id, model, patch } => (
+        Event::TwinCreated {
+            twin_id,
+            model,
+            twin,
+        } => (
+            "Microsoft.DigitalTwins.Twin.Create",
+            twin_id.clone(),
+            Some(model),
+            twin.clone(),
+        ),
+        Event::TwinUpdated {
+            twin_id,
+            model,
+            patch,
+        } => (
             "Microsoft.DigitalTwins.Twin.Update",
             twin_id.clone(),
             Some(model),
             json!({"modelId": model, "patch": patch}),
         ),
-        Event::TwinDeleted { twin_id, model } => {
-            ("Microsoft.DigitalTwins.Twin.Delete", twin_id.clone(), Some(model), json!({"$dtId": twin_id, "$metadata": {"$model": model}}))
-        }
-        Event::RelationshipCreated { source_id, relationship_id, relationship } => (
+        Event::TwinDeleted { twin_id, model } => (
+            "Microsoft.DigitalTwins.Twin.Delete",
+            twin_id.clone(),
+            Some(model),
+            json!({"$dtId": twin_id, "$metadata": {"$model": model}}),
+        ),
+        Event::RelationshipCreated {
+            source_id,
+            relationship_id,
+            relationship,
+        } => (
             "Microsoft.DigitalTwins.Relationship.Create",
             format!("{source_id}/relationships/{relationship_id}"),
             None,
             relationship.clone(),
         ),
-        Event::RelationshipUpdated { source_id, relationship_id, patch } => (
+        Event::RelationshipUpdated {
+            source_id,
+            relationship_id,
+            patch,
+        } => (
             "Microsoft.DigitalTwins.Relationship.Update",
             format!("{source_id}/relationships/{relationship_id}"),
             None,
             json!({"patch": patch}),
         ),
-        Event::RelationshipDeleted { source_id, relationship_id } => (
+        Event::RelationshipDeleted {
+            source_id,
+            relationship_id,
+        } => (
             "Microsoft.DigitalTwins.Relationship.Delete",
             format!("{source_id}/relationships/{relationship_id}"),
             None,
             json!({"$sourceId": source_id, "$relationshipId": relationship_id}),
         ),
-        Event::Telemetry { twin_id, component, model, data, .. } => (
+        Event::Telemetry {
+            twin_id,
+            component,
+            model,
+            data,
+            ..
+        } => (
             "microsoft.iot.telemetry",
             match component {
                 Some(c) => format!("{twin_id}/components/{c}"),
@@ -72,7 +105,11 @@ mod tests {
 
     #[test]
     fn twin_update_is_an_adt_update_notification() {
-        let e = Event::TwinUpdated { twin_id: "p1".into(), model: "dtmi:x:P;1".into(), patch: json!([{"op": "replace", "path": "/a", "value": 1}]) };
+        let e = Event::TwinUpdated {
+            twin_id: "p1".into(),
+            model: "dtmi:x:P;1".into(),
+            patch: json!([{"op": "replace", "path": "/a", "value": 1}]),
+        };
         let ce = to_cloudevent(&e, "ferrotwin");
         assert_eq!(ce["specversion"], "1.0");
         assert_eq!(ce["type"], "Microsoft.DigitalTwins.Twin.Update");

@@ -55,9 +55,19 @@ impl Selection {
         let lag = match p.get("lag") {
             None | Some("notify") => Lag::Notify,
             Some("disconnect") => Lag::Disconnect,
-            Some(other) => return Err(ApiError::invalid(format!("lag must be notify or disconnect, not '{other}'"))),
+            Some(other) => {
+                return Err(ApiError::invalid(format!(
+                    "lag must be notify or disconnect, not '{other}'"
+                )));
+            }
         };
-        Ok(Selection { twins: p.all("twin"), models: p.all("model"), kinds, lag, model_cache: HashMap::new() })
+        Ok(Selection {
+            twins: p.all("twin"),
+            models: p.all("model"),
+            kinds,
+            lag,
+            model_cache: HashMap::new(),
+        })
     }
 
     /// Whether the subscriber wants this event. Model filters look at the
@@ -73,16 +83,20 @@ impl Selection {
             return true;
         }
         let model = match e {
-            Event::TwinCreated { model, .. } | Event::TwinUpdated { model, .. } | Event::TwinDeleted { model, .. } | Event::Telemetry { model, .. } => {
-                Some(model.clone())
-            }
+            Event::TwinCreated { model, .. }
+            | Event::TwinUpdated { model, .. }
+            | Event::TwinDeleted { model, .. }
+            | Event::Telemetry { model, .. } => Some(model.clone()),
             _ => graph.twin_model(e.twin_id()),
         };
         let Some(model) = model else { return false };
         if let Some(hit) = self.model_cache.get(&model) {
             return *hit;
         }
-        let hit = self.models.iter().any(|base| graph.model_is_a(&model, base));
+        let hit = self
+            .models
+            .iter()
+            .any(|base| graph.model_is_a(&model, base));
         self.model_cache.insert(model, hit);
         hit
     }

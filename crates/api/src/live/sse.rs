@@ -16,7 +16,11 @@ use crate::error::ApiResult;
 use crate::paging::Params;
 
 /// Subscribes to the event stream.
-pub async fn subscribe(State(s): State<ApiState>, headers: HeaderMap, RawQuery(q): RawQuery) -> ApiResult<Response> {
+pub async fn subscribe(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
     let mut sel = Selection::from_params(&Params::parse(q.as_deref()))?;
     let source = super::ws::source(&headers);
     let mut sub = s.graph.bus().subscribe();
@@ -28,10 +32,14 @@ pub async fn subscribe(State(s): State<ApiState>, headers: HeaderMap, RawQuery(q
                     if !sel.wants(&e, &graph) {
                         continue;
                     }
-                    SseEvent::default().event("cloudevent").data(to_cloudevent(&e, &source).to_string())
+                    SseEvent::default()
+                        .event("cloudevent")
+                        .data(to_cloudevent(&e, &source).to_string())
                 }
                 Received::Lagged(n) => {
-                    let notice = SseEvent::default().event("lagged").data(json!({"lagged": true, "dropped": n}).to_string());
+                    let notice = SseEvent::default()
+                        .event("lagged")
+                        .data(json!({"lagged": true, "dropped": n}).to_string());
                     let _ = tx.send(notice).await;
                     if sel.lag == Lag::Disconnect {
                         return;
@@ -45,7 +53,9 @@ pub async fn subscribe(State(s): State<ApiState>, headers: HeaderMap, RawQuery(q
             }
         }
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
 }
 
 /// A stream fed by a task through a small channel, so that the task ends

@@ -16,14 +16,25 @@ use crate::paging::Params;
 
 /// The CloudEvents `source` for this instance: its host as the client saw it.
 pub fn source(headers: &HeaderMap) -> String {
-    headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("ferrotwin").to_string()
+    headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("ferrotwin")
+        .to_string()
 }
 
 /// Upgrades to a WebSocket subscription.
-pub async fn subscribe(State(s): State<ApiState>, upgrade: WebSocketUpgrade, headers: HeaderMap, RawQuery(q): RawQuery) -> ApiResult<Response> {
+pub async fn subscribe(
+    State(s): State<ApiState>,
+    upgrade: WebSocketUpgrade,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
     let sel = Selection::from_params(&Params::parse(q.as_deref()))?;
     let source = source(&headers);
-    Ok(upgrade.on_upgrade(move |socket| run(s, socket, sel, source)).into_response())
+    Ok(upgrade
+        .on_upgrade(move |socket| run(s, socket, sel, source))
+        .into_response())
 }
 
 async fn run(s: ApiState, mut socket: WebSocket, mut sel: Selection, source: String) {

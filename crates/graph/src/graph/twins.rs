@@ -88,7 +88,12 @@ impl Graph {
     pub fn twin_json(&self, id: &str) -> Result<(Vec<u8>, ETag), GraphError> {
         self.read(|st| {
             st.twin(id)
-                .map(|t| (serde_json::to_vec(&crate::Document(t)).unwrap_or_default(), t.etag))
+                .map(|t| {
+                    (
+                        serde_json::to_vec(&crate::Document(t)).unwrap_or_default(),
+                        t.etag,
+                    )
+                })
                 .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))
         })
     }
@@ -246,7 +251,8 @@ impl Graph {
 
     /// Accepts telemetry for a twin (or a component of it) onto the event
     /// stream. The twin and component must exist.
-    pub fn publish_telemetry(
+    /// Resolves once every recorder (history) has kept it.
+    pub async fn publish_telemetry(
         &self,
         id: &str,
         component: Option<&str>,
@@ -270,15 +276,17 @@ impl Graph {
             }
             Ok(t.model.to_string())
         })?;
-        self.bus().publish(Event::Telemetry {
-            twin_id: id.to_string(),
-            component: component.map(str::to_owned),
-            model,
-            message_id: message_id.to_string(),
-            source_time: source_time.map(str::to_owned),
-            data,
-        });
-        Ok(())
+        self.bus()
+            .emit(vec![Event::Telemetry {
+                twin_id: id.to_string(),
+                component: component.map(str::to_owned),
+                model,
+                message_id: message_id.to_string(),
+                source_time: source_time.map(str::to_owned),
+                data,
+            }])
+            .await
+            .map_err(|e| GraphError::Storage(e.to_string()))
     }
 }
 

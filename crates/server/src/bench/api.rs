@@ -269,11 +269,20 @@ pub async fn run(a: ApiBench) -> anyhow::Result<()> {
     );
     let t = api.clone();
     let get_half = (results[1].rate() / 2.0).max(1.0);
-    let name: &'static str = Box::leak(format!("GETs at half peak ({get_half:.0}/s)").into_boxed_str());
+    let name: &'static str =
+        Box::leak(format!("GETs at half peak ({get_half:.0}/s)").into_boxed_str());
     results.push(
         phase(name, c, d, Some(get_half), move |_, i| {
             let t = t.clone();
-            async move { t.send("GET", &format!("/digitaltwins/{}", twin_id(mix(i) % n)), None).await.is_ok_and(|(s, _)| s == 200) }
+            async move {
+                t.send(
+                    "GET",
+                    &format!("/digitaltwins/{}", twin_id(mix(i) % n)),
+                    None,
+                )
+                .await
+                .is_ok_and(|(s, _)| s == 200)
+            }
         })
         .await,
     );

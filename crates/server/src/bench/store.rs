@@ -24,7 +24,10 @@ pub struct StoreBench {
 
 /// `bench store`
 pub async fn run(b: StoreBench) -> anyhow::Result<()> {
-    println!("ferrotwin bench store: {} twins of {} bytes, random updates, fsync per commit", b.twins, b.value_bytes);
+    println!(
+        "ferrotwin bench store: {} twins of {} bytes, random updates, fsync per commit",
+        b.twins, b.value_bytes
+    );
     println!(
         "{:<6} {:>6} {:>12} {:>14} {:>10} {:>10} {:>10}",
         "engine", "batch", "commits/s", "mutations/s", "p50 ms", "p99 ms", "max ms"
@@ -35,7 +38,11 @@ pub async fn run(b: StoreBench) -> anyhow::Result<()> {
             let store = ferrotwin_store::open(engine, dir.path()).map_err(anyhow::Error::msg)?;
             let value = vec![b'x'; b.value_bytes];
             let load: Vec<Mutation> = (0..b.twins)
-                .map(|i| Mutation::Put { table: Table::Twins, key: format!("twin-{i}"), value: value.clone() })
+                .map(|i| Mutation::Put {
+                    table: Table::Twins,
+                    key: format!("twin-{i}"),
+                    value: value.clone(),
+                })
                 .collect();
             for chunk in load.chunks(10_000) {
                 store.commit(chunk).map_err(anyhow::Error::msg)?;
@@ -50,7 +57,11 @@ pub async fn run(b: StoreBench) -> anyhow::Result<()> {
                         x ^= x << 13;
                         x ^= x >> 7;
                         x ^= x << 17;
-                        Mutation::Put { table: Table::Twins, key: format!("twin-{}", x % b.twins), value: value.clone() }
+                        Mutation::Put {
+                            table: Table::Twins,
+                            key: format!("twin-{}", x % b.twins),
+                            value: value.clone(),
+                        }
                     })
                     .collect();
                 let t = Instant::now();

@@ -126,8 +126,14 @@ pub async fn seed(graph: &Graph) -> anyhow::Result<()> {
 /// fail because another broker already owns 1883.
 pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
     let default_mqtt: std::net::SocketAddr = "127.0.0.1:1883".parse().expect("literal");
-    if args.mqtt.is_none() && !args.no_mqtt && args.config.is_none() && std::net::TcpListener::bind(default_mqtt).is_err() {
-        eprintln!("note: {default_mqtt} is taken (another MQTT broker?); the demo's MQTT endpoint uses a free port instead");
+    if args.mqtt.is_none()
+        && !args.no_mqtt
+        && args.config.is_none()
+        && std::net::TcpListener::bind(default_mqtt).is_err()
+    {
+        eprintln!(
+            "note: {default_mqtt} is taken (another MQTT broker?); the demo's MQTT endpoint uses a free port instead"
+        );
         args.mqtt = Some("127.0.0.1:0".parse().expect("literal"));
     }
     let token = match std::env::var("FERROTWIN_BOOTSTRAP_TOKEN") {

@@ -47,7 +47,12 @@ impl Server {
 
     /// Spawns the server and reads its `listening on` lines until the HTTP
     /// address and one address for each of `schemes` have appeared.
-    fn spawn(data: &Path, listeners: &[&str], extra: &[&str], schemes: &[&str]) -> (Server, Vec<String>) {
+    fn spawn(
+        data: &Path,
+        listeners: &[&str],
+        extra: &[&str],
+        schemes: &[&str],
+    ) -> (Server, Vec<String>) {
         let mut child = Command::new(bin())
             .args(["serve", "--http", "127.0.0.1:0", "--log", "warn"])
             .args(listeners)
