@@ -1,0 +1,251 @@
+//! The on-disk chunk: up to a few thousand points of one series, columns
+//! compressed with pcodec (times, ingest delays, numeric values) or kept as
+//! JSON text (other values). Regular sensor data compresses to well under
+//! two bytes per point.
+
+use pco::ChunkConfig;
+use pco::standalone::{simple_compress, simple_decompress};
+
+use super::head::{HeadPoint, HeadValue};
+
+const VERSION: u8 = 1;
+const FLOAT: u8 = 0;
+const INT: u8 = 1;
+const JSON: u8 = 2;
+const HEADER: usize = 2 + 4 + 8 + 8;
+
+/// What a chunk's header says without decoding it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ChunkHeader {
+    pub(crate) count: u32,
+    pub(crate) start: i64,
+    pub(crate) end: i64,
+}
+
+fn column<T: pco::data_types::Number>(out: &mut Vec<u8>, values: &[T]) -> Result<(), String> {
+    let bytes = simple_compress(values, &ChunkConfig::default()).map_err(|e| e.to_string())?;
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(&bytes);
+    Ok(())
+}
+
+/// Encodes points (sorted by time, at least one) into a chunk.
+pub(crate) fn encode(points: &[HeadPoint]) -> Result<Vec<u8>, String> {
+    let first = points.first().ok_or("a chunk needs at least one point")?;
+    let last = points.last().expect("not empty");
+    let kind = if points.iter().all(|p| matches!(p.value, HeadValue::Int(_))) {
+        INT
+    } else if points
+        .iter()
+        .all(|p| matches!(p.value, HeadValue::Int(_) | HeadValue::Float(_)))
+    {
+        FLOAT
+    } else {
+        JSON
+    };
+    let mut out = Vec::with_capacity(HEADER + points.len() * 2);
+    out.push(VERSION);
+    out.push(kind);
+    out.extend_from_slice(&(points.len() as u32).to_le_bytes());
+    out.extend_from_slice(&first.time.to_le_bytes());
+    out.extend_from_slice(&last.time.to_le_bytes());
+    let times: Vec<i64> = points.iter().map(|p| p.time).collect();
+    column(&mut out, &times)?;
+    let delays: Vec<i64> = points
+        .iter()
+        .map(|p| p.ingest.div_euclid(1000) - p.time.div_euclid(1000))
+        .collect();
+    column(&mut out, &delays)?;
+    match kind {
+        INT => {
+            let v: Vec<i64> = points
+                .iter()
+                .map(|p| match p.value {
+                    HeadValue::Int(i) => i,
+                    _ => unreachable!("checked above"),
+                })
+                .collect();
+            column(&mut out, &v)?;
+        }
+        FLOAT => {
+            let v: Vec<f64> = points
+                .iter()
+                .map(|p| match p.value {
+                    HeadValue::Int(i) => i as f64,
+                    HeadValue::Float(f) => f,
+                    HeadValue::Json(_) => unreachable!("checked above"),
+                })
+                .collect();
+            column(&mut out, &v)?;
+        }
+        _ => {
+            for p in points {
+                let text = match &p.value {
+                    HeadValue::Json(s) => s.to_string(),
+                    v => v.to_json().to_string(),
+                };
+                out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+                out.extend_from_slice(text.as_bytes());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn bad(what: &str) -> String {
+    format!("corrupt chunk: {what}")
+}
+
+/// Reads the header of a chunk.
+pub(crate) fn header(b: &[u8]) -> Result<ChunkHeader, String> {
+    if b.len() < HEADER || b[0] != VERSION {
+        return Err(bad("unknown version or short header"));
+    }
+    Ok(ChunkHeader {
+        count: u32::from_le_bytes(b[2..6].try_into().expect("4 bytes")),
+        start: i64::from_le_bytes(b[6..14].try_into().expect("8 bytes")),
+        end: i64::from_le_bytes(b[14..22].try_into().expect("8 bytes")),
+    })
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if self.0.len() < n {
+            return Err(bad("truncated"));
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+
+    fn len(&mut self) -> Result<usize, String> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")) as usize)
+    }
+
+    fn column<T: pco::data_types::Number>(&mut self, count: usize) -> Result<Vec<T>, String> {
+        let n = self.len()?;
+        let v: Vec<T> = simple_decompress(self.take(n)?).map_err(|e| bad(&e.to_string()))?;
+        if v.len() != count {
+            return Err(bad("column length differs from the header"));
+        }
+        Ok(v)
+    }
+}
+
+/// Decodes a chunk into its points.
+pub(crate) fn decode(b: &[u8]) -> Result<Vec<HeadPoint>, String> {
+    let h = header(b)?;
+    let count = h.count as usize;
+    let mut r = Reader(&b[HEADER..]);
+    let times: Vec<i64> = r.column(count)?;
+    let delays: Vec<i64> = r.column(count)?;
+    let values: Vec<HeadValue> = match b[1] {
+        INT => r
+            .column::<i64>(count)?
+            .into_iter()
+            .map(HeadValue::Int)
+            .collect(),
+        FLOAT => r
+            .column::<f64>(count)?
+            .into_iter()
+            .map(HeadValue::Float)
+            .collect(),
+        JSON => {
+            let mut v = Vec::with_capacity(count);
+            for _ in 0..count {
+                let n = r.len()?;
+                let text =
+                    std::str::from_utf8(r.take(n)?).map_err(|_| bad("value is not UTF-8"))?;
+                v.push(HeadValue::Json(text.into()));
+            }
+            v
+        }
+        _ => return Err(bad("unknown value type")),
+    };
+    Ok(times
+        .into_iter()
+        .zip(delays)
+        .zip(values)
+        .map(|((time, delay), value)| HeadPoint {
+            time,
+            ingest: (time.div_euclid(1000) + delay) * 1000,
+            value,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(time: i64, value: HeadValue) -> HeadPoint {
+        HeadPoint {
+            time,
+            ingest: time - time.rem_euclid(1000) + 3000,
+            value,
+        }
+    }
+
+    #[test]
+    fn every_value_type_round_trips() {
+        for points in [
+            vec![
+                p(1_000_000, HeadValue::Int(3)),
+                p(2_000_000, HeadValue::Int(-4)),
+            ],
+            vec![
+                p(1_000_001, HeadValue::Float(0.5)),
+                p(2_000_000, HeadValue::Int(2)),
+            ],
+            vec![
+                p(-5, HeadValue::Json("\"on\"".into())),
+                p(7, HeadValue::Int(1)),
+            ],
+        ] {
+            let bytes = encode(&points).unwrap();
+            let back = decode(&bytes).unwrap();
+            let expect: Vec<HeadPoint> = points
+                .iter()
+                .map(|x| HeadPoint {
+                    value: match (&x.value, bytes[1]) {
+                        (HeadValue::Int(i), FLOAT) => HeadValue::Float(*i as f64),
+                        (HeadValue::Int(i), JSON) => HeadValue::Json(i.to_string().into()),
+                        (v, _) => v.clone(),
+                    },
+                    ..x.clone()
+                })
+                .collect();
+            assert_eq!(back, expect);
+            assert_eq!(header(&bytes).unwrap().count, points.len() as u32);
+        }
+    }
+
+    #[test]
+    fn regular_two_decimal_readings_take_under_two_bytes_a_point() {
+        let mut x = 50.0f64;
+        let points: Vec<HeadPoint> = (0..2000i64)
+            .map(|i| {
+                x += ((i * 7919) % 11 - 5) as f64 * 0.01;
+                let t = 1_700_000_000_000_000 + i * 1_000_000;
+                HeadPoint {
+                    time: t,
+                    ingest: t + (i % 3) * 1000,
+                    value: HeadValue::Float((x * 100.0).round() / 100.0),
+                }
+            })
+            .collect();
+        let bytes = encode(&points).unwrap();
+        let per_point = bytes.len() as f64 / points.len() as f64;
+        assert!(per_point < 2.0, "{per_point} bytes per point");
+    }
+
+    #[test]
+    fn damage_is_reported_not_panicked_on() {
+        let bytes = encode(&[p(1, HeadValue::Float(1.5))]).unwrap();
+        for cut in 0..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err());
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Reads: a consistent view of one series is its memory (head and any
+//! chunk being flushed), taken under the lock, plus the chunks that were
+//! durable when that snapshot was taken (their flush seq is at most the
+//! series' flushed seq then). Chunks written later hold points the
+//! snapshot already has, so they are skipped.
+
+use std::sync::Arc;
+
+use super::Inner;
+use super::catalog::{chunk_key, chunk_key_seq};
+use super::chunk::{self, ChunkHeader};
+use super::head::HeadPoint;
+use crate::aggregate::Folder;
+use crate::{Bucket, Cursor, HistoryError, Page, Point, SeriesInfo, SeriesKey, TimeRange};
+
+/// Called per chunk with its header and bytes; false stops the scan.
+type ChunkVisitor<'a> = dyn FnMut(ChunkHeader, &[u8]) -> Result<bool, HistoryError> + 'a;
+
+struct Snapshot {
+    id: u32,
+    memory: Vec<HeadPoint>,
+    flushing: Option<Arc<Vec<HeadPoint>>>,
+    flushed_seq: u64,
+    max_span: i64,
+}
+
+impl Snapshot {
+    fn memory_in(&self, from: i64, to: i64) -> impl Iterator<Item = &HeadPoint> {
+        self.memory
+            .iter()
+            .chain(self.flushing.iter().flat_map(|f| f.iter()))
+            .filter(move |p| p.time >= from && p.time < to)
+    }
+}
+
+fn snapshot(inner: &Inner, id: u32, from: i64, to: i64) -> Snapshot {
+    let st = inner.state.lock();
+    let s = st.get(id).expect("ids come from the catalog");
+    Snapshot {
+        id,
+        memory: s
+            .head
+            .iter()
+            .filter(|p| p.time >= from && p.time < to)
+            .cloned()
+            .collect(),
+        flushing: s.flushing.as_ref().map(|f| f.0.clone()),
+        flushed_seq: s.flushed_seq,
+        max_span: s.max_span,
+    }
+}
+
+fn find(inner: &Inner, key: &SeriesKey) -> Result<u32, HistoryError> {
+    inner.state.lock().ids.get(key).copied().ok_or_else(|| {
+        HistoryError::NotFound(format!(
+            "twin '{}' has no history named '{}'",
+            key.twin, key.name
+        ))
+    })
+}
+
+fn storage(e: impl std::fmt::Display) -> HistoryError {
+    HistoryError::Storage(format!("reading history chunks: {e}"))
+}
+
+/// Visits the chunks of `snap` that may hold points in `[from, to)`, in
+/// start order, until `visit` returns false.
+fn chunks(
+    inner: &Inner,
+    snap: &Snapshot,
+    from: i64,
+    to: i64,
+    visit: &mut ChunkVisitor<'_>,
+) -> Result<(), HistoryError> {
+    let lo = chunk_key(snap.id, from.saturating_sub(snap.max_span), 0);
+    let hi = chunk_key(snap.id, to, 0);
+    for g in inner.chunks.range(lo..hi) {
+        let (k, v) = g.into_inner().map_err(storage)?;
+        if chunk_key_seq(&k) > snap.flushed_seq {
+            continue;
+        }
+        let h = chunk::header(&v).map_err(HistoryError::Storage)?;
+        if h.end < from {
+            continue;
+        }
+        if !visit(h, &v)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn sort(points: &mut [HeadPoint]) {
+    points.sort_by_key(|a| (a.time, a.ingest));
+}
+
+/// Raw points of one series.
+pub(crate) fn raw(
+    inner: &Inner,
+    key: &SeriesKey,
+    range: TimeRange,
+    cursor: Option<Cursor>,
+    limit: usize,
+) -> Result<Page, HistoryError> {
+    let limit = limit.max(1);
+    let id = find(inner, key)?;
+    let from = cursor.map_or(range.from, |c| c.time.max(range.from));
+    let skip = cursor
+        .filter(|c| c.time >= range.from)
+        .map_or(0, |c| c.skip as usize);
+    let snap = snapshot(inner, id, from, range.to);
+    let mut got: Vec<HeadPoint> = snap.memory_in(from, range.to).cloned().collect();
+    sort(&mut got);
+    let want = limit + skip + 1;
+    chunks(inner, &snap, from, range.to, &mut |h, bytes| {
+        if got.len() >= want && h.start > got[want - 1].time {
+            return Ok(false);
+        }
+        let points = chunk::decode(bytes).map_err(HistoryError::Storage)?;
+        got.extend(
+            points
+                .into_iter()
+                .filter(|p| p.time >= from && p.time < range.to),
+        );
+        sort(&mut got);
+        Ok(true)
+    })?;
+    let mut at_from = 0usize;
+    let rest: Vec<HeadPoint> = got
+        .into_iter()
+        .skip_while(|p| {
+            if p.time == from && at_from < skip {
+                at_from += 1;
+                true
+            } else {
+                false
+            }
+        })
+        .collect();
+    let more = rest.len() > limit;
+    let page: Vec<HeadPoint> = rest.into_iter().take(limit).collect();
+    let next = match (more, page.last()) {
+        (true, Some(last)) => {
+            let same = page.iter().filter(|p| p.time == last.time).count();
+            let earlier = if last.time == from { skip } else { 0 };
+            Some(Cursor {
+                time: last.time,
+                skip: (same + earlier) as u32,
+            })
+        }
+        _ => None,
+    };
+    Ok(Page {
+        points: page.iter().map(HeadPoint::to_point).collect(),
+        next,
+    })
+}
+
+/// Buckets of one series.
+pub(crate) fn aggregate(
+    inner: &Inner,
+    key: &SeriesKey,
+    range: TimeRange,
+    buckets: u32,
+) -> Result<Vec<Bucket>, HistoryError> {
+    let mut folder = Folder::new(range, buckets)?;
+    let id = find(inner, key)?;
+    let snap = snapshot(inner, id, range.from, range.to);
+    for p in snap.memory_in(range.from, range.to) {
+        if let Some(v) = p.to_point().number() {
+            folder.add(p.time, v);
+        }
+    }
+    chunks(inner, &snap, range.from, range.to, &mut |_, bytes| {
+        for p in chunk::decode(bytes).map_err(HistoryError::Storage)? {
+            if let Some(v) = number(&p) {
+                folder.add(p.time, v);
+            }
+        }
+        Ok(true)
+    })?;
+    Ok(folder.finish())
+}
+
+fn number(p: &HeadPoint) -> Option<f64> {
+    match &p.value {
+        super::head::HeadValue::Float(f) => Some(*f),
+        super::head::HeadValue::Int(i) => Some(*i as f64),
+        super::head::HeadValue::Json(s) => match &**s {
+            "true" => Some(1.0),
+            "false" => Some(0.0),
+            text => text.parse::<f64>().ok().filter(|f| f.is_finite()),
+        },
+    }
+}
+
+fn consider(best: &mut Option<HeadPoint>, p: &HeadPoint, at: i64) {
+    if p.time <= at
+        && best
+            .as_ref()
+            .is_none_or(|b| (p.time, p.ingest) >= (b.time, b.ingest))
+    {
+        *best = Some(p.clone());
+    }
+}
+
+/// The last point of a series at or before `at`, from memory and chunks.
+/// Chunks are read newest first, back to where no older chunk can reach
+/// past the newest one.
+fn last_point(inner: &Inner, id: u32, at: i64) -> Result<Option<HeadPoint>, HistoryError> {
+    let end = at.saturating_add(1);
+    let snap = snapshot(inner, id, i64::MIN, end);
+    let mut best: Option<HeadPoint> = None;
+    for p in snap.memory_in(i64::MIN, end) {
+        consider(&mut best, p, at);
+    }
+    let lo = chunk_key(id, i64::MIN, 0);
+    let hi = chunk_key(id, end, 0);
+    let mut newest_start = None;
+    for g in inner.chunks.range(lo..hi).rev() {
+        let (k, v) = g.into_inner().map_err(storage)?;
+        if chunk_key_seq(&k) > snap.flushed_seq {
+            continue;
+        }
+        let h = chunk::header(&v).map_err(HistoryError::Storage)?;
+        let newest = *newest_start.get_or_insert(h.start);
+        if h.start < newest.saturating_sub(snap.max_span) {
+            break;
+        }
+        if best.as_ref().is_some_and(|b| b.time > h.end) {
+            continue;
+        }
+        for p in chunk::decode(&v).map_err(HistoryError::Storage)? {
+            consider(&mut best, &p, at);
+        }
+    }
+    Ok(best)
+}
+
+/// The latest point of each series.
+pub(crate) fn latest(
+    inner: &Inner,
+    keys: &[SeriesKey],
+) -> Result<Vec<Option<Point>>, HistoryError> {
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let found = {
+            let st = inner.state.lock();
+            st.ids
+                .get(key)
+                .map(|id| (*id, st.get(*id).and_then(|s| s.latest.clone())))
+        };
+        let p = match found {
+            None => None,
+            Some((_, Some(p))) => p,
+            Some((id, None)) => {
+                let p = last_point(inner, id, i64::MAX)?;
+                let mut st = inner.state.lock();
+                if let Some(s) = st.get_mut(id)
+                    && s.latest.is_none()
+                {
+                    s.latest = Some(p.clone());
+                }
+                p
+            }
+        };
+        out.push(p.as_ref().map(HeadPoint::to_point));
+    }
+    Ok(out)
+}
+
+/// For every series of a twin, its last point at or before `at`.
+pub(crate) fn last_at(
+    inner: &Inner,
+    twin: &str,
+    at: i64,
+) -> Result<Vec<(SeriesInfo, Point)>, HistoryError> {
+    let series: Vec<(u32, SeriesInfo)> = {
+        let st = inner.state.lock();
+        st.by_twin
+            .get(twin)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| st.get(*id).map(|s| (*id, s.info())))
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (id, info) in series {
+        if let Some(p) = last_point(inner, id, at)? {
+            out.push((info, p.to_point()));
+        }
+    }
+    Ok(out)
+}
