@@ -15,7 +15,8 @@ use crate::error::ApiError;
 pub fn required_role(method: &Method, path: &str) -> Role {
     if method == Method::GET
         || method == Method::HEAD
-        || (method == Method::POST && path == "/query")
+        || (method == Method::POST
+            && matches!(path, "/query" | "/history/latest" | "/history/query"))
     {
         Role::Reader
     } else if path.starts_with("/digitaltwins/") {

@@ -7,6 +7,7 @@ mod access;
 mod adt;
 mod body;
 mod error;
+mod history;
 mod live;
 mod metrics;
 mod ops;
@@ -32,8 +33,13 @@ pub fn router(state: ApiState, scheme: Scheme) -> Router {
             access::authorize,
         ))
         .layer(axum::middleware::from_fn(adt::api_version));
+    let history = history::routes().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        access::authorize,
+    ));
     Router::new()
         .merge(adt)
+        .merge(history)
         .merge(ops::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

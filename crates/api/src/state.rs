@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ferrotwin_auth::TokenStore;
 use ferrotwin_graph::Graph;
+use ferrotwin_history::HistoryStore;
 
 use crate::Metrics;
 
@@ -13,6 +14,8 @@ use crate::Metrics;
 pub struct ApiState {
     /// The twin graph.
     pub graph: Graph,
+    /// Telemetry and property history.
+    pub history: Arc<dyn HistoryStore>,
     /// Bearer token verification.
     pub tokens: Arc<TokenStore>,
     /// Request and graph metrics.

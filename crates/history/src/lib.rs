@@ -20,7 +20,7 @@ mod sample;
 mod state;
 mod store;
 
-pub use aggregate::{Bucket, bucket_width};
+pub use aggregate::{Bucket, MAX_BUCKETS, bucket_width};
 pub use embedded::{Embedded, EmbeddedOptions};
 pub use error::HistoryError;
 #[cfg(feature = "postgres")]
@@ -28,4 +28,4 @@ pub use postgres::Postgres;
 pub use recorder::{HistoryRecorder, PropertySelector};
 pub use sample::{Kind, Point, Sample, SeriesKey, TimeRange};
 pub use state::{LIFECYCLE, TwinState};
-pub use store::{Cursor, HistoryStore, Page, Scope, SeriesInfo, Stats};
+pub use store::{Cursor, HistoryStore, Page, Scope, SeriesInfo, Stats, format_time};

@@ -48,6 +48,18 @@ pub struct ServeArgs {
     /// Embedded storage engine for the graph: fjall or redb [default: fjall].
     #[arg(long, env = "FERROTWIN_STORAGE")]
     pub storage: Option<ferrotwin_store::Engine>,
+    /// History engine: embedded or postgres [default: embedded].
+    #[arg(long, env = "FERROTWIN_HISTORY")]
+    pub history: Option<crate::history::Engine>,
+    /// PostgreSQL URL for --history postgres, such as postgres://user@host/db.
+    #[arg(long, env = "FERROTWIN_HISTORY_URL")]
+    pub history_url: Option<String>,
+    /// PostgreSQL schema for history [default: ferrotwin].
+    #[arg(long, env = "FERROTWIN_HISTORY_SCHEMA")]
+    pub history_schema: Option<String>,
+    /// Which property changes history keeps: all, or historized (those the model marks Historized) [default: all].
+    #[arg(long, env = "FERROTWIN_HISTORY_PROPERTIES")]
+    pub history_properties: Option<crate::history::Properties>,
     /// Events buffered for each live subscriber before it lags [default: 16384].
     #[arg(long, env = "FERROTWIN_EVENT_BUFFER")]
     pub event_buffer: Option<usize>,

@@ -17,6 +17,10 @@ struct FileConfig {
     data: Option<PathBuf>,
     storage: Option<String>,
     event_buffer: Option<usize>,
+    history: Option<crate::history::Engine>,
+    history_url: Option<String>,
+    history_schema: Option<String>,
+    history_properties: Option<crate::history::Properties>,
     http: Option<SocketAddr>,
     no_http: Option<bool>,
     https: Option<SocketAddr>,
@@ -39,6 +43,8 @@ pub struct Config {
     pub storage: ferrotwin_store::Engine,
     /// Events buffered per live subscriber.
     pub event_buffer: usize,
+    /// Where history is kept.
+    pub history: crate::history::HistoryConfig,
     /// The HTTP listener, if any.
     pub http: Option<SocketAddr>,
     /// The HTTPS listener, if any.
@@ -106,8 +112,27 @@ impl Config {
             (None, Some(name)) => name.parse().map_err(anyhow::Error::msg)?,
             (None, None) => ferrotwin_store::Engine::default(),
         };
+        let history = crate::history::HistoryConfig {
+            engine: args.history.or(file.history).unwrap_or_default(),
+            url: args.history_url.clone().or(file.history_url),
+            schema: args
+                .history_schema
+                .clone()
+                .or(file.history_schema)
+                .unwrap_or_else(|| "ferrotwin".into()),
+            properties: args
+                .history_properties
+                .or(file.history_properties)
+                .unwrap_or_default(),
+        };
+        if history.engine == crate::history::Engine::Postgres && history.url.is_none() {
+            anyhow::bail!(
+                "--history postgres needs --history-url (or history_url in the config file)"
+            );
+        }
         Ok(Config {
             storage,
+            history,
             event_buffer: args
                 .event_buffer
                 .or(file.event_buffer)

@@ -6,6 +6,7 @@ mod cli;
 mod cmd;
 mod config;
 mod devices;
+mod history;
 mod logging;
 mod serve;
 mod tls;

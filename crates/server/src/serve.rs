@@ -32,6 +32,8 @@ pub struct Server {
     pub mqtts: Option<SocketAddr>,
     /// The twin graph.
     pub graph: Graph,
+    /// The history store.
+    pub history: Arc<dyn ferrotwin_history::HistoryStore>,
     mqtt_endpoint: Option<MqttEndpoint>,
     handles: Vec<Handle<SocketAddr>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
@@ -66,9 +68,12 @@ impl Server {
             millis = started.elapsed().as_millis() as u64,
             "graph loaded"
         );
+        let history = crate::history::open(&cfg.history, &cfg.data).await?;
+        crate::history::record(&graph, history.clone(), cfg.history.properties);
         let tokens = Arc::new(TokenStore::open(&cfg.data, bootstrap));
         let state = ApiState {
             graph: graph.clone(),
+            history: history.clone(),
             tokens,
             metrics: Arc::new(Metrics::default()),
             data_dir: cfg.data.clone(),
@@ -79,6 +84,7 @@ impl Server {
             mqtt: None,
             mqtts: None,
             graph: graph.clone(),
+            history,
             mqtt_endpoint: None,
             handles: vec![],
             tasks: vec![],
@@ -184,6 +190,7 @@ impl Server {
             t.await.context("listener task")?.context("listener")?;
         }
         self.graph.close();
+        self.history.close().await.context("closing history")?;
         Ok(())
     }
 
