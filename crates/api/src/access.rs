@@ -19,7 +19,7 @@ pub fn required_role(method: &Method, path: &str) -> Role {
             && matches!(path, "/query" | "/history/latest" | "/history/query"))
     {
         Role::Reader
-    } else if path.starts_with("/digitaltwins/") {
+    } else if path.starts_with("/digitaltwins/") || path == "/history/write" {
         Role::Writer
     } else {
         Role::Admin

@@ -5,6 +5,7 @@
 //! are RFC 3339; durations are like `90s`, `15m`, `12h`, `30d`.
 
 mod params;
+mod write;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<ApiState> {
             "/history/retention",
             get(retention).put(set_retention).delete(delete_retention),
         )
+        .route("/history/write", post(write::write))
         .route("/history/stats", get(stats))
         .route("/history/openapi.json", get(openapi))
 }

@@ -234,6 +234,83 @@ fn bad_requests(server: &Server) {
     assert_eq!(s, 400, "{b}");
 }
 
+fn post_lines(server: &Server, body: &str) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .post(&format!("{}/history/write?precision=s", server.base))
+        .header("authorization", &format!("Bearer {ADMIN}"))
+        .send(body)
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn line_protocol(server: &Server) {
+    setup(server, "lp");
+    let base = 1_793_000_000i64;
+    let body = format!(
+        "# a comment\nreadings,twin=lp,host=gw1 temp=21.5,count=3i,ok=true,mode=\"auto\" {base}\nlp,component=motor rpm=1450 {}\n",
+        base + 1
+    );
+    let (s, b) = post_lines(server, &body);
+    assert_eq!(s, 204, "{b}");
+    let (_, list) = server.admin("GET", "/history/twins/lp/series", None);
+    let names: Vec<&str> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "$lifecycle",
+            "count",
+            "mode",
+            "motor/rpm",
+            "n",
+            "name",
+            "ok",
+            "temp"
+        ]
+    );
+    let (_, l) = server.admin(
+        "GET",
+        "/history/twins/lp/latest?series=mode&series=motor/rpm",
+        None,
+    );
+    assert_eq!(l["value"][0]["point"]["value"], "auto");
+    assert_eq!(l["value"][1]["point"]["time"], "2026-10-26T07:33:21Z");
+    let (s, b) = post_lines(server, &format!("lp temp=1 {base}\nlp temp= {base}\n"));
+    assert_eq!(s, 400, "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("line 2:"),
+        "{b}"
+    );
+    let (s, b) = post_lines(server, &format!("lp temp=99 {base}\nghost temp=1 {base}\n"));
+    assert_eq!(s, 404, "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 2: twin 'ghost'"),
+        "{b}"
+    );
+    let (_, l) = server.admin("GET", "/history/twins/lp/latest?series=temp", None);
+    assert_eq!(
+        l["value"][0]["point"]["value"].as_f64(),
+        Some(21.5),
+        "the refused body wrote nothing"
+    );
+}
+
 fn retention_policies(server: &Server) {
     let (s, b) = server.admin(
         "PUT",
@@ -283,6 +360,7 @@ fn history_on_the_embedded_engine() {
     time_travel(&server);
     bad_requests(&server);
     retention_policies(&server);
+    line_protocol(&server);
     every_documented_route_answers(&server);
     let (_, stats) = server.admin("GET", "/history/stats", None);
     assert_eq!(stats["engine"], "embedded");
