@@ -70,7 +70,7 @@ pub struct Stats {
     pub series: u64,
     /// Points kept.
     pub points: u64,
-    /// Bytes the store occupies on disk (for PostgreSQL: its tables).
+    /// Bytes the store occupies on disk (blocks allocated; for PostgreSQL: its tables).
     pub disk_bytes: u64,
 }
 

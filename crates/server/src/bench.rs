@@ -8,9 +8,12 @@
 //!   job, and reports load time, memory per twin and restart time.
 //! - `bench store`: the storage engines alone, durable batch commits.
 //! - `bench mqtt`: device messages per second over the MQTT endpoint.
+//! - `bench history`: the embedded history engine against InfluxDB and
+//!   VictoriaMetrics: ingest, bytes on disk, query latency.
 
 mod api;
 mod client;
+mod history;
 mod mqtt;
 mod query;
 mod scale;
@@ -39,6 +42,8 @@ pub enum BenchWhat {
     Query(query::QueryBench),
     /// Device messages per second over the MQTT endpoint.
     Mqtt(mqtt::MqttBench),
+    /// History ingest, size and queries against InfluxDB and VictoriaMetrics.
+    History(history::HistoryBench),
 }
 
 /// Runs a benchmark.
@@ -49,5 +54,6 @@ pub async fn run(b: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Store(s) => store::run(s).await,
         BenchWhat::Query(q) => query::run(q).await,
         BenchWhat::Mqtt(m) => mqtt::run(m).await,
+        BenchWhat::History(h) => history::run(h).await,
     }
 }

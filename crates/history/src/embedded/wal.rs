@@ -104,6 +104,7 @@ struct Writer {
     segs: Vec<(u64, PathBuf)>,
     file: BufWriter<File>,
     written: u64,
+    last_seq: u64,
 }
 
 impl Writer {
@@ -135,6 +136,7 @@ impl Writer {
         self.file.write_all(&head)?;
         self.file.write_all(payload)?;
         self.written += 16 + payload.len() as u64;
+        self.last_seq = seq;
         Ok(())
     }
 
@@ -143,8 +145,15 @@ impl Writer {
         self.file.get_ref().sync_data()
     }
 
-    /// Deletes segments whose records all have seq below `below`.
+    /// Deletes segments whose records all have seq below `below`. When
+    /// every record is below it, the active segment is replaced by an empty
+    /// one first, so that a quiet log shrinks to nothing.
     fn truncate(&mut self, below: u64) {
+        if below > self.last_seq && self.written > 0 {
+            if let Err(e) = self.sync().and_then(|_| self.open_segment(below)) {
+                tracing::warn!(error = %e, "could not start a new write-ahead segment");
+            }
+        }
         while self.segs.len() > 1 && self.segs[1].0 <= below {
             let (_, path) = self.segs.remove(0);
             if let Err(e) = fs::remove_file(&path) {
@@ -165,6 +174,7 @@ impl Wal {
             segs,
             file: BufWriter::new(placeholder),
             written: 0,
+            last_seq,
         };
         w.open_segment(last_seq + 1)
             .map_err(|e| format!("creating a write-ahead segment in {}: {e}", dir.display()))?;
@@ -299,6 +309,14 @@ mod tests {
         wal.close();
         let left: Vec<u64> = read_all(dir.path()).iter().map(|r| r.0).collect();
         assert_eq!(left, [4, 5, 6]);
+        let mut wal = Wal::start(dir.path(), 6, 1 << 20).unwrap();
+        wal.append(7, vec![0; 30]).await.unwrap().unwrap();
+        wal.checkpoint(8);
+        wal.close();
+        assert!(
+            read_all(dir.path()).is_empty(),
+            "a fully checkpointed log is emptied"
+        );
     }
 
     #[test]
