@@ -8,12 +8,14 @@
 //!   job, and reports load time, memory per twin and restart time.
 //! - `bench store`: the storage engines alone, durable batch commits.
 //! - `bench mqtt`: device messages per second over the MQTT endpoint.
+//! - `bench sim`: messages per second the simulator generates and publishes.
 
 mod api;
 mod client;
 mod mqtt;
 mod query;
 mod scale;
+mod sim;
 mod store;
 
 use clap::{Args, Subcommand};
@@ -39,6 +41,8 @@ pub enum BenchWhat {
     Query(query::QueryBench),
     /// Device messages per second over the MQTT endpoint.
     Mqtt(mqtt::MqttBench),
+    /// Simulated device messages per second, generated and published.
+    Sim(sim::SimBench),
 }
 
 /// Runs a benchmark.
@@ -49,5 +53,6 @@ pub async fn run(b: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Store(s) => store::run(s).await,
         BenchWhat::Query(q) => query::run(q).await,
         BenchWhat::Mqtt(m) => mqtt::run(m).await,
+        BenchWhat::Sim(s) => sim::run(s).await,
     }
 }

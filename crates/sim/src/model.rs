@@ -31,7 +31,7 @@ pub struct SignalInfo {
 }
 
 /// A simulated machine.
-pub trait Model: Send {
+pub trait Model: Send + Sync {
     /// The machine faults this model reacts to.
     fn faults(&self) -> &'static [FaultKind];
     /// The signals it reports, in the order of [`Model::signals`].

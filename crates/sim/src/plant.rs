@@ -369,7 +369,7 @@ impl Plant {
                         kind: a.kind,
                         health: a.model.health(),
                         failed_at_secs: a.model.failed_at(),
-                        predicted_failure_secs: a.model.predicted_failure(t, &a.faults),
+                        predicted_failure_secs: a.model.predicted_failure(t, &faults),
                         faults,
                     }
                 })
