@@ -105,7 +105,7 @@ fn simulated_pump_streams_and_an_injected_fault_shows_in_truth_and_data() {
             "--sample",
             "60",
             "--assets",
-            "pump:1,cnc:1",
+            "pump:1,cnc:1,line:1",
             "--props-every",
             "2",
         ],
@@ -135,6 +135,10 @@ fn simulated_pump_streams_and_an_injected_fault_shows_in_truth_and_data() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+    // The line comes after its machines, and still gets its relationships.
+    let (s, r) = server.admin("GET", "/digitaltwins/line-1/relationships/has-pump-1", None);
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["$targetId"], "pump-1");
     // Bad faults are refused with the reason.
     let (s, e) = call(
         &api,

@@ -122,6 +122,9 @@ pub async fn plant(
                 relate(http, &a.id, &format!("has-{}", s.name), "hasSensor", &sid).await?;
             }
         }
+    }
+    // Relationships and devices once every twin exists.
+    for a in &plant.assets {
         if let Some(line) = &line {
             if matches!(a.kind, AssetKind::Pump | AssetKind::Cnc) {
                 relate(http, line, &format!("has-{}", a.id), "hasMachine", &a.id).await?;
