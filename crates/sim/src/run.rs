@@ -207,7 +207,7 @@ pub async fn run(cfg: RunConfig, shutdown: impl Future<Output = ()>) -> Result<R
                 }
                 p.step();
                 steps += 1;
-                if steps % sample_every != 0 {
+                if !steps.is_multiple_of(sample_every) {
                     continue;
                 }
                 for i in 0..topics.len() {
@@ -253,19 +253,19 @@ pub async fn run(cfg: RunConfig, shutdown: impl Future<Output = ()>) -> Result<R
                 counters.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
-        if let Some(every) = cfg.progress_secs {
-            if last_progress.elapsed().as_secs_f64() >= every {
-                last_progress = Instant::now();
-                println!(
-                    "sim t={:.0}s ({:.2} days): {} messages, {} acknowledged, {} dropped, {} errors",
-                    report.sim_secs,
-                    report.sim_secs / 86_400.0,
-                    report.messages,
-                    counters.published.load(Ordering::Relaxed),
-                    counters.dropped.load(Ordering::Relaxed),
-                    counters.errors.load(Ordering::Relaxed)
-                );
-            }
+        if let Some(every) = cfg.progress_secs
+            && last_progress.elapsed().as_secs_f64() >= every
+        {
+            last_progress = Instant::now();
+            println!(
+                "sim t={:.0}s ({:.2} days): {} messages, {} acknowledged, {} dropped, {} errors",
+                report.sim_secs,
+                report.sim_secs / 86_400.0,
+                report.messages,
+                counters.published.load(Ordering::Relaxed),
+                counters.dropped.load(Ordering::Relaxed),
+                counters.errors.load(Ordering::Relaxed)
+            );
         }
         if finished {
             break 'run;

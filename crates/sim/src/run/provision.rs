@@ -125,10 +125,10 @@ pub async fn plant(
     }
     // Relationships and devices once every twin exists.
     for a in &plant.assets {
-        if let Some(line) = &line {
-            if matches!(a.kind, AssetKind::Pump | AssetKind::Cnc) {
-                relate(http, line, &format!("has-{}", a.id), "hasMachine", &a.id).await?;
-            }
+        if let Some(line) = &line
+            && matches!(a.kind, AssetKind::Pump | AssetKind::Cnc)
+        {
+            relate(http, line, &format!("has-{}", a.id), "hasMachine", &a.id).await?;
         }
         let body = json!({"name": format!("simulated {}", a.id), "twins": [a.id]});
         let d = http.ok("POST", "/devices", Some(&body)).await?;
