@@ -11,9 +11,12 @@ use crate::ApiState;
 use crate::error::ApiError;
 
 /// The role a request needs: reads and queries need reader; twin,
-/// relationship and telemetry writes need writer; everything else admin.
+/// relationship and telemetry writes need writer; device credentials and
+/// everything else admin.
 pub fn required_role(method: &Method, path: &str) -> Role {
-    if method == Method::GET
+    if path == "/devices" {
+        Role::Admin
+    } else if method == Method::GET
         || method == Method::HEAD
         || (method == Method::POST
             && matches!(path, "/query" | "/history/latest" | "/history/query"))
@@ -92,6 +95,7 @@ mod tests {
     fn roles_by_route() {
         assert_eq!(required_role(&Method::GET, "/models"), Role::Reader);
         assert_eq!(required_role(&Method::POST, "/query"), Role::Reader);
+        assert_eq!(required_role(&Method::GET, "/devices"), Role::Admin);
         assert_eq!(
             required_role(&Method::PATCH, "/digitaltwins/a"),
             Role::Writer

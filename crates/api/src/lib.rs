@@ -6,6 +6,7 @@
 mod access;
 mod adt;
 mod body;
+mod devices;
 mod error;
 mod history;
 mod live;
@@ -28,6 +29,7 @@ pub const MAX_BODY: usize = 32 * 1024 * 1024;
 pub fn router(state: ApiState, scheme: Scheme) -> Router {
     let adt = adt::routes()
         .merge(live::routes())
+        .merge(devices::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             access::authorize,

@@ -10,6 +10,7 @@
 //! - `bench mqtt`: device messages per second over the MQTT endpoint.
 //! - `bench history`: the embedded history engine against InfluxDB and
 //!   VictoriaMetrics: ingest, bytes on disk, query latency.
+//! - `bench sim`: messages per second the simulator generates and publishes.
 
 mod api;
 mod client;
@@ -17,6 +18,7 @@ mod history;
 mod mqtt;
 mod query;
 mod scale;
+mod sim;
 mod store;
 
 use clap::{Args, Subcommand};
@@ -44,6 +46,8 @@ pub enum BenchWhat {
     Mqtt(mqtt::MqttBench),
     /// History ingest, size and queries against InfluxDB and VictoriaMetrics.
     History(history::HistoryBench),
+    /// Simulated device messages per second, generated and published.
+    Sim(sim::SimBench),
 }
 
 /// Runs a benchmark.
@@ -55,5 +59,6 @@ pub async fn run(b: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Query(q) => query::run(q).await,
         BenchWhat::Mqtt(m) => mqtt::run(m).await,
         BenchWhat::History(h) => history::run(h).await,
+        BenchWhat::Sim(s) => sim::run(s).await,
     }
 }

@@ -34,6 +34,16 @@ pub enum Command {
     Dtdl(DtdlCommand),
     /// Benchmarks.
     Bench(crate::bench::BenchArgs),
+    /// The virtual factory: simulated machines streaming to a ferrotwin server.
+    #[command(subcommand)]
+    Sim(SimCommand),
+}
+
+/// `sim` subcommands.
+#[derive(Subcommand)]
+pub enum SimCommand {
+    /// Create the simulated plant's twins and devices (if missing) and stream.
+    Run(crate::cmd::sim::SimRun),
 }
 
 /// Options of `serve` and `demo`.

@@ -3,4 +3,5 @@
 pub mod demo;
 pub mod device;
 pub mod dtdl;
+pub mod sim;
 pub mod token;

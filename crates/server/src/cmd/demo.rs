@@ -1,28 +1,54 @@
 //! `ferrotwin demo`: the platform on embedded defaults with a small plant
-//! loaded (site, line, pump with motor, bearing and sensors), ready to
-//! explore over the API. Reruns reuse the data directory and skip what is
-//! already there.
+//! loaded (site, line, pump with motor, bearing and sensors), and the
+//! virtual factory streaming into it over MQTT: two pumps (one with a
+//! bearing wearing out), two CNC mills and the line, about 50 sensors.
+//! Reruns reuse the data directory and skip what is already there.
 
 use anyhow::Context;
 use ferrotwin_graph::{Graph, GraphError};
 use serde_json::{Value, json};
 
 use crate::cli::ServeArgs;
+use crate::config::Config;
 use crate::serve;
 
+/// What the demo simulates, into the line the seed creates.
+const SIM_ASSETS: &str = "pump:2,cnc:2,line:1";
+
+/// A free loopback port, for a listener whose address the simulator must
+/// know before the server announces it.
+fn free_port() -> anyhow::Result<std::net::SocketAddr> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+}
+
+/// The simulator of the demo: a minute per second, pump-2's drive-end
+/// bearing failing over two simulated days from the first hour.
+fn simulator(
+    base: &str,
+    token: &str,
+    mqtt: std::net::SocketAddr,
+) -> anyhow::Result<ferrotwin_sim::run::RunConfig> {
+    let fault = ferrotwin_sim::FaultSpec::parse_cli("pump-2:bearing_wear:1:172800:exponential")?;
+    Ok(ferrotwin_sim::run::RunConfig {
+        server: base.to_string(),
+        token: token.to_string(),
+        mqtt: mqtt.to_string(),
+        plant: ferrotwin_sim::PlantConfig::default(),
+        assets: ferrotwin_sim::parse_assets(SIM_ASSETS)?,
+        speed: 60.0,
+        sample_secs: None,
+        props_every: 10,
+        duration_secs: None,
+        api: Some("127.0.0.1:0".parse().expect("literal")),
+        faults: vec![(fault, Some(3600.0))],
+        sensor_twins: true,
+        epoch: chrono::Utc::now(),
+        progress_secs: None,
+    })
+}
+
 /// The manufacturing models shipped with ferrotwin, in dependency order.
-pub const MODELS: [&str; 10] = [
-    include_str!("../../../../models/manufacturing/Asset.json"),
-    include_str!("../../../../models/manufacturing/Sensor.json"),
-    include_str!("../../../../models/manufacturing/Component.json"),
-    include_str!("../../../../models/manufacturing/Motor.json"),
-    include_str!("../../../../models/manufacturing/Bearing.json"),
-    include_str!("../../../../models/manufacturing/Nameplate.json"),
-    include_str!("../../../../models/manufacturing/Machine.json"),
-    include_str!("../../../../models/manufacturing/Pump.json"),
-    include_str!("../../../../models/manufacturing/Line.json"),
-    include_str!("../../../../models/manufacturing/Site.json"),
-];
+pub const MODELS: [&str; 14] = ferrotwin_sim::run::provision::MODELS;
 
 const M: &str = "dtmi:ferrotwin:manufacturing:";
 
@@ -126,15 +152,34 @@ pub async fn seed(graph: &Graph) -> anyhow::Result<()> {
 /// fail because another broker already owns 1883.
 pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
     let default_mqtt: std::net::SocketAddr = "127.0.0.1:1883".parse().expect("literal");
+    let default_http: std::net::SocketAddr = "127.0.0.1:8080".parse().expect("literal");
+    if args.http.is_none()
+        && !args.no_http
+        && args.config.is_none()
+        && std::env::var_os("FERROTWIN_HTTP").is_none()
+        && std::net::TcpListener::bind(default_http).is_err()
+    {
+        let port = free_port()?;
+        eprintln!("note: {default_http} is taken; the demo's HTTP listener uses {port} instead");
+        args.http = Some(port);
+    }
     if args.mqtt.is_none()
         && !args.no_mqtt
         && args.config.is_none()
         && std::net::TcpListener::bind(default_mqtt).is_err()
     {
+        let port = free_port()?;
         eprintln!(
-            "note: {default_mqtt} is taken (another MQTT broker?); the demo's MQTT endpoint uses a free port instead"
+            "note: {default_mqtt} is taken (another MQTT broker?); the demo's MQTT endpoint uses {port} instead"
         );
-        args.mqtt = Some("127.0.0.1:0".parse().expect("literal"));
+        args.mqtt = Some(port);
+    }
+    // The simulator connects to the endpoint, so it needs a known port.
+    let mut mqtt = Config::load(&args)?.mqtt;
+    if let Some(a) = mqtt.filter(|a| a.port() == 0) {
+        let port = std::net::SocketAddr::new(a.ip(), free_port()?.port());
+        args.mqtt = Some(port);
+        mqtt = Some(port);
     }
     let token = match std::env::var("FERROTWIN_BOOTSTRAP_TOKEN") {
         Ok(t) if !t.is_empty() => t,
@@ -164,6 +209,24 @@ pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
                 "       -d '[{{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"maintenance\"}}]' '{base}/digitaltwins/pump-1?api-version=2023-10-31'"
             );
             println!("  curl -s '{base}/metrics'");
+            match mqtt {
+                Some(addr) => {
+                    let cfg = simulator(&base, &token, addr)?;
+                    println!(
+                        "simulating {SIM_ASSETS} over MQTT at {addr}, 60x real time; pump-2's bearing wears out over two simulated days"
+                    );
+                    println!(
+                        "  watch: curl -sN '{base}/events?access_token={token}&type=telemetry&twin=pump-2'"
+                    );
+                    tokio::spawn(async move {
+                        if let Err(e) = ferrotwin_sim::run::run(cfg, serve::shutdown_signal()).await
+                        {
+                            eprintln!("error: the demo's simulator stopped: {e}");
+                        }
+                    });
+                }
+                None => println!("no MQTT endpoint (--no-mqtt), so no simulated machines"),
+            }
             Ok(())
         })
     });

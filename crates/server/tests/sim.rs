@@ -1,0 +1,235 @@
+//! The virtual factory end to end: `ferrotwin sim run` against a real
+//! server, over its REST API and MQTT endpoint; telemetry and property
+//! reports arrive in the twins, and an injected fault shows in the ground
+//! truth and in the data.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::{ADMIN, Server, bin, call};
+
+struct Sim(Child);
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the simulator; returns it and its API's base URL.
+fn start_sim(server: &Server, mqtt: &str, args: &[&str]) -> (Sim, String) {
+    let mut child = Command::new(bin())
+        .args([
+            "sim",
+            "run",
+            "--server",
+            &server.base,
+            "--token",
+            ADMIN,
+            "--mqtt",
+            mqtt,
+        ])
+        .args([
+            "--api",
+            "127.0.0.1:0",
+            "--progress",
+            "0",
+            "--start",
+            "2026-01-01T00:00:00Z",
+        ])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("starting the simulator");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let api = loop {
+        match lines.next() {
+            Some(Ok(l)) => {
+                if let Some(a) = l.strip_prefix("simulator API on ") {
+                    break a.to_string();
+                }
+            }
+            _ => panic!("the simulator exited before serving its API"),
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (Sim(child), api)
+}
+
+/// Telemetry CloudEvents of one twin over SSE.
+fn telemetry(server: &Server, twin: &str) -> impl Iterator<Item = Value> {
+    let url = format!(
+        "{}/events?access_token={ADMIN}&type=telemetry&twin={twin}",
+        server.base
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let resp = agent.get(&url).call().unwrap();
+    BufReader::new(resp.into_body().into_reader())
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| {
+            l.strip_prefix("data: ")
+                .and_then(|d| serde_json::from_str(d).ok())
+        })
+}
+
+/// Simulated seconds of an event, from its source time and the run's start.
+fn sim_secs(e: &Value) -> f64 {
+    let t = chrono::DateTime::parse_from_rfc3339(e["time"].as_str().unwrap()).unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
+    (t - start).num_milliseconds() as f64 / 1000.0
+}
+
+#[test]
+fn simulated_pump_streams_and_an_injected_fault_shows_in_truth_and_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, mqtt) = Server::start_mqtt(dir.path(), &[]);
+    let mut events = telemetry(&server, "pump-1");
+    let (_sim, api) = start_sim(
+        &server,
+        &mqtt,
+        &[
+            "--seed",
+            "3",
+            "--speed",
+            "600",
+            "--sample",
+            "60",
+            "--assets",
+            "pump:1,cnc:1,line:1",
+            "--props-every",
+            "2",
+        ],
+    );
+    // Telemetry arrives through MQTT, with physically sensible values.
+    let first = events.next().expect("a telemetry event");
+    assert_eq!(first["subject"], "pump-1");
+    assert_eq!(first["dataschema"], "dtmi:ferrotwin:manufacturing:Pump;1");
+    let flow = first["data"]["flow"].as_f64().unwrap();
+    assert!((35.0..55.0).contains(&flow), "flow {flow}");
+    // Property reports change the twins.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (s, pump) = server.admin("GET", "/digitaltwins/pump-1", None);
+        let (_, cnc) = server.admin("GET", "/digitaltwins/cnc-1", None);
+        assert_eq!(s, 200);
+        if pump["operatingHours"].as_f64().unwrap_or(0.0) > 0.0
+            && cnc["partCount"].as_i64().unwrap_or(0) > 0
+        {
+            assert_eq!(pump["status"], "running");
+            assert!(pump["bpfoHz"].as_f64().unwrap() > 100.0);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no property change: {pump} {cnc}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The line comes after its machines, and still gets its relationships.
+    let (s, r) = server.admin("GET", "/digitaltwins/line-1/relationships/has-pump-1", None);
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["$targetId"], "pump-1");
+    // Bad faults are refused with the reason.
+    let (s, e) = call(
+        &api,
+        None,
+        "POST",
+        "/faults",
+        Some(&json!({"asset": "pump-1", "kind": "melt"})),
+        &[],
+    );
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("melt"),
+        "{e}"
+    );
+    let (s, _) = call(
+        &api,
+        None,
+        "POST",
+        "/faults",
+        Some(&json!({"asset": "pump-9", "kind": "imbalance"})),
+        &[],
+    );
+    assert_eq!(s, 404);
+    let (s, e) = call(
+        &api,
+        None,
+        "POST",
+        "/faults",
+        Some(&json!({"asset": "pump-1", "kind": "tool_breakage"})),
+        &[],
+    );
+    assert_eq!(s, 400, "{e}");
+    // A real fault: full imbalance from now.
+    let (s, f) = call(
+        &api,
+        None,
+        "POST",
+        "/faults",
+        Some(&json!({"asset": "pump-1", "kind": "imbalance", "severity": 1.0})),
+        &[],
+    );
+    assert_eq!(s, 201, "{f}");
+    let (_, truth) = call(&api, None, "GET", "/truth", None, &[]);
+    let pump = truth["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "pump-1")
+        .unwrap()
+        .clone();
+    assert_eq!(pump["faults"][0]["kind"], "imbalance");
+    let start = pump["faults"][0]["start_secs"].as_f64().unwrap();
+    assert!(start > 0.0);
+    // In the data: 1x vibration rises from the fault's start, not before.
+    let mut seen = 0;
+    for e in events.by_ref() {
+        let t = sim_secs(&e);
+        let v1x = e["data"]["vib1x"].as_f64().unwrap();
+        if t < start {
+            assert!(v1x < 1.5, "1x {v1x} at {t} s before the fault at {start} s");
+        } else if t > start + 60.0 {
+            assert!(v1x > 4.0, "1x {v1x} at {t} s after the fault at {start} s");
+            seen += 1;
+            if seen == 3 {
+                break;
+            }
+        }
+    }
+    assert_eq!(seen, 3);
+}
+
+#[test]
+fn sim_run_refuses_bad_options_with_the_reason() {
+    let out = Command::new(bin())
+        .args(["sim", "run", "--token", "x", "--assets", "pump:2,boiler:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown asset kind `boiler`"), "{err}");
+    let out = Command::new(bin())
+        .args([
+            "sim",
+            "run",
+            "--token",
+            "x",
+            "--fault",
+            "pump-1:bearing_wear:3",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("severity must be between 0 and 1"), "{err}");
+}
