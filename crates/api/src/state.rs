@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ferrotwin_auth::TokenStore;
 use ferrotwin_graph::Graph;
 
-use crate::Metrics;
+use crate::{DeviceCommands, Metrics};
 
 /// Shared handler state.
 #[derive(Clone)]
@@ -19,6 +19,8 @@ pub struct ApiState {
     pub metrics: Arc<Metrics>,
     /// Where relative import-job paths are resolved.
     pub data_dir: PathBuf,
+    /// Delivers commands to devices.
+    pub commands: Arc<dyn DeviceCommands>,
 }
 
 /// The scheme a listener serves, for absolute nextLinks.

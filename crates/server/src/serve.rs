@@ -17,6 +17,7 @@ use ferrotwin_graph::Graph;
 use tokio::task::JoinHandle;
 
 use crate::cli::ServeArgs;
+use crate::commands::MqttCommands;
 use crate::config::Config;
 use crate::{logging, tls};
 
@@ -67,11 +68,13 @@ impl Server {
             "graph loaded"
         );
         let tokens = Arc::new(TokenStore::open(&cfg.data, bootstrap));
+        let commands = Arc::new(MqttCommands::default());
         let state = ApiState {
             graph: graph.clone(),
             tokens,
             metrics: Arc::new(Metrics::default()),
             data_dir: cfg.data.clone(),
+            commands: commands.clone(),
         };
         let mut server = Server {
             http: None,
@@ -164,6 +167,7 @@ impl Server {
                     anyhow::bail!(msg);
                 }
             };
+            let _ = commands.0.set(endpoint.commands());
             server.mqtt = endpoint.local_addr();
             server.mqtts = endpoint.tls_local_addr();
             server.mqtt_endpoint = Some(endpoint);

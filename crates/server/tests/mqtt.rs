@@ -9,50 +9,7 @@ use std::time::Duration;
 
 use mqtt5::{ConnectOptions, MqttClient, ProtocolVersion};
 use serde_json::{Value, json};
-use support::{ADMIN, Server, bin, counter_model};
-
-/// `ferrotwin device create`: returns (username, password).
-fn create_device(server: &Server, twins: &[&str]) -> (String, String) {
-    let mut cmd = Command::new(bin());
-    cmd.args(["device", "create", "--data"]).arg(&server.data);
-    for t in twins {
-        cmd.args(["--twin", t]);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let field = |k: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(k))
-            .unwrap_or_else(|| panic!("no {k} in {text}"))
-            .trim()
-            .to_string()
-    };
-    (field("username:"), field("password:"))
-}
-
-async fn connect(
-    addr: &str,
-    version: ProtocolVersion,
-    user: &str,
-    password: &str,
-) -> Result<MqttClient, String> {
-    let id = format!("c-{}", uuid::Uuid::new_v4().simple());
-    let client = MqttClient::new(id.clone());
-    let opts = ConnectOptions::new(id)
-        .with_credentials(user, password.as_bytes())
-        .with_protocol_version(version)
-        .with_automatic_reconnect(false);
-    client
-        .connect_with_options(&format!("mqtt://{addr}"), opts)
-        .await
-        .map(|_| client)
-        .map_err(|e| e.to_string())
-}
+use support::{ADMIN, Server, bin, connect, counter_model, create_device};
 
 fn setup() -> (tempfile::TempDir, Server, String) {
     let dir = tempfile::tempdir().unwrap();

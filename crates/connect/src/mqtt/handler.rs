@@ -1,27 +1,45 @@
-//! Hands every device publish to the [`TwinSink`] before it is
-//! acknowledged, so a QoS 1 PUBACK means the platform has the message.
+//! Hands every device publish to the [`TwinSink`] (or, for command
+//! answers, to [`Commands`]) before it is acknowledged, so a QoS 1 PUBACK
+//! means the platform has the message; keeps [`Sessions`] current.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use mqtt5::broker::events::{BrokerEventHandler, ClientPublishEvent, PublishAction};
+use mqtt5::broker::events::{
+    BrokerEventHandler, ClientConnectEvent, ClientDisconnectEvent, ClientPublishEvent,
+    ClientSubscribeEvent, ClientUnsubscribeEvent, PublishAction,
+};
 use serde_json::{Map, Value};
 
-use super::topic::{Topic, TopicKind};
+use super::commands::Commands;
+use super::sessions::Sessions;
+use super::topic::{Response, Topic, TopicKind};
 use crate::{SinkError, TwinSink};
 
 /// The broker event handler over a sink.
 pub(crate) struct Handler<S> {
     sink: Arc<S>,
+    commands: Commands,
+    sessions: Arc<Sessions>,
 }
 
 impl<S: TwinSink> Handler<S> {
-    pub(crate) fn new(sink: Arc<S>) -> Handler<S> {
-        Handler { sink }
+    pub(crate) fn new(sink: Arc<S>, commands: Commands, sessions: Arc<Sessions>) -> Handler<S> {
+        Handler {
+            sink,
+            commands,
+            sessions,
+        }
     }
 
     async fn publish(&self, e: &ClientPublishEvent) -> Result<(), SinkError> {
+        if let Some(r) = Response::parse(&e.topic) {
+            return self
+                .commands
+                .answer(&r, e.correlation_data.as_deref(), &e.payload)
+                .map_err(SinkError::Invalid);
+        }
         let Some(topic) = Topic::publish(&e.topic) else {
             return Err(SinkError::Invalid(format!("unknown topic {}", e.topic)));
         };
@@ -78,7 +96,29 @@ fn source_time(data: &mut Map<String, Value>) -> Result<Option<String>, SinkErro
     Ok(None)
 }
 
+type Done<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
 impl<S: TwinSink> BrokerEventHandler for Handler<S> {
+    fn on_client_connect<'a>(&'a self, e: ClientConnectEvent) -> Done<'a> {
+        self.sessions.connected(&e);
+        Box::pin(async {})
+    }
+
+    fn on_client_subscribe<'a>(&'a self, e: ClientSubscribeEvent) -> Done<'a> {
+        self.sessions.subscribed(&e);
+        Box::pin(async {})
+    }
+
+    fn on_client_unsubscribe<'a>(&'a self, e: ClientUnsubscribeEvent) -> Done<'a> {
+        self.sessions.unsubscribed(&e);
+        Box::pin(async {})
+    }
+
+    fn on_client_disconnect<'a>(&'a self, e: ClientDisconnectEvent) -> Done<'a> {
+        self.sessions.disconnected(&e);
+        Box::pin(async {})
+    }
+
     fn on_client_publish<'a>(
         &'a self,
         event: ClientPublishEvent,
