@@ -1,10 +1,16 @@
-//! Device connectivity: protocol endpoints devices talk to directly, and
-//! the [`TwinSink`] their data flows into. Today that is a built-in MQTT
-//! endpoint ([`mqtt`]). **Knows nothing of** HTTP, the ADT wire format or
+//! Device connectivity: protocol endpoints devices talk to directly and
+//! connections to the brokers they already use, and the [`TwinSink`] their
+//! data flows into: the built-in MQTT endpoint ([`mqtt`]) and external MQTT
+//! brokers ([`mqtt_source`]). **Knows nothing of** HTTP, the ADT wire format or
 //! how the twin graph stores anything: the server implements [`TwinSink`]
 //! over the graph.
 
+mod error;
 pub mod mqtt;
+pub mod mqtt_source;
+mod payload;
 mod sink;
 
+pub use error::ConnectError;
+pub use payload::DataKind;
 pub use sink::{SinkError, TwinSink};

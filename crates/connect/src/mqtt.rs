@@ -30,21 +30,8 @@ pub use commands::{CommandError, CommandReply, Commands};
 pub use config::{MqttConfig, MqttTls};
 pub use topic::{Response, Topic, TopicKind};
 
+pub use crate::ConnectError;
 use crate::TwinSink;
-
-/// Why the endpoint could not start or stopped badly.
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    /// The listen address could not be bound.
-    #[error("cannot listen on {0}: {1}")]
-    Bind(SocketAddr, std::io::Error),
-    /// The TLS listener was asked for without being set up.
-    #[error("MQTT over TLS: {0}")]
-    Tls(String),
-    /// The broker engine refused to start or failed.
-    #[error("MQTT broker: {0}")]
-    Broker(String),
-}
 
 /// A running MQTT endpoint.
 pub struct MqttEndpoint {

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+use ferrotwin_connect::mqtt_source::MqttSourceConfig;
+
 use crate::cli::{LogFormat, ServeArgs};
 
 /// The TOML file's shape; every field optional.
@@ -28,6 +30,8 @@ struct FileConfig {
     no_mqtt: Option<bool>,
     log_format: Option<LogFormat>,
     log: Option<String>,
+    #[serde(default)]
+    mqtt_source: Vec<MqttSourceConfig>,
 }
 
 /// What `serve` runs with.
@@ -53,6 +57,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Log filter.
     pub log: String,
+    /// External MQTT brokers to subscribe to (`[[mqtt_source]]`, file only).
+    pub mqtt_sources: Vec<MqttSourceConfig>,
 }
 
 impl Config {
@@ -106,7 +112,11 @@ impl Config {
             (None, Some(name)) => name.parse().map_err(anyhow::Error::msg)?,
             (None, None) => ferrotwin_store::Engine::default(),
         };
+        for source in &file.mqtt_source {
+            source.check().map_err(anyhow::Error::msg)?;
+        }
         Ok(Config {
+            mqtt_sources: file.mqtt_source,
             storage,
             event_buffer: args
                 .event_buffer

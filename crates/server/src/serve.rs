@@ -12,6 +12,7 @@ use axum_server::tls_rustls::RustlsConfig;
 use ferrotwin_api::{ApiState, Metrics, Scheme};
 use ferrotwin_auth::{DeviceStore, TokenStore};
 use ferrotwin_connect::mqtt::{ConnectError, MqttConfig, MqttEndpoint, MqttTls};
+use ferrotwin_connect::mqtt_source::MqttSource;
 use ferrotwin_events::EventBus;
 use ferrotwin_graph::Graph;
 use tokio::task::JoinHandle;
@@ -34,6 +35,7 @@ pub struct Server {
     /// The twin graph.
     pub graph: Graph,
     mqtt_endpoint: Option<MqttEndpoint>,
+    sources: Vec<MqttSource>,
     handles: Vec<Handle<SocketAddr>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -83,6 +85,7 @@ impl Server {
             mqtts: None,
             graph: graph.clone(),
             mqtt_endpoint: None,
+            sources: vec![],
             handles: vec![],
             tasks: vec![],
         };
@@ -140,7 +143,7 @@ impl Server {
                 ..MqttConfig::default()
             };
             let devices = Arc::new(DeviceStore::open(&cfg.data));
-            let sink = Arc::new(crate::devices::GraphSink(graph));
+            let sink = Arc::new(crate::devices::GraphSink(graph.clone()));
             let endpoint = match MqttEndpoint::start(&mqtt_cfg, devices, sink).await {
                 Ok(e) => e,
                 Err(e) => {
@@ -172,12 +175,28 @@ impl Server {
             server.mqtts = endpoint.tls_local_addr();
             server.mqtt_endpoint = Some(endpoint);
         }
+        if !cfg.mqtt_sources.is_empty() {
+            let sink = Arc::new(crate::devices::GraphSink(graph));
+            for source in &cfg.mqtt_sources {
+                let label = source.label().to_string();
+                match MqttSource::start(source.clone(), sink.clone()) {
+                    Ok(s) => server.sources.push(s),
+                    Err(e) => {
+                        server.stop().await?;
+                        anyhow::bail!("starting mqtt_source '{label}': {e}");
+                    }
+                }
+            }
+        }
         Ok(server)
     }
 
     /// Stops accepting, lets in-flight requests finish (up to 10 s), and
     /// commits everything queued.
     pub async fn stop(self) -> anyhow::Result<()> {
+        for s in self.sources {
+            s.stop().await;
+        }
         if let Some(m) = self.mqtt_endpoint {
             m.stop().await.context("MQTT endpoint")?;
         }

@@ -3,13 +3,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::process::Command;
 use std::time::Duration;
 
 use mqtt5::{ConnectOptions, MqttClient, ProtocolVersion};
 use serde_json::{Value, json};
-use support::{ADMIN, Server, bin, connect, counter_model, create_device};
+use support::{ADMIN, Server, bin, connect, counter_model, create_device, next_cloudevent};
 
 fn setup() -> (tempfile::TempDir, Server, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -25,26 +25,6 @@ fn setup() -> (tempfile::TempDir, Server, String) {
         );
     }
     (dir, server, mqtt)
-}
-
-/// Reads SSE `data:` lines of `cloudevent` events until one arrives.
-fn next_cloudevent(reader: &mut impl BufRead) -> Value {
-    let (mut event, mut line) = (String::new(), String::new());
-    loop {
-        line.clear();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "stream ended early"
-        );
-        let l = line.trim_end();
-        if let Some(e) = l.strip_prefix("event: ") {
-            event = e.to_string();
-        } else if let Some(d) = l.strip_prefix("data: ")
-            && event == "cloudevent"
-        {
-            return serde_json::from_str(d).unwrap();
-        }
-    }
 }
 
 fn n_of(server: &Server, id: &str) -> Value {

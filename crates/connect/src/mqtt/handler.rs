@@ -10,11 +10,11 @@ use mqtt5::broker::events::{
     BrokerEventHandler, ClientConnectEvent, ClientDisconnectEvent, ClientPublishEvent,
     ClientSubscribeEvent, ClientUnsubscribeEvent, PublishAction,
 };
-use serde_json::{Map, Value};
 
 use super::commands::Commands;
 use super::sessions::Sessions;
 use super::topic::{Response, Topic, TopicKind};
+use crate::payload::{self, DataKind};
 use crate::{SinkError, TwinSink};
 
 /// The broker event handler over a sink.
@@ -43,57 +43,15 @@ impl<S: TwinSink> Handler<S> {
         let Some(topic) = Topic::publish(&e.topic) else {
             return Err(SinkError::Invalid(format!("unknown topic {}", e.topic)));
         };
-        let body: Value = serde_json::from_slice(&e.payload)
-            .map_err(|err| SinkError::Invalid(format!("the payload is not JSON: {err}")))?;
-        match topic.kind {
-            TopicKind::Telemetry => {
-                let messages = match body {
-                    Value::Array(items) => items,
-                    one => vec![one],
-                };
-                for m in messages {
-                    let Value::Object(mut data) = m else {
-                        return Err(SinkError::Invalid(
-                            "telemetry must be a JSON object or an array of them".into(),
-                        ));
-                    };
-                    let ts = source_time(&mut data)?;
-                    let id = uuid::Uuid::new_v4().to_string();
-                    self.sink
-                        .telemetry(topic.twin_id, &id, ts.as_deref(), Value::Object(data))
-                        .await?;
-                }
-                Ok(())
-            }
-            TopicKind::Properties => match body {
-                Value::Object(props) if !props.is_empty() => {
-                    self.sink.report(topic.twin_id, props).await
-                }
-                _ => Err(SinkError::Invalid(
-                    "a property report must be a non-empty JSON object".into(),
-                )),
-            },
+        let kind = match topic.kind {
+            TopicKind::Telemetry => DataKind::Telemetry,
+            TopicKind::Properties => DataKind::Properties,
             TopicKind::Commands => {
-                Err(SinkError::Invalid("devices do not publish commands".into()))
+                return Err(SinkError::Invalid("devices do not publish commands".into()));
             }
-        }
+        };
+        payload::deliver(&*self.sink, topic.twin_id, kind, &e.payload).await
     }
-}
-
-/// Takes the source time (`$ts` or `timestamp`, RFC 3339) out of a
-/// telemetry message.
-fn source_time(data: &mut Map<String, Value>) -> Result<Option<String>, SinkError> {
-    for key in ["$ts", "timestamp"] {
-        if let Some(v) = data.remove(key) {
-            return match v {
-                Value::String(s) => Ok(Some(s)),
-                _ => Err(SinkError::Invalid(format!(
-                    "{key} must be an RFC 3339 string"
-                ))),
-            };
-        }
-    }
-    Ok(None)
 }
 
 type Done<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;

@@ -54,8 +54,15 @@ impl Server {
         extra: &[&str],
         schemes: &[&str],
     ) -> (Server, Vec<String>) {
+        // Warnings only, unless the test asks for its own `--log` filter.
+        let log: &[&str] = if extra.contains(&"--log") {
+            &[]
+        } else {
+            &["--log", "warn"]
+        };
         let mut child = Command::new(bin())
-            .args(["serve", "--http", "127.0.0.1:0", "--log", "warn"])
+            .args(["serve", "--http", "127.0.0.1:0"])
+            .args(log)
             .args(listeners)
             .arg("--data")
             .arg(data)
@@ -238,4 +245,24 @@ pub async fn connect(
         .await
         .map(|_| client)
         .map_err(|e| e.to_string())
+}
+
+/// Reads SSE `data:` lines of `cloudevent` events until one arrives.
+pub fn next_cloudevent(reader: &mut impl BufRead) -> Value {
+    let (mut event, mut line) = (String::new(), String::new());
+    loop {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "stream ended early"
+        );
+        let l = line.trim_end();
+        if let Some(e) = l.strip_prefix("event: ") {
+            event = e.to_string();
+        } else if let Some(d) = l.strip_prefix("data: ")
+            && event == "cloudevent"
+        {
+            return serde_json::from_str(d).unwrap();
+        }
+    }
 }
