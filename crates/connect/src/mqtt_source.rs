@@ -7,7 +7,6 @@
 //! session.
 
 mod config;
-mod pattern;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,8 +17,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 pub use config::{MqttSourceConfig, TopicMapping};
-pub use pattern::Pattern;
 
+use crate::pattern::Pattern;
 use crate::payload::{self, DataKind};
 use crate::{ConnectError, SinkError, TwinSink};
 

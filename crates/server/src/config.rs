@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+use ferrotwin_connect::amqp::AmqpSourceConfig;
 use ferrotwin_connect::mqtt_source::MqttSourceConfig;
 
 use crate::cli::{LogFormat, ServeArgs};
@@ -32,6 +33,8 @@ struct FileConfig {
     log: Option<String>,
     #[serde(default)]
     mqtt_source: Vec<MqttSourceConfig>,
+    #[serde(default)]
+    amqp_source: Vec<AmqpSourceConfig>,
 }
 
 /// What `serve` runs with.
@@ -59,6 +62,8 @@ pub struct Config {
     pub log: String,
     /// External MQTT brokers to subscribe to (`[[mqtt_source]]`, file only).
     pub mqtt_sources: Vec<MqttSourceConfig>,
+    /// AMQP 0.9.1 queues to consume (`[[amqp_source]]`, file only).
+    pub amqp_sources: Vec<AmqpSourceConfig>,
 }
 
 impl Config {
@@ -115,8 +120,12 @@ impl Config {
         for source in &file.mqtt_source {
             source.check().map_err(anyhow::Error::msg)?;
         }
+        for source in &file.amqp_source {
+            source.check().map_err(anyhow::Error::msg)?;
+        }
         Ok(Config {
             mqtt_sources: file.mqtt_source,
+            amqp_sources: file.amqp_source,
             storage,
             event_buffer: args
                 .event_buffer

@@ -11,6 +11,7 @@ use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use ferrotwin_api::{ApiState, Metrics, Scheme};
 use ferrotwin_auth::{DeviceStore, TokenStore};
+use ferrotwin_connect::amqp::AmqpSource;
 use ferrotwin_connect::mqtt::{ConnectError, MqttConfig, MqttEndpoint, MqttTls};
 use ferrotwin_connect::mqtt_source::MqttSource;
 use ferrotwin_events::EventBus;
@@ -35,7 +36,8 @@ pub struct Server {
     /// The twin graph.
     pub graph: Graph,
     mqtt_endpoint: Option<MqttEndpoint>,
-    sources: Vec<MqttSource>,
+    mqtt_sources: Vec<MqttSource>,
+    amqp_sources: Vec<AmqpSource>,
     handles: Vec<Handle<SocketAddr>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -85,7 +87,8 @@ impl Server {
             mqtts: None,
             graph: graph.clone(),
             mqtt_endpoint: None,
-            sources: vec![],
+            mqtt_sources: vec![],
+            amqp_sources: vec![],
             handles: vec![],
             tasks: vec![],
         };
@@ -175,16 +178,24 @@ impl Server {
             server.mqtts = endpoint.tls_local_addr();
             server.mqtt_endpoint = Some(endpoint);
         }
-        if !cfg.mqtt_sources.is_empty() {
-            let sink = Arc::new(crate::devices::GraphSink(graph));
-            for source in &cfg.mqtt_sources {
-                let label = source.label().to_string();
-                match MqttSource::start(source.clone(), sink.clone()) {
-                    Ok(s) => server.sources.push(s),
-                    Err(e) => {
-                        server.stop().await?;
-                        anyhow::bail!("starting mqtt_source '{label}': {e}");
-                    }
+        let sink = Arc::new(crate::devices::GraphSink(graph));
+        for source in &cfg.amqp_sources {
+            let label = source.label().to_string();
+            match AmqpSource::start(source.clone(), sink.clone()) {
+                Ok(s) => server.amqp_sources.push(s),
+                Err(e) => {
+                    server.stop().await?;
+                    anyhow::bail!("starting amqp_source '{label}': {e}");
+                }
+            }
+        }
+        for source in &cfg.mqtt_sources {
+            let label = source.label().to_string();
+            match MqttSource::start(source.clone(), sink.clone()) {
+                Ok(s) => server.mqtt_sources.push(s),
+                Err(e) => {
+                    server.stop().await?;
+                    anyhow::bail!("starting mqtt_source '{label}': {e}");
                 }
             }
         }
@@ -194,7 +205,10 @@ impl Server {
     /// Stops accepting, lets in-flight requests finish (up to 10 s), and
     /// commits everything queued.
     pub async fn stop(self) -> anyhow::Result<()> {
-        for s in self.sources {
+        for s in self.mqtt_sources {
+            s.stop().await;
+        }
+        for s in self.amqp_sources {
             s.stop().await;
         }
         if let Some(m) = self.mqtt_endpoint {

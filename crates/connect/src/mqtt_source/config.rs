@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::pattern::Pattern;
+use crate::pattern::Pattern;
 use crate::payload::DataKind;
 
 /// One external broker ferrotwin subscribes to.
