@@ -102,7 +102,11 @@ impl<S: TwinSink> Source<S> {
     /// One connection: set up, then consume until it breaks (Err) or
     /// ferrotwin stops (Ok).
     async fn session(&mut self, name: &str) -> Result<(), String> {
-        let conn = Connection::connect(&self.cfg.url, ConnectionProperties::default())
+        // The name shows in the broker's connection list, for operators.
+        let props = ConnectionProperties::default().with_connection_name(
+            format!("ferrotwin amqp_source {name} queue {}", self.cfg.queue).into(),
+        );
+        let conn = Connection::connect(&self.cfg.url, props)
             .await
             .map_err(|e| format!("connecting: {e}"))?;
         let ch = conn

@@ -35,6 +35,38 @@ fn rabbitmq_or_skip() -> bool {
     false
 }
 
+/// Closes ferrotwin's connection for `queue` with `rabbitmqctl`, which
+/// names it in its client properties; false (and says why) when
+/// `rabbitmqctl` is not usable here.
+fn close_connection_of(queue: &str) -> bool {
+    let ctl = |args: &[&str]| {
+        std::process::Command::new("rabbitmqctl")
+            .args(args)
+            .output()
+    };
+    let list = match ctl(&[
+        "-q",
+        "--no-table-headers",
+        "list_connections",
+        "pid",
+        "client_properties",
+    ]) {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).to_string(),
+        other => {
+            eprintln!("skipped the reconnect part: rabbitmqctl is not usable: {other:?}");
+            return false;
+        }
+    };
+    let line = list
+        .lines()
+        .find(|l| l.contains(queue))
+        .unwrap_or_else(|| panic!("no connection for {queue} in {list}"));
+    let pid = line.split_whitespace().next().unwrap();
+    let out = ctl(&["close_connection", pid, "ferrotwin test: reconnect"]).unwrap();
+    assert!(out.status.success(), "{out:?}");
+    true
+}
+
 fn wait_for(server: &Server, text: &str) {
     let t0 = Instant::now();
     while !server.stderr.lock().unwrap().contains(text) {
@@ -231,6 +263,31 @@ kind = "properties"
         log.contains("AMQP message refused") && log.contains("not JSON") && log.contains("ghost"),
         "{log}"
     );
+
+    // The broker drops ferrotwin's connection: it reconnects by itself and
+    // nothing published meanwhile is lost.
+    if close_connection_of(&queue) {
+        for seq in 200..300u64 {
+            publish(
+                "plant.press.telemetry",
+                json!({"seq": seq}).to_string().into_bytes(),
+                BasicProperties::default(),
+            );
+        }
+        let mut seen = BTreeSet::new();
+        while seen.len() < 100 {
+            line.clear();
+            assert!(events.read_line(&mut line).unwrap() > 0);
+            if let Some(d) = line.trim_end().strip_prefix("data: ") {
+                let ce: serde_json::Value = serde_json::from_str(d).unwrap();
+                if ce["type"] == "microsoft.iot.telemetry" {
+                    seen.insert(ce["data"]["seq"].as_u64().unwrap());
+                }
+            }
+        }
+        assert_eq!(seen, (200..300).collect::<BTreeSet<_>>());
+        assert!(server.stderr.lock().unwrap().contains("reconnecting"));
+    }
 
     drop(events);
     assert_eq!(server.stop(), 0);
