@@ -230,4 +230,48 @@ mod tests {
         };
         assert!(Config::load(&half).is_err());
     }
+
+    #[test]
+    fn sources_load_from_the_file_and_bad_ones_say_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.toml");
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        std::fs::write(
+            &file,
+            r#"
+[[mqtt_source]]
+url = "mqtt://127.0.0.1:1883"
+client_id = "ft"
+topics = [{ pattern = "plant/{twinId}/telemetry", kind = "telemetry" }]
+
+[[amqp_source]]
+url = "amqp://guest:guest@127.0.0.1:5672/%2f"
+queue = "q"
+routes = [{ routing_key = "plant.{twinId}.telemetry", kind = "telemetry" }]
+"#,
+        )
+        .unwrap();
+        let c = Config::load(&args).unwrap();
+        assert_eq!((c.mqtt_sources.len(), c.amqp_sources.len()), (1, 1));
+        std::fs::write(
+            &file,
+            "[[amqp_source]]\nname = \"rabbit\"\nurl = \"amqp://h\"\nqueue = \"q\"\nroutes = [{ routing_key = \"plant.x\", kind = \"telemetry\" }]\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", Config::load(&args).unwrap_err());
+        assert!(
+            err.contains("amqp_source 'rabbit'") && err.contains("names no twin"),
+            "{err}"
+        );
+        std::fs::write(
+            &file,
+            "[[mqtt_source]]\nurl = \"mqtt://h\"\nclient_id = \"x\"\ntopics = [{ pattern = \"a/{twinId}\", kind = \"events\" }]\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", Config::load(&args).unwrap_err());
+        assert!(err.contains("unknown variant `events`"), "{err}");
+    }
 }
