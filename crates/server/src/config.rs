@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+#[cfg(feature = "amqp")]
 use ferrotwin_connect::amqp::AmqpSourceConfig;
 use ferrotwin_connect::mqtt_source::MqttSourceConfig;
 
@@ -33,6 +34,7 @@ struct FileConfig {
     log: Option<String>,
     #[serde(default)]
     mqtt_source: Vec<MqttSourceConfig>,
+    #[cfg(feature = "amqp")]
     #[serde(default)]
     amqp_source: Vec<AmqpSourceConfig>,
 }
@@ -63,6 +65,7 @@ pub struct Config {
     /// External MQTT brokers to subscribe to (`[[mqtt_source]]`, file only).
     pub mqtt_sources: Vec<MqttSourceConfig>,
     /// AMQP 0.9.1 queues to consume (`[[amqp_source]]`, file only).
+    #[cfg(feature = "amqp")]
     pub amqp_sources: Vec<AmqpSourceConfig>,
 }
 
@@ -120,11 +123,13 @@ impl Config {
         for source in &file.mqtt_source {
             source.check().map_err(anyhow::Error::msg)?;
         }
+        #[cfg(feature = "amqp")]
         for source in &file.amqp_source {
             source.check().map_err(anyhow::Error::msg)?;
         }
         Ok(Config {
             mqtt_sources: file.mqtt_source,
+            #[cfg(feature = "amqp")]
             amqp_sources: file.amqp_source,
             storage,
             event_buffer: args
@@ -231,6 +236,7 @@ mod tests {
         assert!(Config::load(&half).is_err());
     }
 
+    #[cfg(feature = "amqp")]
     #[test]
     fn sources_load_from_the_file_and_bad_ones_say_where() {
         let dir = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@ use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use ferrotwin_api::{ApiState, Metrics, Scheme};
 use ferrotwin_auth::{DeviceStore, TokenStore};
+#[cfg(feature = "amqp")]
 use ferrotwin_connect::amqp::AmqpSource;
 use ferrotwin_connect::mqtt::{ConnectError, MqttConfig, MqttEndpoint, MqttTls};
 use ferrotwin_connect::mqtt_source::MqttSource;
@@ -37,6 +38,7 @@ pub struct Server {
     pub graph: Graph,
     mqtt_endpoint: Option<MqttEndpoint>,
     mqtt_sources: Vec<MqttSource>,
+    #[cfg(feature = "amqp")]
     amqp_sources: Vec<AmqpSource>,
     handles: Vec<Handle<SocketAddr>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
@@ -88,6 +90,7 @@ impl Server {
             graph: graph.clone(),
             mqtt_endpoint: None,
             mqtt_sources: vec![],
+            #[cfg(feature = "amqp")]
             amqp_sources: vec![],
             handles: vec![],
             tasks: vec![],
@@ -179,6 +182,7 @@ impl Server {
             server.mqtt_endpoint = Some(endpoint);
         }
         let sink = Arc::new(crate::devices::GraphSink(graph));
+        #[cfg(feature = "amqp")]
         for source in &cfg.amqp_sources {
             let label = source.label().to_string();
             match AmqpSource::start(source.clone(), sink.clone()) {
@@ -208,6 +212,7 @@ impl Server {
         for s in self.mqtt_sources {
             s.stop().await;
         }
+        #[cfg(feature = "amqp")]
         for s in self.amqp_sources {
             s.stop().await;
         }

@@ -2,6 +2,8 @@
 //! 127.0.0.1:5672: routing keys and headers mapped to twins, every message
 //! acknowledged after the twin graph took it, refused ones dead-lettered.
 
+#![cfg(feature = "amqp")]
+
 mod support;
 
 use std::collections::BTreeSet;
