@@ -1,5 +1,6 @@
 //! The ADT data-plane routes, one module per resource.
 
+mod commands;
 mod jobs;
 mod models;
 mod query;
@@ -53,6 +54,11 @@ pub fn routes() -> Router<ApiState> {
         .route(
             "/digitaltwins/{id}/components/{component}/telemetry",
             post(telemetry::component),
+        )
+        .route("/digitaltwins/{id}/commands/{name}", post(commands::twin))
+        .route(
+            "/digitaltwins/{id}/components/{component}/commands/{name}",
+            post(commands::component),
         )
         .route("/digitaltwins/{id}/relationships", get(relationships::list))
         .route(

@@ -62,6 +62,7 @@ impl From<GraphError> for ApiError {
             GraphError::TargetTwinNotFound(_) => (S::NOT_FOUND, "TargetTwinNotFound"),
             GraphError::RelationshipNotFound(..) => (S::NOT_FOUND, "RelationshipNotFound"),
             GraphError::ComponentNotFound(..) => (S::NOT_FOUND, "ComponentNotFound"),
+            GraphError::CommandNotFound(_) => (S::NOT_FOUND, "CommandNotFound"),
             GraphError::EventRouteNotFound(_) => (S::NOT_FOUND, "EventRouteNotFound"),
             GraphError::JobNotFound(JobKind::Import, _) => (S::NOT_FOUND, "ImportJobNotFound"),
             GraphError::JobNotFound(JobKind::Delete, _) => (S::NOT_FOUND, "DeleteJobNotFound"),

@@ -1,11 +1,13 @@
 //! The HTTP edge: the Azure Digital Twins data-plane REST API over the twin
 //! graph, plus `/healthz` and `/metrics`. The only crate that knows HTTP,
 //! ADT's wire envelope (error bodies, paging links, status codes) and
-//! api-versions. Authentication is checked here, before any handler runs.
+//! api-versions. Commands reach devices through [`DeviceCommands`], which
+//! the server implements. Authentication is checked here, before any handler runs.
 
 mod access;
 mod adt;
 mod body;
+mod commands;
 mod devices;
 mod error;
 mod history;
@@ -15,6 +17,7 @@ mod ops;
 mod paging;
 mod state;
 
+pub use commands::{DeviceCommandError, DeviceCommands, DeviceReply};
 pub use live::to_cloudevent;
 pub use metrics::Metrics;
 pub use state::{ApiState, Scheme};

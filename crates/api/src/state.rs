@@ -7,7 +7,7 @@ use ferrotwin_auth::TokenStore;
 use ferrotwin_graph::Graph;
 use ferrotwin_history::HistoryStore;
 
-use crate::Metrics;
+use crate::{DeviceCommands, Metrics};
 
 /// Shared handler state.
 #[derive(Clone)]
@@ -22,6 +22,8 @@ pub struct ApiState {
     pub metrics: Arc<Metrics>,
     /// Where relative import-job paths are resolved.
     pub data_dir: PathBuf,
+    /// Delivers commands to devices.
+    pub commands: Arc<dyn DeviceCommands>,
 }
 
 /// The scheme a listener serves, for absolute nextLinks.

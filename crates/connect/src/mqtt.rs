@@ -7,11 +7,15 @@
 //! - `twins/{twinId}/properties`: a JSON object of property names to values,
 //!   applied as one patch of `add` operations;
 //!
-//! and subscribe only to `twins/{twinId}/commands/#`.
+//! and subscribe only to `twins/{twinId}/commands/#` (or narrower filters),
+//! where [`Commands`] sends them commands; they answer on the response
+//! topics described there.
 
 mod auth;
+mod commands;
 mod config;
 mod handler;
+mod sessions;
 mod topic;
 
 use std::net::SocketAddr;
@@ -22,30 +26,19 @@ use mqtt5::broker::config::TlsConfig;
 use mqtt5::broker::{BrokerConfig, BrokerShutdownHandle, MqttBroker, StorageConfig};
 use tokio::task::JoinHandle;
 
+pub use commands::{CommandError, CommandReply, Commands};
 pub use config::{MqttConfig, MqttTls};
-pub use topic::{Topic, TopicKind};
+pub use topic::{Response, Topic, TopicKind};
 
+pub use crate::ConnectError;
 use crate::TwinSink;
-
-/// Why the endpoint could not start or stopped badly.
-#[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
-    /// The listen address could not be bound.
-    #[error("cannot listen on {0}: {1}")]
-    Bind(SocketAddr, std::io::Error),
-    /// The TLS listener was asked for without being set up.
-    #[error("MQTT over TLS: {0}")]
-    Tls(String),
-    /// The broker engine refused to start or failed.
-    #[error("MQTT broker: {0}")]
-    Broker(String),
-}
 
 /// A running MQTT endpoint.
 pub struct MqttEndpoint {
     addr: Option<SocketAddr>,
     tls_addr: Option<SocketAddr>,
     shutdown: BrokerShutdownHandle,
+    commands: Commands,
     task: JoinHandle<Result<(), ConnectError>>,
 }
 
@@ -78,6 +71,8 @@ impl MqttEndpoint {
             }
             None => None,
         };
+        let sessions = Arc::new(sessions::Sessions::default());
+        let commands = Commands::new(sessions.clone());
         let mut broker_cfg = BrokerConfig::default()
             .with_bind_addresses(cfg.bind.into_iter().collect())
             .with_maximum_qos(1)
@@ -87,11 +82,15 @@ impl MqttEndpoint {
                 ..StorageConfig::default()
             })
             .with_sys_topics_enabled(false)
-            .with_event_handler(Arc::new(handler::Handler::new(sink)));
+            .with_event_handler(Arc::new(handler::Handler::new(
+                sink,
+                commands.clone(),
+                sessions.clone(),
+            )));
         if let Some(t) = tls {
             broker_cfg = broker_cfg.with_tls(t);
         }
-        let provider = Arc::new(auth::DeviceAuth::new(devices));
+        let provider = Arc::new(auth::DeviceAuth::new(devices, sessions));
         let mut broker = MqttBroker::with_config(broker_cfg)
             .await
             .map_err(|e| ConnectError::Broker(e.to_string()))?
@@ -105,6 +104,7 @@ impl MqttEndpoint {
                 "the TLS listener could not be bound".into(),
             ));
         }
+        commands.attach(broker.router());
         let shutdown = broker.shutdown_handle();
         let task = tokio::spawn(async move {
             broker
@@ -116,6 +116,7 @@ impl MqttEndpoint {
             addr,
             tls_addr,
             shutdown,
+            commands,
             task,
         })
     }
@@ -128,6 +129,11 @@ impl MqttEndpoint {
     /// The TLS address actually listened on.
     pub fn tls_local_addr(&self) -> Option<SocketAddr> {
         self.tls_addr
+    }
+
+    /// The handle that sends commands to this endpoint's devices.
+    pub fn commands(&self) -> Commands {
+        self.commands.clone()
     }
 
     /// Stops accepting, closes device connections and waits for the

@@ -39,6 +39,9 @@ pub enum GraphError {
     /// The twin has no component with this name.
     #[error("component '{1}' was not found on digital twin '{0}'")]
     ComponentNotFound(String, String),
+    /// The twin's model (or component's) declares no such command.
+    #[error("{0}")]
+    CommandNotFound(String),
     /// No event route with this id.
     #[error("event route '{0}' was not found")]
     EventRouteNotFound(String),

@@ -4,6 +4,7 @@
 //! are published after the commit, so a subscriber never sees a change
 //! that could still be lost.
 
+mod commands;
 mod models;
 pub(crate) mod relationships;
 mod routes;

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+#[cfg(feature = "amqp")]
+use ferrotwin_connect::amqp::AmqpSourceConfig;
+use ferrotwin_connect::mqtt_source::MqttSourceConfig;
+
 use crate::cli::{LogFormat, ServeArgs};
 
 /// The TOML file's shape; every field optional.
@@ -32,6 +36,11 @@ struct FileConfig {
     no_mqtt: Option<bool>,
     log_format: Option<LogFormat>,
     log: Option<String>,
+    #[serde(default)]
+    mqtt_source: Vec<MqttSourceConfig>,
+    #[cfg(feature = "amqp")]
+    #[serde(default)]
+    amqp_source: Vec<AmqpSourceConfig>,
 }
 
 /// What `serve` runs with.
@@ -59,6 +68,11 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Log filter.
     pub log: String,
+    /// External MQTT brokers to subscribe to (`[[mqtt_source]]`, file only).
+    pub mqtt_sources: Vec<MqttSourceConfig>,
+    /// AMQP 0.9.1 queues to consume (`[[amqp_source]]`, file only).
+    #[cfg(feature = "amqp")]
+    pub amqp_sources: Vec<AmqpSourceConfig>,
 }
 
 impl Config {
@@ -130,7 +144,17 @@ impl Config {
                 "--history postgres needs --history-url (or history_url in the config file)"
             );
         }
+        for source in &file.mqtt_source {
+            source.check().map_err(anyhow::Error::msg)?;
+        }
+        #[cfg(feature = "amqp")]
+        for source in &file.amqp_source {
+            source.check().map_err(anyhow::Error::msg)?;
+        }
         Ok(Config {
+            mqtt_sources: file.mqtt_source,
+            #[cfg(feature = "amqp")]
+            amqp_sources: file.amqp_source,
             storage,
             history,
             event_buffer: args
@@ -235,5 +259,50 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::load(&half).is_err());
+    }
+
+    #[cfg(feature = "amqp")]
+    #[test]
+    fn sources_load_from_the_file_and_bad_ones_say_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.toml");
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        std::fs::write(
+            &file,
+            r#"
+[[mqtt_source]]
+url = "mqtt://127.0.0.1:1883"
+client_id = "ft"
+topics = [{ pattern = "plant/{twinId}/telemetry", kind = "telemetry" }]
+
+[[amqp_source]]
+url = "amqp://guest:guest@127.0.0.1:5672/%2f"
+queue = "q"
+routes = [{ routing_key = "plant.{twinId}.telemetry", kind = "telemetry" }]
+"#,
+        )
+        .unwrap();
+        let c = Config::load(&args).unwrap();
+        assert_eq!((c.mqtt_sources.len(), c.amqp_sources.len()), (1, 1));
+        std::fs::write(
+            &file,
+            "[[amqp_source]]\nname = \"rabbit\"\nurl = \"amqp://h\"\nqueue = \"q\"\nroutes = [{ routing_key = \"plant.x\", kind = \"telemetry\" }]\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", Config::load(&args).unwrap_err());
+        assert!(
+            err.contains("amqp_source 'rabbit'") && err.contains("names no twin"),
+            "{err}"
+        );
+        std::fs::write(
+            &file,
+            "[[mqtt_source]]\nurl = \"mqtt://h\"\nclient_id = \"x\"\ntopics = [{ pattern = \"a/{twinId}\", kind = \"events\" }]\n",
+        )
+        .unwrap();
+        let err = format!("{:#}", Config::load(&args).unwrap_err());
+        assert!(err.contains("unknown variant `events`"), "{err}");
     }
 }

@@ -4,6 +4,7 @@
 mod bench;
 mod cli;
 mod cmd;
+mod commands;
 mod config;
 mod devices;
 mod history;

@@ -11,12 +11,16 @@ use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use ferrotwin_api::{ApiState, Metrics, Scheme};
 use ferrotwin_auth::{DeviceStore, TokenStore};
+#[cfg(feature = "amqp")]
+use ferrotwin_connect::amqp::AmqpSource;
 use ferrotwin_connect::mqtt::{ConnectError, MqttConfig, MqttEndpoint, MqttTls};
+use ferrotwin_connect::mqtt_source::MqttSource;
 use ferrotwin_events::EventBus;
 use ferrotwin_graph::Graph;
 use tokio::task::JoinHandle;
 
 use crate::cli::ServeArgs;
+use crate::commands::MqttCommands;
 use crate::config::Config;
 use crate::{logging, tls};
 
@@ -35,6 +39,9 @@ pub struct Server {
     /// The history store.
     pub history: Arc<dyn ferrotwin_history::HistoryStore>,
     mqtt_endpoint: Option<MqttEndpoint>,
+    mqtt_sources: Vec<MqttSource>,
+    #[cfg(feature = "amqp")]
+    amqp_sources: Vec<AmqpSource>,
     handles: Vec<Handle<SocketAddr>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -71,12 +78,14 @@ impl Server {
         let history = crate::history::open(&cfg.history, &cfg.data).await?;
         crate::history::record(&graph, history.clone(), cfg.history.properties);
         let tokens = Arc::new(TokenStore::open(&cfg.data, bootstrap));
+        let commands = Arc::new(MqttCommands::default());
         let state = ApiState {
             graph: graph.clone(),
             history: history.clone(),
             tokens,
             metrics: Arc::new(Metrics::default()),
             data_dir: cfg.data.clone(),
+            commands: commands.clone(),
         };
         let mut server = Server {
             http: None,
@@ -86,6 +95,9 @@ impl Server {
             graph: graph.clone(),
             history,
             mqtt_endpoint: None,
+            mqtt_sources: vec![],
+            #[cfg(feature = "amqp")]
+            amqp_sources: vec![],
             handles: vec![],
             tasks: vec![],
         };
@@ -143,7 +155,7 @@ impl Server {
                 ..MqttConfig::default()
             };
             let devices = Arc::new(DeviceStore::open(&cfg.data));
-            let sink = Arc::new(crate::devices::GraphSink(graph));
+            let sink = Arc::new(crate::devices::GraphSink(graph.clone()));
             let endpoint = match MqttEndpoint::start(&mqtt_cfg, devices, sink).await {
                 Ok(e) => e,
                 Err(e) => {
@@ -170,9 +182,32 @@ impl Server {
                     anyhow::bail!(msg);
                 }
             };
+            let _ = commands.0.set(endpoint.commands());
             server.mqtt = endpoint.local_addr();
             server.mqtts = endpoint.tls_local_addr();
             server.mqtt_endpoint = Some(endpoint);
+        }
+        let sink = Arc::new(crate::devices::GraphSink(graph));
+        #[cfg(feature = "amqp")]
+        for source in &cfg.amqp_sources {
+            let label = source.label().to_string();
+            match AmqpSource::start(source.clone(), sink.clone()) {
+                Ok(s) => server.amqp_sources.push(s),
+                Err(e) => {
+                    server.stop().await?;
+                    anyhow::bail!("starting amqp_source '{label}': {e}");
+                }
+            }
+        }
+        for source in &cfg.mqtt_sources {
+            let label = source.label().to_string();
+            match MqttSource::start(source.clone(), sink.clone()) {
+                Ok(s) => server.mqtt_sources.push(s),
+                Err(e) => {
+                    server.stop().await?;
+                    anyhow::bail!("starting mqtt_source '{label}': {e}");
+                }
+            }
         }
         Ok(server)
     }
@@ -180,6 +215,13 @@ impl Server {
     /// Stops accepting, lets in-flight requests finish (up to 10 s), and
     /// commits everything queued.
     pub async fn stop(self) -> anyhow::Result<()> {
+        for s in self.mqtt_sources {
+            s.stop().await;
+        }
+        #[cfg(feature = "amqp")]
+        for s in self.amqp_sources {
+            s.stop().await;
+        }
         if let Some(m) = self.mqtt_endpoint {
             m.stop().await.context("MQTT endpoint")?;
         }

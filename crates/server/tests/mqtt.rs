@@ -3,56 +3,13 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::process::Command;
 use std::time::Duration;
 
 use mqtt5::{ConnectOptions, MqttClient, ProtocolVersion};
 use serde_json::{Value, json};
-use support::{ADMIN, Server, bin, counter_model};
-
-/// `ferrotwin device create`: returns (username, password).
-fn create_device(server: &Server, twins: &[&str]) -> (String, String) {
-    let mut cmd = Command::new(bin());
-    cmd.args(["device", "create", "--data"]).arg(&server.data);
-    for t in twins {
-        cmd.args(["--twin", t]);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let field = |k: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(k))
-            .unwrap_or_else(|| panic!("no {k} in {text}"))
-            .trim()
-            .to_string()
-    };
-    (field("username:"), field("password:"))
-}
-
-async fn connect(
-    addr: &str,
-    version: ProtocolVersion,
-    user: &str,
-    password: &str,
-) -> Result<MqttClient, String> {
-    let id = format!("c-{}", uuid::Uuid::new_v4().simple());
-    let client = MqttClient::new(id.clone());
-    let opts = ConnectOptions::new(id)
-        .with_credentials(user, password.as_bytes())
-        .with_protocol_version(version)
-        .with_automatic_reconnect(false);
-    client
-        .connect_with_options(&format!("mqtt://{addr}"), opts)
-        .await
-        .map(|_| client)
-        .map_err(|e| e.to_string())
-}
+use support::{ADMIN, Server, bin, connect, counter_model, create_device, next_cloudevent};
 
 fn setup() -> (tempfile::TempDir, Server, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -68,26 +25,6 @@ fn setup() -> (tempfile::TempDir, Server, String) {
         );
     }
     (dir, server, mqtt)
-}
-
-/// Reads SSE `data:` lines of `cloudevent` events until one arrives.
-fn next_cloudevent(reader: &mut impl BufRead) -> Value {
-    let (mut event, mut line) = (String::new(), String::new());
-    loop {
-        line.clear();
-        assert!(
-            reader.read_line(&mut line).unwrap() > 0,
-            "stream ended early"
-        );
-        let l = line.trim_end();
-        if let Some(e) = l.strip_prefix("event: ") {
-            event = e.to_string();
-        } else if let Some(d) = l.strip_prefix("data: ")
-            && event == "cloudevent"
-        {
-            return serde_json::from_str(d).unwrap();
-        }
-    }
 }
 
 fn n_of(server: &Server, id: &str) -> Value {

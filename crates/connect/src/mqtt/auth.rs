@@ -10,17 +10,20 @@ use mqtt5::broker::auth::{AuthProvider, AuthResult};
 use mqtt5::packet::connect::ConnectPacket;
 use mqtt5::protocol::v5::reason_codes::ReasonCode;
 
-use super::topic::{Topic, TopicKind};
+use super::sessions::Sessions;
+use super::topic::{Response, Topic, TopicKind};
 
 /// Checks CONNECT credentials against the device store, and lets a device
-/// publish and subscribe only on its own twins' topics.
+/// publish (data and command answers) and subscribe (commands) only on its
+/// own twins' topics.
 pub(crate) struct DeviceAuth {
     devices: Arc<DeviceStore>,
+    sessions: Arc<Sessions>,
 }
 
 impl DeviceAuth {
-    pub(crate) fn new(devices: Arc<DeviceStore>) -> DeviceAuth {
-        DeviceAuth { devices }
+    pub(crate) fn new(devices: Arc<DeviceStore>, sessions: Arc<Sessions>) -> DeviceAuth {
+        DeviceAuth { devices, sessions }
     }
 
     fn owns(&self, user: Option<&str>, twin_id: &str) -> bool {
@@ -41,7 +44,11 @@ impl AuthProvider for DeviceAuth {
             let user = connect.username.as_deref().unwrap_or("");
             let password = connect.password.as_deref().unwrap_or(&[]);
             Ok(match self.devices.verify(user, password) {
-                Ok(_) => AuthResult::success_with_user(user),
+                Ok(_) => {
+                    self.sessions
+                        .login(&connect.client_id, connect.protocol_version);
+                    AuthResult::success_with_user(user)
+                }
                 Err(e) => {
                     tracing::warn!(%client_addr, user, client_id = %connect.client_id, "MQTT login refused: {e}");
                     match e {
@@ -59,7 +66,10 @@ impl AuthProvider for DeviceAuth {
         user_id: Option<&'a str>,
         topic: &'a str,
     ) -> Fut<'a, bool> {
-        let ok = Topic::publish(topic).is_some_and(|t| self.owns(user_id, t.twin_id));
+        let twin = Topic::publish(topic)
+            .map(|t| t.twin_id)
+            .or_else(|| Response::parse(topic).map(|r| r.twin_id));
+        let ok = twin.is_some_and(|t| self.owns(user_id, t));
         if !ok {
             tracing::warn!(
                 client_id,

@@ -1,84 +1,82 @@
-//! Hands every device publish to the [`TwinSink`] before it is
-//! acknowledged, so a QoS 1 PUBACK means the platform has the message.
+//! Hands every device publish to the [`TwinSink`] (or, for command
+//! answers, to [`Commands`]) before it is acknowledged, so a QoS 1 PUBACK
+//! means the platform has the message; keeps [`Sessions`] current.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use mqtt5::broker::events::{BrokerEventHandler, ClientPublishEvent, PublishAction};
-use serde_json::{Map, Value};
+use mqtt5::broker::events::{
+    BrokerEventHandler, ClientConnectEvent, ClientDisconnectEvent, ClientPublishEvent,
+    ClientSubscribeEvent, ClientUnsubscribeEvent, PublishAction,
+};
 
-use super::topic::{Topic, TopicKind};
+use super::commands::Commands;
+use super::sessions::Sessions;
+use super::topic::{Response, Topic, TopicKind};
+use crate::payload::{self, DataKind};
 use crate::{SinkError, TwinSink};
 
 /// The broker event handler over a sink.
 pub(crate) struct Handler<S> {
     sink: Arc<S>,
+    commands: Commands,
+    sessions: Arc<Sessions>,
 }
 
 impl<S: TwinSink> Handler<S> {
-    pub(crate) fn new(sink: Arc<S>) -> Handler<S> {
-        Handler { sink }
+    pub(crate) fn new(sink: Arc<S>, commands: Commands, sessions: Arc<Sessions>) -> Handler<S> {
+        Handler {
+            sink,
+            commands,
+            sessions,
+        }
     }
 
     async fn publish(&self, e: &ClientPublishEvent) -> Result<(), SinkError> {
+        if let Some(r) = Response::parse(&e.topic) {
+            return self
+                .commands
+                .answer(&r, e.correlation_data.as_deref(), &e.payload)
+                .map_err(SinkError::Invalid);
+        }
         let Some(topic) = Topic::publish(&e.topic) else {
             return Err(SinkError::Invalid(format!("unknown topic {}", e.topic)));
         };
-        let body: Value = serde_json::from_slice(&e.payload)
-            .map_err(|err| SinkError::Invalid(format!("the payload is not JSON: {err}")))?;
-        match topic.kind {
-            TopicKind::Telemetry => {
-                let messages = match body {
-                    Value::Array(items) => items,
-                    one => vec![one],
-                };
-                for m in messages {
-                    let Value::Object(mut data) = m else {
-                        return Err(SinkError::Invalid(
-                            "telemetry must be a JSON object or an array of them".into(),
-                        ));
-                    };
-                    let ts = source_time(&mut data)?;
-                    let id = uuid::Uuid::new_v4().to_string();
-                    self.sink
-                        .telemetry(topic.twin_id, &id, ts.as_deref(), Value::Object(data))
-                        .await?;
-                }
-                Ok(())
-            }
-            TopicKind::Properties => match body {
-                Value::Object(props) if !props.is_empty() => {
-                    self.sink.report(topic.twin_id, props).await
-                }
-                _ => Err(SinkError::Invalid(
-                    "a property report must be a non-empty JSON object".into(),
-                )),
-            },
+        let kind = match topic.kind {
+            TopicKind::Telemetry => DataKind::Telemetry,
+            TopicKind::Properties => DataKind::Properties,
             TopicKind::Commands => {
-                Err(SinkError::Invalid("devices do not publish commands".into()))
+                return Err(SinkError::Invalid("devices do not publish commands".into()));
             }
-        }
+        };
+        payload::deliver(&*self.sink, topic.twin_id, kind, &e.payload).await
     }
 }
 
-/// Takes the source time (`$ts` or `timestamp`, RFC 3339) out of a
-/// telemetry message.
-fn source_time(data: &mut Map<String, Value>) -> Result<Option<String>, SinkError> {
-    for key in ["$ts", "timestamp"] {
-        if let Some(v) = data.remove(key) {
-            return match v {
-                Value::String(s) => Ok(Some(s)),
-                _ => Err(SinkError::Invalid(format!(
-                    "{key} must be an RFC 3339 string"
-                ))),
-            };
-        }
-    }
-    Ok(None)
-}
+type Done<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 impl<S: TwinSink> BrokerEventHandler for Handler<S> {
+    fn on_client_connect<'a>(&'a self, e: ClientConnectEvent) -> Done<'a> {
+        self.sessions.connected(&e);
+        Box::pin(async {})
+    }
+
+    fn on_client_subscribe<'a>(&'a self, e: ClientSubscribeEvent) -> Done<'a> {
+        self.sessions.subscribed(&e);
+        Box::pin(async {})
+    }
+
+    fn on_client_unsubscribe<'a>(&'a self, e: ClientUnsubscribeEvent) -> Done<'a> {
+        self.sessions.unsubscribed(&e);
+        Box::pin(async {})
+    }
+
+    fn on_client_disconnect<'a>(&'a self, e: ClientDisconnectEvent) -> Done<'a> {
+        self.sessions.disconnected(&e);
+        Box::pin(async {})
+    }
+
     fn on_client_publish<'a>(
         &'a self,
         event: ClientPublishEvent,

@@ -1,6 +1,6 @@
 //! The topic convention: `twins/{twinId}/telemetry`,
-//! `twins/{twinId}/properties`, and `twins/{twinId}/commands/...` for what
-//! the platform sends to a device.
+//! `twins/{twinId}/properties`, and `twins/{twinId}/commands/...` for
+//! commands to a device and its answers (see [`crate::mqtt`]).
 
 /// What a device topic is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,67 @@ impl<'a> Topic<'a> {
     }
 }
 
+/// A device's answer to a command:
+/// `twins/{twinId}/commands/{command}/res/{requestId}[/{status}]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response<'a> {
+    /// The twin the command was sent to.
+    pub twin_id: &'a str,
+    /// The command, `name` or `component*name`.
+    pub command: &'a str,
+    /// The request id ferrotwin chose.
+    pub request_id: &'a str,
+    /// The device's status code; 200 when the topic gives none.
+    pub status: u16,
+}
+
+impl<'a> Response<'a> {
+    /// Parses a response topic; None when `topic` is not one.
+    pub fn parse(topic: &'a str) -> Option<Response<'a>> {
+        let rest = topic.strip_prefix("twins/")?;
+        let mut parts = rest.split('/');
+        let twin_id = parts.next()?;
+        if parts.next()? != "commands" {
+            return None;
+        }
+        let command = parts.next()?;
+        if parts.next()? != "res" {
+            return None;
+        }
+        let request_id = parts.next()?;
+        let status = match parts.next() {
+            None => 200,
+            Some(s) => s.parse().ok().filter(|s| (100..=999).contains(s))?,
+        };
+        let ok = parts.next().is_none()
+            && valid_id(twin_id)
+            && valid_id(command)
+            && valid_id(request_id);
+        ok.then_some(Response {
+            twin_id,
+            command,
+            request_id,
+            status,
+        })
+    }
+}
+
+/// The topic of a command for MQTT 5 devices.
+pub fn command_topic(twin_id: &str, command: &str) -> String {
+    format!("twins/{twin_id}/commands/{command}")
+}
+
+/// The topic of a command for MQTT 3.1.1 devices, which carries the
+/// request id that MQTT 5 sends as correlation data.
+pub fn request_topic(twin_id: &str, command: &str, request_id: &str) -> String {
+    format!("twins/{twin_id}/commands/{command}/req/{request_id}")
+}
+
+/// The topic a device answers a command on (a status may follow it).
+pub fn response_topic(twin_id: &str, command: &str, request_id: &str) -> String {
+    format!("twins/{twin_id}/commands/{command}/res/{request_id}")
+}
+
 fn valid_id(id: &str) -> bool {
     !id.is_empty() && !id.contains(['+', '#'])
 }
@@ -92,5 +153,22 @@ mod tests {
         assert_eq!(Topic::subscription("twins/+/commands/#"), None);
         assert_eq!(Topic::subscription("twins/#"), None);
         assert_eq!(Topic::subscription("twins/p1/telemetry"), None);
+    }
+
+    #[test]
+    fn responses_parse_with_and_without_a_status() {
+        let r = Response::parse("twins/p1/commands/reboot/res/abc").unwrap();
+        assert_eq!(
+            (r.twin_id, r.command, r.request_id),
+            ("p1", "reboot", "abc")
+        );
+        assert_eq!(r.status, 200);
+        let r = Response::parse("twins/p1/commands/c*run/res/abc/404").unwrap();
+        assert_eq!((r.command, r.status), ("c*run", 404));
+        assert_eq!(Response::parse("twins/p1/commands/x/res/abc/ok"), None);
+        assert_eq!(Response::parse("twins/p1/commands/x/res/abc/200/x"), None);
+        assert_eq!(Response::parse("twins/p1/commands/x/req/abc"), None);
+        assert_eq!(Response::parse("twins/p1/commands/x/res"), None);
+        assert_eq!(Response::parse("twins/+/commands/x/res/a"), None);
     }
 }

@@ -574,6 +574,9 @@ pub async fn run(a: HistoryBench) -> anyhow::Result<()> {
         };
         eprintln!("{store:?}: ingesting");
         let rate = ingest(store, &r, &data, a.writers, &http).await?;
+        // VictoriaMetrics makes rows searchable about a second after it
+        // accepted them; every store gets the same pause before queries.
+        tokio::time::sleep(Duration::from_secs(5)).await;
         let mut latencies = Vec::new();
         for (name, method, url, body) in queries(store, &r, &data, &a) {
             let mut times = Vec::with_capacity(a.repeat);

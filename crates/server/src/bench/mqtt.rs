@@ -3,7 +3,10 @@
 //! a child process; reports messages per second. Each device waits for a
 //! PUBACK before its next message, and the PUBACK is sent after the
 //! platform handled the message (for property reports: after the durable
-//! write), so the rate is end to end.
+//! write), so the rate is end to end. `--kind commands` measures the
+//! other direction ([`commands`]).
+
+mod commands;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +27,8 @@ pub enum Kind {
     Telemetry,
     /// Property reports: one durable twin patch each.
     Properties,
+    /// Commands from the REST API to the devices and back.
+    Commands,
 }
 
 /// `bench mqtt` options.
@@ -57,12 +62,15 @@ pub async fn run(a: MqttBench) -> anyhow::Result<()> {
         Some("mqtt"),
     )?;
     let mqtt = mqtt.context("the server announced no MQTT address")?;
-    let api = Api::new(&child.base, &token, 8);
+    let api = Api::new(&child.base, &token, a.devices.max(8));
     let model = json!([{
         "@context": "dtmi:dtdl:context;3", "@id": MODEL, "@type": "Interface",
         "contents": [
             {"@type": "Property", "name": "counter", "schema": "long", "writable": true},
-            {"@type": "Telemetry", "name": "temperature", "schema": "double"}
+            {"@type": "Telemetry", "name": "temperature", "schema": "double"},
+            {"@type": "Command", "name": "ping",
+             "request": {"name": "n", "schema": "long"},
+             "response": {"name": "n", "schema": "long"}}
         ]
     }]);
     api.ok("POST", "/models", Some(&model.to_string())).await?;
@@ -93,7 +101,7 @@ pub async fn run(a: MqttBench) -> anyhow::Result<()> {
             .connect_with_options(&format!("mqtt://{mqtt}"), opts)
             .await
             .context("connecting a device")?;
-        clients.push((twin, client));
+        clients.push((twin, Arc::new(client)));
     }
     println!(
         "ferrotwin bench mqtt: {} devices x {} {:?} messages, QoS 1, {}",
@@ -102,6 +110,13 @@ pub async fn run(a: MqttBench) -> anyhow::Result<()> {
         a.kind,
         a.storage.name()
     );
+    if a.kind == Kind::Commands {
+        commands::answer(&clients).await?;
+        let twins = clients.iter().map(|(t, _)| t.clone()).collect();
+        commands::run(&api, twins, a.messages).await?;
+        child.stop()?;
+        return Ok(());
+    }
     let errors = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -110,12 +125,12 @@ pub async fn run(a: MqttBench) -> anyhow::Result<()> {
         tasks.push(tokio::spawn(async move {
             let topic = match kind {
                 Kind::Telemetry => format!("twins/{twin}/telemetry"),
-                Kind::Properties => format!("twins/{twin}/properties"),
+                Kind::Properties | Kind::Commands => format!("twins/{twin}/properties"),
             };
             for i in 0..n {
                 let payload = match kind {
                     Kind::Telemetry => json!({"temperature": i as f64 / 10.0}),
-                    Kind::Properties => json!({"counter": i}),
+                    Kind::Properties | Kind::Commands => json!({"counter": i}),
                 };
                 if client
                     .publish_qos1(topic.as_str(), payload.to_string())

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use mqtt5::{ConnectOptions, MqttClient, ProtocolVersion};
 use serde_json::Value;
 
 /// The admin token every test server accepts.
@@ -53,8 +54,15 @@ impl Server {
         extra: &[&str],
         schemes: &[&str],
     ) -> (Server, Vec<String>) {
+        // Warnings only, unless the test asks for its own `--log` filter.
+        let log: &[&str] = if extra.contains(&"--log") {
+            &[]
+        } else {
+            &["--log", "warn"]
+        };
         let mut child = Command::new(bin())
-            .args(["serve", "--http", "127.0.0.1:0", "--log", "warn"])
+            .args(["serve", "--http", "127.0.0.1:0"])
+            .args(log)
             .args(listeners)
             .arg("--data")
             .arg(data)
@@ -192,4 +200,69 @@ pub fn counter_model() -> Value {
             {"@type": "Relationship", "name": "next", "target": "dtmi:test:Counter;1", "maxMultiplicity": 2}
         ]
     }])
+}
+
+/// `ferrotwin device create`: returns (username, password).
+pub fn create_device(server: &Server, twins: &[&str]) -> (String, String) {
+    let mut cmd = Command::new(bin());
+    cmd.args(["device", "create", "--data"]).arg(&server.data);
+    for t in twins {
+        cmd.args(["--twin", t]);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let field = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .unwrap_or_else(|| panic!("no {k} in {text}"))
+            .trim()
+            .to_string()
+    };
+    (field("username:"), field("password:"))
+}
+
+/// An MQTT client logged in with `user`/`password` at `addr`, without
+/// automatic reconnect.
+pub async fn connect(
+    addr: &str,
+    version: ProtocolVersion,
+    user: &str,
+    password: &str,
+) -> Result<MqttClient, String> {
+    let id = format!("c-{}", uuid::Uuid::new_v4().simple());
+    let client = MqttClient::new(id.clone());
+    let opts = ConnectOptions::new(id)
+        .with_credentials(user, password.as_bytes())
+        .with_protocol_version(version)
+        .with_automatic_reconnect(false);
+    client
+        .connect_with_options(&format!("mqtt://{addr}"), opts)
+        .await
+        .map(|_| client)
+        .map_err(|e| e.to_string())
+}
+
+/// Reads SSE `data:` lines of `cloudevent` events until one arrives.
+pub fn next_cloudevent(reader: &mut impl BufRead) -> Value {
+    let (mut event, mut line) = (String::new(), String::new());
+    loop {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "stream ended early"
+        );
+        let l = line.trim_end();
+        if let Some(e) = l.strip_prefix("event: ") {
+            event = e.to_string();
+        } else if let Some(d) = l.strip_prefix("data: ")
+            && event == "cloudevent"
+        {
+            return serde_json::from_str(d).unwrap();
+        }
+    }
 }

@@ -1,0 +1,340 @@
+//! External MQTT brokers (`[[mqtt_source]]`): the Mosquitto service on
+//! 127.0.0.1:1883, and a private Mosquitto the test kills and restarts
+//! mid-stream, with every QoS 1 message arriving in the twin's stream.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mqtt5::{ConnectOptions, MqttClient};
+use serde_json::json;
+use support::{ADMIN, Server, counter_model};
+
+/// Warnings, plus the connectors' info lines (subscribed, connected).
+const LOG: &str = "warn,ferrotwin_connect=info";
+
+/// Whether something accepts TCP connections on `port`.
+fn listening(port: u16) -> bool {
+    std::net::TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(300))
+        .is_ok()
+}
+
+/// Skips (prints why) unless CI=true, where a missing service fails.
+fn service_or_skip(port: u16, what: &str) -> bool {
+    if listening(port) {
+        return true;
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{what} is not running on 127.0.0.1:{port}");
+    }
+    eprintln!("skipped: {what} is not running on 127.0.0.1:{port}");
+    false
+}
+
+/// A Mosquitto of the test's own, persisting its sessions in `dir`.
+struct Mosquitto {
+    child: Child,
+    conf: std::path::PathBuf,
+    port: u16,
+}
+
+impl Mosquitto {
+    fn start(dir: &Path) -> Option<Mosquitto> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // Mosquitto started as root drops to its own user, which must be
+        // able to write the session database.
+        let dir = dir.join("broker");
+        std::fs::create_dir(&dir).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let conf = dir.join("mosquitto.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "listener {port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {}/\n",
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let child = Mosquitto::spawn(&conf)?;
+        let m = Mosquitto { child, conf, port };
+        m.wait_listening();
+        Some(m)
+    }
+
+    fn spawn(conf: &Path) -> Option<Child> {
+        match Command::new("mosquitto")
+            .arg("-c")
+            .arg(conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+        {
+            Ok(c) => Some(c),
+            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                eprintln!("skipped: cannot run mosquitto: {e}");
+                None
+            }
+            Err(e) => panic!("cannot run mosquitto: {e}"),
+        }
+    }
+
+    fn wait_listening(&self) {
+        let t0 = Instant::now();
+        while !listening(self.port) {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "mosquitto did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGTERM (Mosquitto saves its sessions), then the same broker again.
+    fn restart(&mut self) {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap();
+        self.child = Mosquitto::spawn(&self.conf).unwrap();
+        self.wait_listening();
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A ferrotwin with one `[[mqtt_source]]` on `port`, mapping
+/// `{prefix}/{twinId}/telemetry|properties`, and a twin `press`.
+fn ferrotwin(dir: &Path, port: u16, prefix: &str) -> Server {
+    let conf = dir.join("ferrotwin.toml");
+    let mut f = std::fs::File::create(&conf).unwrap();
+    write!(
+        f,
+        r#"
+[[mqtt_source]]
+name = "plant"
+url = "mqtt://127.0.0.1:{port}"
+client_id = "ferrotwin-{prefix}"
+# Short, so test sessions do not linger on the shared Mosquitto.
+session_expiry_secs = 300
+
+[[mqtt_source.topics]]
+pattern = "{prefix}/{{twinId}}/telemetry"
+kind = "telemetry"
+
+[[mqtt_source.topics]]
+pattern = "{prefix}/{{twinId}}/properties"
+kind = "properties"
+"#
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let server = Server::start(&data, &["--config", conf.to_str().unwrap(), "--log", LOG]);
+    server.admin("POST", "/models", Some(&counter_model()));
+    let twin = json!({"$metadata": {"$model": "dtmi:test:Counter;1"}, "n": 1});
+    assert_eq!(
+        server.admin("PUT", "/digitaltwins/press", Some(&twin)).0,
+        200
+    );
+    server
+}
+
+/// Publishes `seqs` at QoS 1 to `topic`, each until the broker acknowledged
+/// it, reconnecting as needed; `between` runs after the first half.
+fn publish_all(port: u16, topic: &str, seqs: std::ops::Range<u64>, mut between: impl FnMut()) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let half = seqs.start + (seqs.end - seqs.start) / 2;
+    let connect = || {
+        let id = format!("pub-{}", uuid::Uuid::new_v4().simple());
+        let c = MqttClient::new(id.clone());
+        let opts = ConnectOptions::new(id).with_automatic_reconnect(false);
+        rt.block_on(c.connect_with_options(&format!("mqtt://127.0.0.1:{port}"), opts))
+            .ok()
+            .map(|_| c)
+    };
+    let mut client = None;
+    for seq in seqs {
+        if seq == half {
+            between();
+        }
+        let t0 = Instant::now();
+        loop {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "cannot publish {seq}"
+            );
+            if client.is_none() {
+                client = connect();
+            }
+            let Some(c) = &client else {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            };
+            let body = json!({"seq": seq}).to_string();
+            match rt.block_on(c.publish_qos1(topic, body)) {
+                Ok(_) => break,
+                Err(_) => client = None,
+            }
+        }
+    }
+}
+
+/// Reads telemetry from ferrotwin's live stream until every one of
+/// `expected` has arrived (duplicates allowed: QoS 1 is at least once).
+fn collect(
+    server: &Server,
+    events: &mut BufReader<impl std::io::Read>,
+    expected: std::ops::Range<u64>,
+) {
+    let mut seen = BTreeSet::new();
+    let mut line = String::new();
+    while !expected.clone().all(|s| seen.contains(&s)) {
+        line.clear();
+        if events.read_line(&mut line).map_or(true, |n| n == 0) {
+            let missing: Vec<u64> = expected.clone().filter(|s| !seen.contains(s)).collect();
+            panic!(
+                "the stream ended with {} missing ({missing:?}); server log:\n{}",
+                missing.len(),
+                server.stderr.lock().unwrap()
+            );
+        }
+        let Some(d) = line.trim_end().strip_prefix("data: ") else {
+            continue;
+        };
+        let ce: serde_json::Value = serde_json::from_str(d).unwrap();
+        if ce["type"] != "microsoft.iot.telemetry" {
+            continue;
+        }
+        assert_eq!(ce["subject"], "press", "{ce}");
+        seen.insert(ce["data"]["seq"].as_u64().unwrap());
+    }
+}
+
+fn stream(server: &Server) -> BufReader<impl std::io::Read> {
+    let url = format!("{}/events?access_token={ADMIN}&type=telemetry", server.base);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let resp = agent.get(&url).call().unwrap();
+    BufReader::new(resp.into_body().into_reader())
+}
+
+#[test]
+fn the_mosquitto_service_feeds_telemetry_and_property_reports() {
+    if !service_or_skip(1883, "the Mosquitto service") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = format!("ft{}", uuid::Uuid::new_v4().simple());
+    let server = ferrotwin(dir.path(), 1883, &prefix);
+    let mut events = stream(&server);
+    // The source subscribes in the background; the broker keeps what
+    // arrives meanwhile only once the session exists, so wait for it.
+    let t0 = Instant::now();
+    while !server.stderr.lock().unwrap().contains("subscribed") {
+        assert!(t0.elapsed() < Duration::from_secs(10), "no subscription");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    publish_all(1883, &format!("{prefix}/press/telemetry"), 0..50, || {});
+    collect(&server, &mut events, 0..50);
+    publish_all(1883, &format!("{prefix}/press/properties"), 0..1, || {});
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let c = MqttClient::new(format!("pub-{prefix}"));
+    rt.block_on(c.connect("mqtt://127.0.0.1:1883")).unwrap();
+    rt.block_on(c.publish_qos1(
+        format!("{prefix}/press/properties"),
+        json!({"n": 77}).to_string(),
+    ))
+    .unwrap();
+    // A report the model refuses is logged with its source, not applied.
+    rt.block_on(c.publish_qos1(
+        format!("{prefix}/press/properties"),
+        json!({"n": "x"}).to_string(),
+    ))
+    .unwrap();
+    let t0 = Instant::now();
+    loop {
+        let (_, twin) = server.admin("GET", "/digitaltwins/press", None);
+        let log = server.stderr.lock().unwrap().clone();
+        if twin["n"] == 77 && log.contains("external message refused") {
+            assert!(log.contains("plant"), "{log}");
+            break;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "{twin} {log}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn nothing_is_lost_when_the_broker_restarts_mid_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut broker) = Mosquitto::start(dir.path()) else {
+        return;
+    };
+    let port = broker.port;
+    let server = ferrotwin(dir.path(), port, "plant");
+    let mut events = stream(&server);
+    let t0 = Instant::now();
+    while !server.stderr.lock().unwrap().contains("subscribed") {
+        assert!(t0.elapsed() < Duration::from_secs(10), "no subscription");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    publish_all(port, "plant/press/telemetry", 0..400, || broker.restart());
+    collect(&server, &mut events, 0..400);
+    let log = server.stderr.lock().unwrap().clone();
+    assert!(
+        log.contains("disconnected"),
+        "the broker restart was not seen: {log}"
+    );
+
+    // ferrotwin away: the broker keeps its session and the messages.
+    drop(events);
+    assert_eq!(server.stop(), 0);
+    publish_all(port, "plant/press/telemetry", 400..500, || {});
+    let conf = dir.path().join("ferrotwin.toml");
+    let server = Server::start(
+        &dir.path().join("data"),
+        &["--config", conf.to_str().unwrap(), "--log", LOG],
+    );
+    let mut events = stream(&server);
+    collect(&server, &mut events, 400..500);
+}
+
+#[test]
+fn a_bad_source_pattern_stops_serve_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("f.toml");
+    std::fs::write(
+        &conf,
+        "[[mqtt_source]]\nurl = \"mqtt://127.0.0.1:1\"\nclient_id = \"x\"\ntopics = [{ pattern = \"plant/+/telemetry\", kind = \"telemetry\" }]\n",
+    )
+    .unwrap();
+    let out = Command::new(support::bin())
+        .args(["serve", "--http", "127.0.0.1:0", "--no-mqtt", "--config"])
+        .arg(&conf)
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("mqtt_source 'mqtt://127.0.0.1:1'") && err.contains("{twinId}"),
+        "{err}"
+    );
+}
