@@ -1,0 +1,253 @@
+//! [`Routing`]: the routes' lanes, their workers and the outbox they
+//! share. The server opens it with the declared endpoints, starts it with
+//! the stored routes, keeps it told of route changes, and adds it to the
+//! event bus as a recorder.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use ferrotwin_events::Filter;
+use parking_lot::{Mutex, RwLock};
+use tokio::task::JoinHandle;
+
+use crate::lane::{Lane, Spec};
+use crate::outbox::{Backlog, Outbox};
+use crate::{EndpointConfig, RoutingError, Sink};
+
+/// How routing behaves.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The CloudEvents `source` of every routed event.
+    pub source: String,
+    /// The most bytes one route may keep waiting; beyond it the oldest
+    /// waiting events of that route are dropped (and counted).
+    pub max_backlog_bytes: u64,
+    /// The first wait after a failed delivery.
+    pub retry_first: Duration,
+    /// The longest wait between attempts.
+    pub retry_max: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            source: "ferrotwin".into(),
+            max_backlog_bytes: 256 * 1024 * 1024,
+            retry_first: Duration::from_millis(200),
+            retry_max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A route as delivery needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteSpec {
+    /// The route id.
+    pub id: String,
+    /// The endpoint's name.
+    pub endpoint: String,
+    /// The filter text, in ADT's event route filter language.
+    pub filter: String,
+}
+
+/// A route's counters, for metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteStats {
+    /// The route id.
+    pub route: String,
+    /// The endpoint's name.
+    pub endpoint: String,
+    /// The endpoint's kind.
+    pub kind: &'static str,
+    /// Events the endpoint confirmed since start.
+    pub delivered: u64,
+    /// Events the endpoint refused for good since start.
+    pub failed: u64,
+    /// Events dropped since start because the backlog was full.
+    pub dropped: u64,
+    /// Failed delivery attempts since start (each retried).
+    pub retries: u64,
+    /// Events waiting now.
+    pub backlog: u64,
+    /// Their bytes.
+    pub backlog_bytes: u64,
+}
+
+/// Event route delivery.
+#[derive(Clone)]
+pub struct Routing {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) options: Options,
+    endpoints: BTreeMap<String, Arc<dyn Sink>>,
+    pub(crate) lanes: RwLock<BTreeMap<String, Arc<Lane>>>,
+    /// The last sequence number handed out; held while appending, so that
+    /// sequence order is commit order.
+    pub(crate) append: tokio::sync::Mutex<u64>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Routing {
+    /// Opens the outbox in `dir` and builds the endpoints' sinks.
+    pub fn open(
+        dir: &Path,
+        endpoints: &[EndpointConfig],
+        options: Options,
+    ) -> Result<Routing, RoutingError> {
+        let mut sinks = BTreeMap::new();
+        for e in endpoints {
+            if sinks.insert(e.name().to_string(), e.build()?).is_some() {
+                return Err(RoutingError::Endpoint {
+                    name: e.name().into(),
+                    message: "declared twice".into(),
+                });
+            }
+        }
+        let outbox = Outbox::open(dir)?;
+        let last = outbox.last_seq()?;
+        Ok(Routing {
+            inner: Arc::new(Inner {
+                outbox: Arc::new(outbox),
+                options,
+                endpoints: sinks,
+                lanes: RwLock::default(),
+                append: tokio::sync::Mutex::new(last),
+                workers: Mutex::default(),
+            }),
+        })
+    }
+
+    /// The declared endpoint names.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.inner.endpoints.keys().cloned().collect()
+    }
+
+    /// Starts delivering `routes`, with what they kept waiting from
+    /// before. Waiting events of routes that no longer exist are removed.
+    /// A route whose endpoint is no longer declared is not delivered (its
+    /// events keep waiting) and is logged.
+    pub fn start(&self, routes: Vec<RouteSpec>) -> Result<(), RoutingError> {
+        let ids: Vec<&str> = routes.iter().map(|r| r.id.as_str()).collect();
+        for stale in self.inner.outbox.routes()? {
+            if !ids.contains(&stale.as_str()) {
+                let n = self.inner.outbox.purge(&stale)?;
+                tracing::info!(route = %stale, events = n, "removed the waiting events of a deleted route");
+            }
+        }
+        for r in routes {
+            if let Err(e) = self.put_route(&r) {
+                tracing::error!(route = %r.id, "event route not delivered: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that `route` names a declared endpoint and has a valid filter.
+    pub fn check(&self, route: &RouteSpec) -> Result<(), RoutingError> {
+        self.spec(route).map(|_| ())
+    }
+
+    fn spec(&self, route: &RouteSpec) -> Result<Spec, RoutingError> {
+        let sink = self
+            .inner
+            .endpoints
+            .get(&route.endpoint)
+            .cloned()
+            .ok_or_else(|| RoutingError::UnknownEndpoint {
+                name: route.endpoint.clone(),
+                known: if self.inner.endpoints.is_empty() {
+                    "none".into()
+                } else {
+                    self.endpoints().join(", ")
+                },
+            })?;
+        let filter = Filter::parse(&route.filter).map_err(|e| RoutingError::Filter {
+            route: route.id.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(Spec {
+            endpoint: route.endpoint.clone(),
+            filter,
+            sink,
+        })
+    }
+
+    /// Creates a route's lane, or changes its endpoint and filter; what
+    /// it has waiting goes to the new endpoint.
+    pub fn put_route(&self, route: &RouteSpec) -> Result<(), RoutingError> {
+        let spec = self.spec(route)?;
+        let mut lanes = self.inner.lanes.write();
+        if let Some(lane) = lanes.get(&route.id) {
+            *lane.spec.write() = spec;
+            lane.notify.notify_one();
+            return Ok(());
+        }
+        let backlog: Backlog = self.inner.outbox.backlog(&route.id)?;
+        let lane = Arc::new(Lane::new(route.id.clone(), spec, backlog));
+        let o = &self.inner.options;
+        let task = tokio::spawn(
+            lane.clone()
+                .run(self.inner.outbox.clone(), (o.retry_first, o.retry_max)),
+        );
+        self.inner.workers.lock().push(task);
+        lanes.insert(route.id.clone(), lane);
+        Ok(())
+    }
+
+    /// Stops delivering a route and removes what it had waiting.
+    pub fn delete_route(&self, id: &str) -> Result<(), RoutingError> {
+        let lane = self.inner.lanes.write().remove(id);
+        if let Some(lane) = lane {
+            let _ = lane.stop.send(true);
+            self.inner.outbox.purge(id)?;
+        }
+        Ok(())
+    }
+
+    /// Every route's counters.
+    pub fn stats(&self) -> Vec<RouteStats> {
+        self.inner
+            .lanes
+            .read()
+            .values()
+            .map(|l| {
+                let spec = l.spec.read();
+                let b = *l.backlog.lock();
+                RouteStats {
+                    route: l.id.clone(),
+                    endpoint: spec.endpoint.clone(),
+                    kind: spec.sink.kind(),
+                    delivered: l.delivered.load(Ordering::Relaxed),
+                    failed: l.failed.load(Ordering::Relaxed),
+                    dropped: l.dropped.load(Ordering::Relaxed),
+                    retries: l.retries.load(Ordering::Relaxed),
+                    backlog: b.count,
+                    backlog_bytes: b.bytes,
+                }
+            })
+            .collect()
+    }
+
+    /// The outbox's size on disk, in bytes.
+    pub fn disk_space(&self) -> u64 {
+        self.inner.outbox.disk_space()
+    }
+
+    /// Stops every worker and waits for them. Waiting events stay in the
+    /// outbox for the next start.
+    pub async fn close(&self) {
+        for lane in self.inner.lanes.read().values() {
+            let _ = lane.stop.send(true);
+        }
+        let workers: Vec<JoinHandle<()>> = std::mem::take(&mut *self.inner.workers.lock());
+        for w in workers {
+            let _ = w.await;
+        }
+    }
+}
