@@ -6,6 +6,7 @@
 mod access;
 mod adt;
 mod body;
+mod delivery;
 mod error;
 mod live;
 mod metrics;
@@ -13,6 +14,7 @@ mod ops;
 mod paging;
 mod state;
 
+pub use delivery::{NoDelivery, RouteCounters, RouteDelivery};
 pub use live::to_cloudevent;
 pub use metrics::Metrics;
 pub use state::{ApiState, Scheme};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ferrotwin_auth::TokenStore;
 use ferrotwin_graph::Graph;
 
-use crate::Metrics;
+use crate::{Metrics, RouteDelivery};
 
 /// Shared handler state.
 #[derive(Clone)]
@@ -19,6 +19,8 @@ pub struct ApiState {
     pub metrics: Arc<Metrics>,
     /// Where relative import-job paths are resolved.
     pub data_dir: PathBuf,
+    /// Event route delivery: checks endpoints, hears of route changes.
+    pub delivery: Arc<dyn RouteDelivery>,
 }
 
 /// The scheme a listener serves, for absolute nextLinks.

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+use ferrotwin_routing::EndpointConfig;
+
 use crate::cli::{LogFormat, ServeArgs};
 
 /// The TOML file's shape; every field optional.
@@ -28,6 +30,10 @@ struct FileConfig {
     no_mqtt: Option<bool>,
     log_format: Option<LogFormat>,
     log: Option<String>,
+    #[serde(default)]
+    endpoint: Vec<EndpointConfig>,
+    route_backlog_max_mb: Option<u64>,
+    event_source: Option<String>,
 }
 
 /// What `serve` runs with.
@@ -53,6 +59,12 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Log filter.
     pub log: String,
+    /// Event route endpoints (`[[endpoint]]` in the file).
+    pub endpoints: Vec<EndpointConfig>,
+    /// The most bytes one event route may keep waiting for its endpoint.
+    pub route_backlog_max_bytes: u64,
+    /// The CloudEvents `source` of routed events.
+    pub event_source: String,
 }
 
 impl Config {
@@ -106,7 +118,17 @@ impl Config {
             (None, Some(name)) => name.parse().map_err(anyhow::Error::msg)?,
             (None, None) => ferrotwin_store::Engine::default(),
         };
+        let route_backlog_max_mb = file.route_backlog_max_mb.unwrap_or(256);
+        if route_backlog_max_mb == 0 {
+            anyhow::bail!("route_backlog_max_mb must be at least 1");
+        }
         Ok(Config {
+            endpoints: file.endpoint,
+            route_backlog_max_bytes: route_backlog_max_mb * 1024 * 1024,
+            event_source: file
+                .event_source
+                .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+                .unwrap_or_else(|| "ferrotwin".into()),
             storage,
             event_buffer: args
                 .event_buffer
@@ -192,6 +214,45 @@ mod tests {
             format!("{err:#}").contains("--mqtts needs a certificate"),
             "{err:#}"
         );
+    }
+
+    #[test]
+    fn endpoints_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.toml");
+        std::fs::write(
+            &file,
+            r#"
+route_backlog_max_mb = 8
+[[endpoint]]
+name = "hook"
+kind = "webhook"
+url = "http://127.0.0.1:9000/events"
+headers = { Authorization = "Bearer x" }
+
+[[endpoint]]
+name = "bus"
+kind = "nats"
+url = "nats://127.0.0.1:4222"
+subject = "ferrotwin.events"
+"#,
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let c = Config::load(&args).unwrap();
+        let names: Vec<&str> = c.endpoints.iter().map(|e| e.name()).collect();
+        assert_eq!(names, ["hook", "bus"]);
+        assert_eq!(c.route_backlog_max_bytes, 8 << 20);
+        std::fs::write(
+            &file,
+            "[[endpoint]]\nname = \"m\"\nkind = \"mqtt\"\nurl = \"mqtt://x:1\"\n",
+        )
+        .unwrap();
+        let err = Config::load(&args).unwrap_err();
+        assert!(format!("{err:#}").contains("topic"), "{err:#}");
     }
 
     #[test]

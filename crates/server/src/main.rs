@@ -5,6 +5,7 @@ mod bench;
 mod cli;
 mod cmd;
 mod config;
+mod delivery;
 mod devices;
 mod logging;
 mod serve;

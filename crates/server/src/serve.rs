@@ -13,7 +13,8 @@ use ferrotwin_api::{ApiState, Metrics, Scheme};
 use ferrotwin_auth::{DeviceStore, TokenStore};
 use ferrotwin_connect::mqtt::{ConnectError, MqttConfig, MqttEndpoint, MqttTls};
 use ferrotwin_events::EventBus;
-use ferrotwin_graph::Graph;
+use ferrotwin_graph::{Graph, PageRequest};
+use ferrotwin_routing::Routing;
 use tokio::task::JoinHandle;
 
 use crate::cli::ServeArgs;
@@ -32,6 +33,8 @@ pub struct Server {
     pub mqtts: Option<SocketAddr>,
     /// The twin graph.
     pub graph: Graph,
+    /// Event route delivery.
+    pub routing: Routing,
     mqtt_endpoint: Option<MqttEndpoint>,
     handles: Vec<Handle<SocketAddr>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
@@ -66,12 +69,14 @@ impl Server {
             millis = started.elapsed().as_millis() as u64,
             "graph loaded"
         );
+        let routing = start_routing(cfg, &graph)?;
         let tokens = Arc::new(TokenStore::open(&cfg.data, bootstrap));
         let state = ApiState {
             graph: graph.clone(),
             tokens,
             metrics: Arc::new(Metrics::default()),
             data_dir: cfg.data.clone(),
+            delivery: Arc::new(crate::delivery::Delivery(routing.clone())),
         };
         let mut server = Server {
             http: None,
@@ -79,6 +84,7 @@ impl Server {
             mqtt: None,
             mqtts: None,
             graph: graph.clone(),
+            routing,
             mqtt_endpoint: None,
             handles: vec![],
             tasks: vec![],
@@ -184,6 +190,7 @@ impl Server {
             t.await.context("listener task")?.context("listener")?;
         }
         self.graph.close();
+        self.routing.close().await;
         Ok(())
     }
 
@@ -205,6 +212,37 @@ impl Server {
         }
         let _ = out.flush();
     }
+}
+
+/// Opens the event route outbox, starts delivering the stored routes,
+/// and makes routing a recorder of the graph's events, so that every
+/// matching event is in an outbox before its write is acknowledged.
+fn start_routing(cfg: &Config, graph: &Graph) -> anyhow::Result<Routing> {
+    let options = ferrotwin_routing::Options {
+        source: cfg.event_source.clone(),
+        max_backlog_bytes: cfg.route_backlog_max_bytes,
+        ..Default::default()
+    };
+    let routing = Routing::open(&cfg.data.join("outbox"), &cfg.endpoints, options)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut routes = Vec::new();
+    let mut page = PageRequest {
+        after: None,
+        size: 1000,
+    };
+    loop {
+        let p = graph.routes(&page);
+        routes.extend(p.items.iter().map(crate::delivery::spec));
+        match p.next {
+            Some(n) => page.after = Some(n),
+            None => break,
+        }
+    }
+    routing
+        .start(routes)
+        .map_err(|e| anyhow::anyhow!("starting event routes: {e}"))?;
+    graph.bus().add_recorder(Arc::new(routing.clone()));
+    Ok(routing)
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.
