@@ -8,11 +8,14 @@
 //!   job, and reports load time, memory per twin and restart time.
 //! - `bench store`: the storage engines alone, durable batch commits.
 //! - `bench mqtt`: device messages per second over the MQTT endpoint.
+//! - `bench routes`: event route delivery per endpoint kind: delivered
+//!   events/s and publish-to-delivery latency.
 
 mod api;
 mod client;
 mod mqtt;
 mod query;
+mod routes;
 mod scale;
 mod store;
 
@@ -39,6 +42,8 @@ pub enum BenchWhat {
     Query(query::QueryBench),
     /// Device messages per second over the MQTT endpoint.
     Mqtt(mqtt::MqttBench),
+    /// Event route delivery to MQTT, webhook and NATS endpoints.
+    Routes(routes::RoutesBench),
 }
 
 /// Runs a benchmark.
@@ -49,5 +54,6 @@ pub async fn run(b: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Store(s) => store::run(s).await,
         BenchWhat::Query(q) => query::run(q).await,
         BenchWhat::Mqtt(m) => mqtt::run(m).await,
+        BenchWhat::Routes(r) => routes::run(r).await,
     }
 }
