@@ -204,7 +204,7 @@ impl Routing {
     pub fn delete_route(&self, id: &str) -> Result<(), RoutingError> {
         let lane = self.inner.lanes.write().remove(id);
         if let Some(lane) = lane {
-            let _ = lane.stop.send(true);
+            lane.stop.send_replace(true);
             self.inner.outbox.purge(id)?;
         }
         Ok(())
@@ -243,11 +243,113 @@ impl Routing {
     /// outbox for the next start.
     pub async fn close(&self) {
         for lane in self.inner.lanes.read().values() {
-            let _ = lane.stop.send(true);
+            lane.stop.send_replace(true);
         }
         let workers: Vec<JoinHandle<()>> = std::mem::take(&mut *self.inner.workers.lock());
         for w in workers {
             let _ = w.await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ferrotwin_events::{Event, Recorder};
+
+    use super::*;
+
+    fn deleted(i: usize) -> Arc<Event> {
+        Arc::new(Event::TwinDeleted {
+            twin_id: format!("twin-{i:04}"),
+            model: "dtmi:x:Y;1".into(),
+        })
+    }
+
+    fn open(dir: &Path, max: u64) -> Routing {
+        // A webhook on a port nobody listens on: the endpoint is down.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let hook: EndpointConfig = serde_json::from_value(serde_json::json!({
+            "kind": "webhook", "name": "hook", "url": format!("http://127.0.0.1:{port}/")
+        }))
+        .unwrap();
+        let options = Options {
+            max_backlog_bytes: max,
+            retry_first: Duration::from_secs(60),
+            ..Options::default()
+        };
+        let r = Routing::open(dir, &[hook], options).unwrap();
+        r.start(vec![RouteSpec {
+            id: "r".into(),
+            endpoint: "hook".into(),
+            filter: "STARTS_WITH(subject, 'twin-')".into(),
+        }])
+        .unwrap();
+        r
+    }
+
+    #[tokio::test]
+    async fn a_full_backlog_drops_its_oldest_events_and_the_rest_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = open(dir.path(), 4096);
+        for i in 0..100 {
+            r.record(&[deleted(i)]).await.unwrap();
+        }
+        let s = r.stats().remove(0);
+        assert!(s.backlog_bytes <= 4096, "{s:?}");
+        assert!(s.dropped > 0 && s.dropped + s.backlog == 100, "{s:?}");
+        assert_eq!((s.delivered, s.failed), (0, 0));
+        r.close().await;
+        drop(r);
+
+        let r = open(dir.path(), 4096);
+        let again = r.stats().remove(0);
+        assert_eq!(
+            (again.backlog, again.backlog_bytes),
+            (s.backlog, s.backlog_bytes)
+        );
+        // What stayed is the newest: the last event is still waiting.
+        let left = r.inner.outbox.read("r", 0, u64::MAX, 1000).unwrap();
+        let last: serde_json::Value =
+            serde_json::from_slice(&left.last().unwrap().payload).unwrap();
+        assert_eq!(last["subject"], "twin-0099");
+        assert_eq!(left.len() as u64, s.backlog);
+        r.close().await;
+    }
+
+    #[tokio::test]
+    async fn unknown_endpoints_and_bad_filters_are_refused_and_deleted_routes_purged() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = open(dir.path(), 1 << 20);
+        let e = r
+            .check(&RouteSpec {
+                id: "x".into(),
+                endpoint: "nope".into(),
+                filter: "true".into(),
+            })
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "endpoint 'nope' does not exist; declared endpoints: hook"
+        );
+        let e = r
+            .put_route(&RouteSpec {
+                id: "x".into(),
+                endpoint: "hook".into(),
+                filter: "type = ".into(),
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("filter is invalid"), "{e}");
+        r.record(&[deleted(1), deleted(2)]).await.unwrap();
+        assert_eq!(r.stats()[0].backlog, 2);
+        r.delete_route("r").unwrap();
+        assert!(r.stats().is_empty());
+        assert!(r.inner.outbox.routes().unwrap().is_empty());
+        r.close().await;
     }
 }
