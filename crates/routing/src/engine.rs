@@ -87,9 +87,8 @@ pub(crate) struct Inner {
     pub(crate) options: Options,
     endpoints: BTreeMap<String, Arc<dyn Sink>>,
     pub(crate) lanes: RwLock<BTreeMap<String, Arc<Lane>>>,
-    /// The last sequence number handed out; held while appending, so that
-    /// sequence order is commit order.
-    pub(crate) append: tokio::sync::Mutex<u64>,
+    /// The group-commit appender; taken on close.
+    pub(crate) appender: Mutex<Option<crate::appender::Appender>>,
     workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -109,15 +108,16 @@ impl Routing {
                 });
             }
         }
-        let outbox = Outbox::open(dir)?;
+        let outbox = Arc::new(Outbox::open(dir)?);
         let last = outbox.last_seq()?;
+        let appender = crate::appender::start(outbox.clone(), last, options.max_backlog_bytes)?;
         Ok(Routing {
             inner: Arc::new(Inner {
-                outbox: Arc::new(outbox),
+                outbox,
                 options,
                 endpoints: sinks,
                 lanes: RwLock::default(),
-                append: tokio::sync::Mutex::new(last),
+                appender: Mutex::new(Some(appender)),
                 workers: Mutex::default(),
             }),
         })
@@ -239,8 +239,9 @@ impl Routing {
         self.inner.outbox.disk_space()
     }
 
-    /// Stops every worker and waits for them. Waiting events stay in the
-    /// outbox for the next start.
+    /// Stops every worker and the outbox writer, and waits for them.
+    /// Waiting events stay in the outbox for the next start; events
+    /// recorded after this are refused.
     pub async fn close(&self) {
         for lane in self.inner.lanes.read().values() {
             lane.stop.send_replace(true);
@@ -248,6 +249,20 @@ impl Routing {
         let workers: Vec<JoinHandle<()>> = std::mem::take(&mut *self.inner.workers.lock());
         for w in workers {
             let _ = w.await;
+        }
+        let appender = self.inner.appender.lock().take();
+        if let Some((queue, thread)) = appender {
+            drop(queue);
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some((queue, thread)) = self.appender.get_mut().take() {
+            drop(queue);
+            let _ = thread.join();
         }
     }
 }

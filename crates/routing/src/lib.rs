@@ -12,6 +12,7 @@
 //! REST API or how routes are stored: the server feeds it route
 //! definitions and implements the API's hook over it.
 
+mod appender;
 mod backoff;
 mod config;
 mod engine;
