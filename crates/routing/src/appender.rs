@@ -22,6 +22,9 @@ pub(crate) struct Request {
     pub(crate) done: oneshot::Sender<Result<(), String>>,
 }
 
+/// A lane and the (sequence number, bytes) of its events to drop.
+type Dropping = (Arc<Lane>, Vec<(u64, u64)>);
+
 /// The appender's queue and thread.
 pub(crate) type Appender = (mpsc::Sender<Request>, std::thread::JoinHandle<()>);
 
@@ -68,7 +71,7 @@ fn append(
         added.entry(lane.id.as_str()).or_insert((lane.clone(), 0)).1 += b.len() as u64;
     }
     // Drop-oldest: a route over its bound loses its oldest waiting events.
-    let mut drops: Vec<(Arc<Lane>, Vec<(u64, u64)>)> = Vec::new();
+    let mut drops: Vec<Dropping> = Vec::new();
     for (lane, add) in added.values() {
         let b = *lane.backlog.lock();
         let excess = (b.bytes + add).saturating_sub(limit);
