@@ -7,11 +7,14 @@
 //! - `twins/{twinId}/properties`: a JSON object of property names to values,
 //!   applied as one patch of `add` operations;
 //!
-//! and subscribe only to `twins/{twinId}/commands/#`.
+//! and subscribe only to `twins/{twinId}/commands/#` and to the event
+//! topics the platform publishes to ([`MqttConfig::event_topics`], through
+//! [`Publisher`]).
 
 mod auth;
 mod config;
 mod handler;
+mod publisher;
 mod topic;
 
 use std::net::SocketAddr;
@@ -23,6 +26,7 @@ use mqtt5::broker::{BrokerConfig, BrokerShutdownHandle, MqttBroker, StorageConfi
 use tokio::task::JoinHandle;
 
 pub use config::{MqttConfig, MqttTls};
+pub use publisher::Publisher;
 pub use topic::{Topic, TopicKind};
 
 use crate::TwinSink;
@@ -46,6 +50,7 @@ pub struct MqttEndpoint {
     addr: Option<SocketAddr>,
     tls_addr: Option<SocketAddr>,
     shutdown: BrokerShutdownHandle,
+    publisher: Publisher,
     task: JoinHandle<Result<(), ConnectError>>,
 }
 
@@ -91,7 +96,7 @@ impl MqttEndpoint {
         if let Some(t) = tls {
             broker_cfg = broker_cfg.with_tls(t);
         }
-        let provider = Arc::new(auth::DeviceAuth::new(devices));
+        let provider = Arc::new(auth::DeviceAuth::new(devices, cfg.event_topics.clone()));
         let mut broker = MqttBroker::with_config(broker_cfg)
             .await
             .map_err(|e| ConnectError::Broker(e.to_string()))?
@@ -106,6 +111,7 @@ impl MqttEndpoint {
             ));
         }
         let shutdown = broker.shutdown_handle();
+        let publisher = Publisher::new(broker.router());
         let task = tokio::spawn(async move {
             broker
                 .run()
@@ -116,8 +122,14 @@ impl MqttEndpoint {
             addr,
             tls_addr,
             shutdown,
+            publisher,
             task,
         })
+    }
+
+    /// Publishes into this broker from inside the process.
+    pub fn publisher(&self) -> Publisher {
+        self.publisher.clone()
     }
 
     /// The plain TCP address actually listened on.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::sink::mqtt::{MqttConfig, MqttSink};
+use crate::sink::mqtt::{LocalSlot, MqttConfig, MqttSink};
 use crate::sink::nats::{NatsConfig, NatsSink};
 use crate::sink::webhook::{WebhookConfig, WebhookSink};
 use crate::{RoutingError, Sink};
@@ -24,6 +24,14 @@ pub enum EndpointConfig {
 }
 
 impl EndpointConfig {
+    /// The topic, when this is a topic on the built-in broker.
+    pub fn builtin_topic(&self) -> Option<&str> {
+        match self {
+            EndpointConfig::Mqtt(c) if c.url.is_none() => Some(&c.topic),
+            _ => None,
+        }
+    }
+
     /// The name routes refer to.
     pub fn name(&self) -> &str {
         match self {
@@ -34,8 +42,8 @@ impl EndpointConfig {
     }
 
     /// Checks the declaration and builds its sink; connects lazily, on
-    /// the first delivery.
-    pub fn build(&self) -> Result<Arc<dyn Sink>, RoutingError> {
+    /// the first delivery. `local` is where the built-in MQTT broker will be.
+    pub fn build(&self, local: &LocalSlot) -> Result<Arc<dyn Sink>, RoutingError> {
         let name = self.name();
         if name.is_empty()
             || !name
@@ -52,7 +60,9 @@ impl EndpointConfig {
             message,
         };
         Ok(match self {
-            EndpointConfig::Mqtt(c) => Arc::new(MqttSink::new(c.clone()).map_err(bad)?),
+            EndpointConfig::Mqtt(c) => {
+                Arc::new(MqttSink::new(c.clone(), local.clone()).map_err(bad)?)
+            }
             EndpointConfig::Webhook(c) => Arc::new(WebhookSink::new(c.clone()).map_err(bad)?),
             EndpointConfig::Nats(c) => Arc::new(NatsSink::new(c.clone()).map_err(bad)?),
         })
@@ -81,7 +91,7 @@ mod tests {
         let names: Vec<&str> = f.endpoint.iter().map(EndpointConfig::name).collect();
         assert_eq!(names, ["m", "w", "n"]);
         for e in &f.endpoint {
-            e.build().unwrap();
+            e.build(&LocalSlot::default()).unwrap();
         }
     }
 
@@ -100,7 +110,11 @@ mod tests {
         let f: File =
             toml_like(r#"{"endpoint": [{"kind": "webhook", "name": "w", "url": "ftp://x/y"}]}"#)
                 .unwrap();
-        let e = f.endpoint[0].build().err().unwrap().to_string();
+        let e = f.endpoint[0]
+            .build(&LocalSlot::default())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("endpoint 'w'") && e.contains("http"), "{e}");
     }
 

@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::lane::{Lane, Spec};
 use crate::outbox::{Backlog, Outbox};
+use crate::sink::mqtt::{LocalBroker, LocalSlot};
 use crate::{EndpointConfig, RoutingError, Sink};
 
 /// How routing behaves.
@@ -86,6 +87,7 @@ pub(crate) struct Inner {
     pub(crate) outbox: Arc<Outbox>,
     pub(crate) options: Options,
     endpoints: BTreeMap<String, Arc<dyn Sink>>,
+    local: LocalSlot,
     pub(crate) lanes: RwLock<BTreeMap<String, Arc<Lane>>>,
     /// The group-commit appender; taken on close.
     pub(crate) appender: Mutex<Option<crate::appender::Appender>>,
@@ -99,9 +101,13 @@ impl Routing {
         endpoints: &[EndpointConfig],
         options: Options,
     ) -> Result<Routing, RoutingError> {
+        let local = LocalSlot::default();
         let mut sinks = BTreeMap::new();
         for e in endpoints {
-            if sinks.insert(e.name().to_string(), e.build()?).is_some() {
+            if sinks
+                .insert(e.name().to_string(), e.build(&local)?)
+                .is_some()
+            {
                 return Err(RoutingError::Endpoint {
                     name: e.name().into(),
                     message: "declared twice".into(),
@@ -115,12 +121,19 @@ impl Routing {
             inner: Arc::new(Inner {
                 outbox,
                 options,
+                local,
                 endpoints: sinks,
                 lanes: RwLock::default(),
                 appender: Mutex::new(Some(appender)),
                 workers: Mutex::default(),
             }),
         })
+    }
+
+    /// Connects MQTT endpoints without a url to the built-in broker, once
+    /// it runs; until then their deliveries wait and retry.
+    pub fn set_local_broker(&self, broker: Arc<dyn LocalBroker>) {
+        let _ = self.inner.local.set(broker);
     }
 
     /// The declared endpoint names.

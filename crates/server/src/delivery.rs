@@ -1,9 +1,25 @@
-//! Event route delivery for the API: the server's implementation of the
-//! api crate's [`RouteDelivery`] over the routing engine.
+//! Event route delivery: the server's implementation of the api crate's
+//! [`RouteDelivery`] over the routing engine, and of routing's
+//! [`LocalBroker`] over the built-in MQTT endpoint.
 
 use ferrotwin_api::{RouteCounters, RouteDelivery};
+use ferrotwin_connect::mqtt::Publisher;
 use ferrotwin_graph::EventRoute;
+use ferrotwin_routing::sink::mqtt::LocalBroker;
 use ferrotwin_routing::{RouteSpec, Routing};
+
+/// The built-in MQTT endpoint, as routes publish to it.
+pub struct BuiltinBroker(pub Publisher);
+
+impl LocalBroker for BuiltinBroker {
+    fn publish<'a>(
+        &'a self,
+        topic: &'a str,
+        payload: Vec<u8>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(self.0.publish(topic, payload))
+    }
+}
 
 /// The routing engine, as the API's delivery hook.
 pub struct Delivery(pub Routing);

@@ -140,6 +140,11 @@ impl Server {
             let mqtt_cfg = MqttConfig {
                 bind: cfg.mqtt,
                 tls,
+                event_topics: cfg
+                    .endpoints
+                    .iter()
+                    .filter_map(|e| e.builtin_topic().map(str::to_owned))
+                    .collect(),
                 ..MqttConfig::default()
             };
             let devices = Arc::new(DeviceStore::open(&cfg.data));
@@ -170,6 +175,11 @@ impl Server {
                     anyhow::bail!(msg);
                 }
             };
+            server
+                .routing
+                .set_local_broker(Arc::new(crate::delivery::BuiltinBroker(
+                    endpoint.publisher(),
+                )));
             server.mqtt = endpoint.local_addr();
             server.mqtts = endpoint.tls_local_addr();
             server.mqtt_endpoint = Some(endpoint);

@@ -393,3 +393,54 @@ fn nats_routes_use_core_publish_or_jetstream_acks() {
     );
     let _ = rt.block_on(js.delete_stream(&stream_name));
 }
+
+#[test]
+fn mqtt_routes_publish_on_the_built_in_broker_to_logged_in_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoints = "[[endpoint]]\nname = \"local\"\nkind = \"mqtt\"\ntopic = \"plant/events\"\n";
+    let cfg = config(dir.path(), endpoints);
+    let (server, mqtt) = Server::start_mqtt(&dir.path().join("data"), &["--config", &cfg]);
+    let out = std::process::Command::new(support::bin())
+        .args(["device", "create", "--twin", "b1", "--data"])
+        .arg(&server.data)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let field = |k: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .unwrap_or_else(|| panic!("no {k} in {text}"))
+            .trim()
+            .to_string()
+    };
+    let (user, password) = (field("username:"), field("password:"));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let id = format!("sub-{}", uuid::Uuid::new_v4().simple());
+    let sub = mqtt5::MqttClient::new(id.clone());
+    let opts = mqtt5::ConnectOptions::new(id).with_credentials(user, password.as_bytes());
+    rt.block_on(sub.connect_with_options(&format!("mqtt://{mqtt}"), opts))
+        .unwrap();
+    let got: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let g = got.clone();
+    rt.block_on(sub.subscribe("plant/events", move |m| {
+        g.lock()
+            .unwrap()
+            .push(serde_json::from_slice(&m.payload).unwrap());
+    }))
+    .expect("a device may subscribe to an event topic");
+    assert!(
+        rt.block_on(sub.subscribe("plant/other", |_| {})).is_err(),
+        "but not to other topics"
+    );
+    server.admin("POST", "/models", Some(&counter_model()));
+    route(&server, "local", "local", "true");
+    twin(&server, "b1");
+    let end = Instant::now() + Duration::from_secs(20);
+    while got.lock().unwrap().is_empty() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0]["type"], "Microsoft.DigitalTwins.Twin.Create");
+    assert_eq!(got[0]["subject"], "b1");
+}

@@ -2,6 +2,13 @@
 //! platform's root certificates). Each event is one QoS 1 PUBLISH of the
 //! CloudEvents JSON; a batch is confirmed when every PUBACK arrived. The
 //! connection is opened on first use and opened again after any failure.
+//! Without a `url` the topic is on the built-in broker, reached in-process
+//! through a [`LocalBroker`] the server provides; a batch is confirmed
+//! once the broker routed it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 
 use std::time::Duration;
 
@@ -18,8 +25,10 @@ use crate::sink::{Sink, SinkError, SinkFuture};
 pub struct MqttConfig {
     /// The endpoint's name.
     pub name: String,
-    /// The broker, `mqtt://host:port` or `mqtts://host:port`.
-    pub url: String,
+    /// The broker, `mqtt://host:port` or `mqtts://host:port`; without it,
+    /// the built-in broker.
+    #[serde(default)]
+    pub url: Option<String>,
     /// The topic every event is published to.
     pub topic: String,
     /// Login name, if the broker wants one.
@@ -33,9 +42,24 @@ pub struct MqttConfig {
     pub client_id: Option<String>,
 }
 
+/// The built-in broker, as routes publish to it.
+pub trait LocalBroker: Send + Sync + 'static {
+    /// Routes `payload` to the subscribers of `topic`.
+    fn publish<'a>(
+        &'a self,
+        topic: &'a str,
+        payload: Vec<u8>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+}
+
+/// Where the built-in broker will be, once it runs.
+pub type LocalSlot = Arc<OnceLock<Arc<dyn LocalBroker>>>;
+
 /// Publishes to one topic of one broker.
 pub struct MqttSink {
     cfg: MqttConfig,
+    url: String,
+    local: Option<LocalSlot>,
     client_id: String,
     client: Mutex<Option<MqttClient>>,
 }
@@ -45,14 +69,14 @@ pub struct MqttSink {
 const IN_FLIGHT: usize = 64;
 
 impl MqttSink {
-    /// Checks the declaration; connects on the first delivery.
-    pub fn new(cfg: MqttConfig) -> Result<MqttSink, String> {
-        if !(cfg.url.starts_with("mqtt://") || cfg.url.starts_with("mqtts://")) {
-            return Err(format!(
-                "url '{}' must start with mqtt:// or mqtts://",
-                cfg.url
-            ));
-        }
+    /// Checks the declaration; connects on the first delivery. `local`
+    /// is where the built-in broker will be, for a declaration without url.
+    pub fn new(cfg: MqttConfig, local: LocalSlot) -> Result<MqttSink, String> {
+        let (url, local) = match &cfg.url {
+            Some(u) if u.starts_with("mqtt://") || u.starts_with("mqtts://") => (u.clone(), None),
+            Some(u) => return Err(format!("url '{u}' must start with mqtt:// or mqtts://")),
+            None => ("the built-in broker".to_string(), Some(local)),
+        };
         if !mqtt5::is_valid_topic_name(&cfg.topic) {
             return Err(format!(
                 "topic '{}' is not a valid MQTT topic name (no wildcards, not empty)",
@@ -65,6 +89,8 @@ impl MqttSink {
             .unwrap_or_else(|| format!("ferrotwin-route-{}", cfg.name));
         Ok(MqttSink {
             cfg,
+            url,
+            local,
             client_id,
             client: Mutex::new(None),
         })
@@ -83,23 +109,31 @@ impl MqttSink {
         }
         match tokio::time::timeout(
             Duration::from_secs(10),
-            client.connect_with_options(&self.cfg.url, opts),
+            client.connect_with_options(&self.url, opts),
         )
         .await
         {
             Ok(Ok(_)) => Ok(client),
-            Ok(Err(e)) => Err(SinkError::retry(format!(
-                "connecting to {}: {e}",
-                self.cfg.url
-            ))),
+            Ok(Err(e)) => Err(SinkError::retry(format!("connecting to {}: {e}", self.url))),
             Err(_) => Err(SinkError::retry(format!(
                 "connecting to {}: no CONNACK within 10 s",
-                self.cfg.url
+                self.url
             ))),
         }
     }
 
     async fn send(&self, events: &[Vec<u8>]) -> Result<(), SinkError> {
+        if let Some(local) = &self.local {
+            let broker = local.get().ok_or_else(|| {
+                SinkError::retry(
+                    "the built-in MQTT broker is not running (started with --no-mqtt?)",
+                )
+            })?;
+            for e in events {
+                broker.publish(&self.cfg.topic, e.clone()).await;
+            }
+            return Ok(());
+        }
         let mut slot = self.client.lock().await;
         let client = match slot.as_ref() {
             Some(c) if c.is_connected().await => c.clone(),
@@ -136,7 +170,7 @@ impl MqttSink {
             }
             return Err(SinkError::retry(format!(
                 "publishing to {} on {}: {e}",
-                topic, self.cfg.url
+                topic, self.url
             )));
         }
         Ok(())
