@@ -2,7 +2,7 @@
 // HTTP and HTTPS on port 0, self-signed certificate. Parses the "listening on" lines.
 
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, createWriteStream } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, createWriteStream, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -23,9 +23,12 @@ export async function startServer() {
   const dataDir = mkdtempSync(join(tmpdir(), "ferrotwin-js-"));
   const token = randomBytes(32).toString("base64url");
   const stderrLog = join(dataDir, "..", `${dataDir.split("/").pop()}-stderr.log`);
+  // The event-route endpoint the scenario names; nothing listens on port 9.
+  const config = join(dataDir, "..", `${dataDir.split("/").pop()}.toml`);
+  writeFileSync(config, '[[endpoint]]\nname = "js-endpoint"\nkind = "webhook"\nurl = "http://127.0.0.1:9/"\n');
   const child = spawn(
     BIN,
-    ["serve", "--data", dataDir, "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--tls-self-signed", "--no-mqtt"],
+    ["serve", "--data", dataDir, "--config", config, "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--tls-self-signed", "--no-mqtt"],
     { env: { ...process.env, FERROTWIN_BOOTSTRAP_TOKEN: token }, stdio: ["ignore", "pipe", "pipe"] },
   );
   child.stderr.pipe(createWriteStream(stderrLog));

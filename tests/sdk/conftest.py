@@ -87,9 +87,16 @@ def server(tmp_path_factory) -> Server:
     token = secrets.token_urlsafe(32)
     env = dict(os.environ, FERROTWIN_BOOTSTRAP_TOKEN=token)
     stderr_log = open(data_dir.parent / "ferrotwin-stderr.log", "w")
+    # The event-route endpoints the tests name; nothing listens on port 9,
+    # so routed events wait in the outbox (delivery is tested in Rust).
+    config = data_dir.parent / f"{data_dir.name}.toml"
+    config.write_text("".join(
+        f'[[endpoint]]\nname = "{name}"\nkind = "webhook"\nurl = "http://127.0.0.1:9/"\n'
+        for name in ["ferrotwin-sdk-endpoint", *[f"ferrotwin-sdk-endpoint-{i}" for i in range(5)]]
+    ))
     proc = subprocess.Popen(
         [
-            str(BIN), "serve", "--data", str(data_dir),
+            str(BIN), "serve", "--data", str(data_dir), "--config", str(config),
             "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--tls-self-signed", "--no-mqtt",
         ],
         stdout=subprocess.PIPE,

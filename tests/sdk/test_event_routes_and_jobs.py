@@ -73,6 +73,13 @@ def test_event_route_with_invalid_filter_is_rejected(client):
         )
 
 
+def test_event_route_to_an_undeclared_endpoint_is_rejected(client):
+    with expect_error(HttpResponseError, 400, "EventRouteEndpointInvalid", mentions="not-declared"):
+        client.upsert_event_route(
+            uid("route"), DigitalTwinsEventRoute(endpoint_name="not-declared", filter="true")
+        )
+
+
 def test_import_jobs_list_and_missing(client):
     jobs = client._client.import_jobs  # generated operations; no public wrapper in 1.3.0
     listed = list(jobs.list())

@@ -9,6 +9,7 @@ mod adt;
 mod body;
 mod commands;
 mod devices;
+mod delivery;
 mod error;
 mod history;
 mod live;
@@ -18,6 +19,7 @@ mod paging;
 mod state;
 
 pub use commands::{DeviceCommandError, DeviceCommands, DeviceReply};
+pub use delivery::{NoDelivery, RouteCounters, RouteDelivery};
 pub use live::to_cloudevent;
 pub use metrics::Metrics;
 pub use state::{ApiState, Scheme};

@@ -6,7 +6,6 @@
 //! either gets a `lagged` notice with the count (`lag=notify`, the
 //! default) or is disconnected (`lag=disconnect`).
 
-mod cloudevent;
 mod select;
 mod sse;
 mod ws;
@@ -16,7 +15,7 @@ use axum::routing::get;
 
 use crate::ApiState;
 
-pub use cloudevent::to_cloudevent;
+pub use ferrotwin_cloudevent::to_cloudevent;
 
 /// `/events` and `/events/ws`.
 pub fn routes() -> Router<ApiState> {

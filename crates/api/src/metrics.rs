@@ -1,5 +1,5 @@
-//! Prometheus metrics: requests by route and status, request latency, and
-//! the graph's size; and the request log line.
+//! Prometheus metrics: requests by route and status, request latency, the
+//! graph's size and event route delivery; and the request log line.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,13 +14,20 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::ApiState;
+use crate::{ApiState, RouteDelivery};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     method: String,
     route: String,
     status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EventRouteLabels {
+    route: String,
+    endpoint: String,
+    kind: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -37,6 +44,9 @@ pub struct Metrics {
     twins: Gauge,
     relationships: Gauge,
     models: Gauge,
+    routed: [Family<EventRouteLabels, Counter>; 4],
+    backlog: Family<EventRouteLabels, Gauge>,
+    backlog_bytes: Family<EventRouteLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -64,7 +74,42 @@ impl Default for Metrics {
             relationships.clone(),
         );
         registry.register("models", "Models uploaded", models.clone());
+        let routed: [Family<EventRouteLabels, Counter>; 4] = Default::default();
+        for (family, (name, help)) in routed.iter().zip([
+            (
+                "route_delivered",
+                "Events an event route's endpoint confirmed",
+            ),
+            (
+                "route_failed",
+                "Events an event route's endpoint refused for good",
+            ),
+            (
+                "route_dropped",
+                "Events dropped because an event route's backlog was full",
+            ),
+            (
+                "route_retries",
+                "Failed delivery attempts of an event route, each retried",
+            ),
+        ]) {
+            registry.register(name, help, family.clone());
+        }
+        let (backlog, backlog_bytes) = (Family::default(), Family::default());
+        registry.register(
+            "route_backlog",
+            "Events waiting in an event route's outbox",
+            backlog.clone(),
+        );
+        registry.register(
+            "route_backlog_bytes",
+            "Bytes waiting in an event route's outbox",
+            backlog_bytes.clone(),
+        );
         Metrics {
+            routed,
+            backlog,
+            backlog_bytes,
             registry,
             requests,
             latency,
@@ -76,8 +121,34 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// The text exposition, with the graph gauges refreshed.
-    pub fn render(&self, graph: &ferrotwin_graph::Graph) -> String {
+    /// The text exposition, with the graph and route figures refreshed.
+    pub fn render(&self, graph: &ferrotwin_graph::Graph, delivery: &dyn RouteDelivery) -> String {
+        for family in &self.routed {
+            family.clear();
+        }
+        self.backlog.clear();
+        self.backlog_bytes.clear();
+        for c in delivery.counters() {
+            let l = EventRouteLabels {
+                route: c.route,
+                endpoint: c.endpoint,
+                kind: c.kind,
+            };
+            for (family, v) in self
+                .routed
+                .iter()
+                .zip([c.delivered, c.failed, c.dropped, c.retries])
+            {
+                family
+                    .get_or_create(&l)
+                    .inner()
+                    .store(v, std::sync::atomic::Ordering::Relaxed);
+            }
+            self.backlog.get_or_create(&l).set(c.backlog as i64);
+            self.backlog_bytes
+                .get_or_create(&l)
+                .set(c.backlog_bytes as i64);
+        }
         let s = graph.stats();
         self.twins.set(s.twins as i64);
         self.relationships.set(s.relationships as i64);

@@ -29,6 +29,6 @@ async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        s.metrics.render(&s.graph),
+        s.metrics.render(&s.graph, s.delivery.as_ref()),
     )
 }

@@ -7,7 +7,7 @@ use ferrotwin_auth::TokenStore;
 use ferrotwin_graph::Graph;
 use ferrotwin_history::HistoryStore;
 
-use crate::{DeviceCommands, Metrics};
+use crate::{DeviceCommands, Metrics, RouteDelivery};
 
 /// Shared handler state.
 #[derive(Clone)]
@@ -24,6 +24,8 @@ pub struct ApiState {
     pub data_dir: PathBuf,
     /// Delivers commands to devices.
     pub commands: Arc<dyn DeviceCommands>,
+    /// Event route delivery: checks endpoints, hears of route changes.
+    pub delivery: Arc<dyn RouteDelivery>,
 }
 
 /// The scheme a listener serves, for absolute nextLinks.

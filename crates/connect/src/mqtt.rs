@@ -8,14 +8,16 @@
 //!   applied as one patch of `add` operations;
 //!
 //! and subscribe only to `twins/{twinId}/commands/#` (or narrower filters),
-//! where [`Commands`] sends them commands; they answer on the response
-//! topics described there.
+//! where [`Commands`] sends them commands (they answer on the response
+//! topics described there), and to the event topics the platform
+//! publishes to ([`MqttConfig::event_topics`], through [`Publisher`]).
 
 mod auth;
 mod commands;
 mod config;
 mod handler;
 mod sessions;
+mod publisher;
 mod topic;
 
 use std::net::SocketAddr;
@@ -28,6 +30,7 @@ use tokio::task::JoinHandle;
 
 pub use commands::{CommandError, CommandReply, Commands};
 pub use config::{MqttConfig, MqttTls};
+pub use publisher::Publisher;
 pub use topic::{Response, Topic, TopicKind};
 
 pub use crate::ConnectError;
@@ -39,6 +42,7 @@ pub struct MqttEndpoint {
     tls_addr: Option<SocketAddr>,
     shutdown: BrokerShutdownHandle,
     commands: Commands,
+    publisher: Publisher,
     task: JoinHandle<Result<(), ConnectError>>,
 }
 
@@ -90,7 +94,11 @@ impl MqttEndpoint {
         if let Some(t) = tls {
             broker_cfg = broker_cfg.with_tls(t);
         }
-        let provider = Arc::new(auth::DeviceAuth::new(devices, sessions));
+        let provider = Arc::new(auth::DeviceAuth::new(
+            devices,
+            sessions,
+            cfg.event_topics.clone(),
+        ));
         let mut broker = MqttBroker::with_config(broker_cfg)
             .await
             .map_err(|e| ConnectError::Broker(e.to_string()))?
@@ -106,6 +114,7 @@ impl MqttEndpoint {
         }
         commands.attach(broker.router());
         let shutdown = broker.shutdown_handle();
+        let publisher = Publisher::new(broker.router());
         let task = tokio::spawn(async move {
             broker
                 .run()
@@ -117,8 +126,14 @@ impl MqttEndpoint {
             tls_addr,
             shutdown,
             commands,
+            publisher,
             task,
         })
+    }
+
+    /// Publishes into this broker from inside the process.
+    pub fn publisher(&self) -> Publisher {
+        self.publisher.clone()
     }
 
     /// The plain TCP address actually listened on.

@@ -11,12 +11,15 @@
 //! - `bench history`: the embedded history engine against InfluxDB and
 //!   VictoriaMetrics: ingest, bytes on disk, query latency.
 //! - `bench sim`: messages per second the simulator generates and publishes.
+//! - `bench routes`: event route delivery per endpoint kind: delivered
+//!   events/s and publish-to-delivery latency.
 
 mod api;
 mod client;
 mod history;
 mod mqtt;
 mod query;
+mod routes;
 mod scale;
 mod sim;
 mod store;
@@ -48,6 +51,8 @@ pub enum BenchWhat {
     History(history::HistoryBench),
     /// Simulated device messages per second, generated and published.
     Sim(sim::SimBench),
+    /// Event route delivery to MQTT, webhook and NATS endpoints.
+    Routes(routes::RoutesBench),
 }
 
 /// Runs a benchmark.
@@ -60,5 +65,6 @@ pub async fn run(b: BenchArgs) -> anyhow::Result<()> {
         BenchWhat::Mqtt(m) => mqtt::run(m).await,
         BenchWhat::History(h) => history::run(h).await,
         BenchWhat::Sim(s) => sim::run(s).await,
+        BenchWhat::Routes(r) => routes::run(r).await,
     }
 }

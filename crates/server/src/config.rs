@@ -11,6 +11,7 @@ use serde::Deserialize;
 #[cfg(feature = "amqp")]
 use ferrotwin_connect::amqp::AmqpSourceConfig;
 use ferrotwin_connect::mqtt_source::MqttSourceConfig;
+use ferrotwin_routing::EndpointConfig;
 
 use crate::cli::{LogFormat, ServeArgs};
 
@@ -41,6 +42,9 @@ struct FileConfig {
     #[cfg(feature = "amqp")]
     #[serde(default)]
     amqp_source: Vec<AmqpSourceConfig>,
+    endpoint: Vec<EndpointConfig>,
+    route_backlog_max_mb: Option<u64>,
+    event_source: Option<String>,
 }
 
 /// What `serve` runs with.
@@ -73,6 +77,12 @@ pub struct Config {
     /// AMQP 0.9.1 queues to consume (`[[amqp_source]]`, file only).
     #[cfg(feature = "amqp")]
     pub amqp_sources: Vec<AmqpSourceConfig>,
+    /// Event route endpoints (`[[endpoint]]` in the file).
+    pub endpoints: Vec<EndpointConfig>,
+    /// The most bytes one event route may keep waiting for its endpoint.
+    pub route_backlog_max_bytes: u64,
+    /// The CloudEvents `source` of routed events.
+    pub event_source: String,
 }
 
 impl Config {
@@ -151,7 +161,17 @@ impl Config {
         for source in &file.amqp_source {
             source.check().map_err(anyhow::Error::msg)?;
         }
+        let route_backlog_max_mb = file.route_backlog_max_mb.unwrap_or(256);
+        if route_backlog_max_mb == 0 {
+            anyhow::bail!("route_backlog_max_mb must be at least 1");
+        }
         Ok(Config {
+            endpoints: file.endpoint,
+            route_backlog_max_bytes: route_backlog_max_mb * 1024 * 1024,
+            event_source: file
+                .event_source
+                .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+                .unwrap_or_else(|| "ferrotwin".into()),
             mqtt_sources: file.mqtt_source,
             #[cfg(feature = "amqp")]
             amqp_sources: file.amqp_source,
@@ -241,6 +261,45 @@ mod tests {
             format!("{err:#}").contains("--mqtts needs a certificate"),
             "{err:#}"
         );
+    }
+
+    #[test]
+    fn endpoints_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("f.toml");
+        std::fs::write(
+            &file,
+            r#"
+route_backlog_max_mb = 8
+[[endpoint]]
+name = "hook"
+kind = "webhook"
+url = "http://127.0.0.1:9000/events"
+headers = { Authorization = "Bearer x" }
+
+[[endpoint]]
+name = "bus"
+kind = "nats"
+url = "nats://127.0.0.1:4222"
+subject = "ferrotwin.events"
+"#,
+        )
+        .unwrap();
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        };
+        let c = Config::load(&args).unwrap();
+        let names: Vec<&str> = c.endpoints.iter().map(|e| e.name()).collect();
+        assert_eq!(names, ["hook", "bus"]);
+        assert_eq!(c.route_backlog_max_bytes, 8 << 20);
+        std::fs::write(
+            &file,
+            "[[endpoint]]\nname = \"m\"\nkind = \"mqtt\"\nurl = \"mqtt://x:1\"\n",
+        )
+        .unwrap();
+        let err = Config::load(&args).unwrap_err();
+        assert!(format!("{err:#}").contains("topic"), "{err:#}");
     }
 
     #[test]

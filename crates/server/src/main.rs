@@ -6,6 +6,7 @@ mod cli;
 mod cmd;
 mod commands;
 mod config;
+mod delivery;
 mod devices;
 mod history;
 mod logging;

@@ -16,7 +16,8 @@ use ferrotwin_connect::amqp::AmqpSource;
 use ferrotwin_connect::mqtt::{ConnectError, MqttConfig, MqttEndpoint, MqttTls};
 use ferrotwin_connect::mqtt_source::MqttSource;
 use ferrotwin_events::EventBus;
-use ferrotwin_graph::Graph;
+use ferrotwin_graph::{Graph, PageRequest};
+use ferrotwin_routing::Routing;
 use tokio::task::JoinHandle;
 
 use crate::cli::ServeArgs;
@@ -38,6 +39,8 @@ pub struct Server {
     pub graph: Graph,
     /// The history store.
     pub history: Arc<dyn ferrotwin_history::HistoryStore>,
+    /// Event route delivery.
+    pub routing: Routing,
     mqtt_endpoint: Option<MqttEndpoint>,
     mqtt_sources: Vec<MqttSource>,
     #[cfg(feature = "amqp")]
@@ -77,6 +80,7 @@ impl Server {
         );
         let history = crate::history::open(&cfg.history, &cfg.data).await?;
         crate::history::record(&graph, history.clone(), cfg.history.properties);
+        let routing = start_routing(cfg, &graph)?;
         let tokens = Arc::new(TokenStore::open(&cfg.data, bootstrap));
         let commands = Arc::new(MqttCommands::default());
         let state = ApiState {
@@ -86,6 +90,7 @@ impl Server {
             metrics: Arc::new(Metrics::default()),
             data_dir: cfg.data.clone(),
             commands: commands.clone(),
+            delivery: Arc::new(crate::delivery::Delivery(routing.clone())),
         };
         let mut server = Server {
             http: None,
@@ -94,6 +99,7 @@ impl Server {
             mqtts: None,
             graph: graph.clone(),
             history,
+            routing,
             mqtt_endpoint: None,
             mqtt_sources: vec![],
             #[cfg(feature = "amqp")]
@@ -152,6 +158,11 @@ impl Server {
             let mqtt_cfg = MqttConfig {
                 bind: cfg.mqtt,
                 tls,
+                event_topics: cfg
+                    .endpoints
+                    .iter()
+                    .filter_map(|e| e.builtin_topic().map(str::to_owned))
+                    .collect(),
                 ..MqttConfig::default()
             };
             let devices = Arc::new(DeviceStore::open(&cfg.data));
@@ -183,6 +194,11 @@ impl Server {
                 }
             };
             let _ = commands.0.set(endpoint.commands());
+            server
+                .routing
+                .set_local_broker(Arc::new(crate::delivery::BuiltinBroker(
+                    endpoint.publisher(),
+                )));
             server.mqtt = endpoint.local_addr();
             server.mqtts = endpoint.tls_local_addr();
             server.mqtt_endpoint = Some(endpoint);
@@ -233,6 +249,7 @@ impl Server {
         }
         self.graph.close();
         self.history.close().await.context("closing history")?;
+        self.routing.close().await;
         Ok(())
     }
 
@@ -254,6 +271,37 @@ impl Server {
         }
         let _ = out.flush();
     }
+}
+
+/// Opens the event route outbox, starts delivering the stored routes,
+/// and makes routing a recorder of the graph's events, so that every
+/// matching event is in an outbox before its write is acknowledged.
+fn start_routing(cfg: &Config, graph: &Graph) -> anyhow::Result<Routing> {
+    let options = ferrotwin_routing::Options {
+        source: cfg.event_source.clone(),
+        max_backlog_bytes: cfg.route_backlog_max_bytes,
+        ..Default::default()
+    };
+    let routing = Routing::open(&cfg.data.join("outbox"), &cfg.endpoints, options)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut routes = Vec::new();
+    let mut page = PageRequest {
+        after: None,
+        size: 1000,
+    };
+    loop {
+        let p = graph.routes(&page);
+        routes.extend(p.items.iter().map(crate::delivery::spec));
+        match p.next {
+            Some(n) => page.after = Some(n),
+            None => break,
+        }
+    }
+    routing
+        .start(routes)
+        .map_err(|e| anyhow::anyhow!("starting event routes: {e}"))?;
+    graph.bus().add_recorder(Arc::new(routing.clone()));
+    Ok(routing)
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.

@@ -1,4 +1,5 @@
-//! `/eventroutes`: definitions only; delivery is the event stream's job.
+//! `/eventroutes`: the definitions, stored by the graph; a route must name
+//! a declared endpoint, and every change is passed on to delivery.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -53,18 +54,22 @@ pub async fn put(
             "the event route needs a string 'filter'",
         )
     })?;
-    s.graph
-        .put_route(EventRoute {
-            id,
-            endpoint_name,
-            filter,
-        })
-        .await?;
+    let route = EventRoute {
+        id,
+        endpoint_name,
+        filter,
+    };
+    s.delivery
+        .check(&route)
+        .map_err(|m| ApiError::new(StatusCode::BAD_REQUEST, "EventRouteEndpointInvalid", m))?;
+    s.graph.put_route(route.clone()).await?;
+    s.delivery.put(&route);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// DELETE /eventroutes/{id}
 pub async fn delete(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Response> {
     s.graph.delete_route(&id).await?;
+    s.delivery.delete(&id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }

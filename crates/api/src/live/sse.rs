@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use ferrotwin_events::Received;
 use serde_json::json;
 
-use super::cloudevent::to_cloudevent;
 use super::select::{Lag, Selection};
 use crate::ApiState;
 use crate::error::ApiResult;
 use crate::paging::Params;
+use ferrotwin_cloudevent::to_cloudevent;
 
 /// Subscribes to the event stream.
 pub async fn subscribe(

@@ -8,11 +8,11 @@ use axum::response::{IntoResponse, Response};
 use ferrotwin_events::Received;
 use serde_json::json;
 
-use super::cloudevent::to_cloudevent;
 use super::select::{Lag, Selection};
 use crate::ApiState;
 use crate::error::ApiResult;
 use crate::paging::Params;
+use ferrotwin_cloudevent::to_cloudevent;
 
 /// The CloudEvents `source` for this instance: its host as the client saw it.
 pub fn source(headers: &HeaderMap) -> String {

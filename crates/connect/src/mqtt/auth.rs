@@ -19,11 +19,20 @@ use super::topic::{Response, Topic, TopicKind};
 pub(crate) struct DeviceAuth {
     devices: Arc<DeviceStore>,
     sessions: Arc<Sessions>,
+    event_topics: Vec<String>,
 }
 
 impl DeviceAuth {
-    pub(crate) fn new(devices: Arc<DeviceStore>, sessions: Arc<Sessions>) -> DeviceAuth {
-        DeviceAuth { devices, sessions }
+    pub(crate) fn new(
+        devices: Arc<DeviceStore>,
+        sessions: Arc<Sessions>,
+        event_topics: Vec<String>,
+    ) -> DeviceAuth {
+        DeviceAuth {
+            devices,
+            sessions,
+            event_topics,
+        }
     }
 
     fn owns(&self, user: Option<&str>, twin_id: &str) -> bool {
@@ -87,8 +96,9 @@ impl AuthProvider for DeviceAuth {
         user_id: Option<&'a str>,
         topic_filter: &'a str,
     ) -> Fut<'a, bool> {
-        let ok = Topic::subscription(topic_filter)
-            .is_some_and(|t| t.kind == TopicKind::Commands && self.owns(user_id, t.twin_id));
+        let ok = self.event_topics.iter().any(|t| t == topic_filter)
+            || Topic::subscription(topic_filter)
+                .is_some_and(|t| t.kind == TopicKind::Commands && self.owns(user_id, t.twin_id));
         if !ok {
             tracing::warn!(
                 client_id,

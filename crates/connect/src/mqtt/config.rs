@@ -12,6 +12,9 @@ pub struct MqttConfig {
     pub tls: Option<MqttTls>,
     /// The largest MQTT packet accepted, in bytes.
     pub max_packet_size: usize,
+    /// Topics the platform publishes events to (event routes on the
+    /// built-in broker); any logged-in device may subscribe to them.
+    pub event_topics: Vec<String>,
 }
 
 /// An MQTT-over-TLS listener.
@@ -32,6 +35,7 @@ impl Default for MqttConfig {
             bind: None,
             tls: None,
             max_packet_size: 1024 * 1024,
+            event_topics: vec![],
         }
     }
 }

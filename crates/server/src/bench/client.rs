@@ -42,13 +42,27 @@ impl Api {
         path: &str,
         body: Option<&str>,
     ) -> anyhow::Result<(u16, Bytes)> {
+        self.send_with(method, path, body, &[]).await
+    }
+
+    /// Sends a request with extra headers; returns the status and body.
+    pub async fn send_with(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> anyhow::Result<(u16, Bytes)> {
         let sep = if path.contains('?') { '&' } else { '?' };
-        let req = hyper::Request::builder()
+        let mut req = hyper::Request::builder()
             .method(method)
             .uri(format!("{}{path}{sep}{API}", self.base))
             .header("authorization", &self.auth)
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(body.unwrap_or("").to_string())))?;
+            .header("content-type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(Full::new(Bytes::from(body.unwrap_or("").to_string())))?;
         let resp = self.client.request(req).await?;
         let status = resp.status().as_u16();
         let bytes = resp.into_body().collect().await?.to_bytes();

@@ -1,4 +1,7 @@
-//! Platform events as CloudEvents 1.0, with ADT's event types and payloads.
+//! Platform events as CloudEvents 1.0 JSON, with the event types and
+//! payloads of Azure Digital Twins' notifications. Shared by every edge
+//! that sends events out: the live stream (`api`) and event routes
+//! (`routing`). **Knows nothing of** HTTP or any transport.
 
 use ferrotwin_events::Event;
 use serde_json::{Value, json};
@@ -99,6 +102,13 @@ pub fn to_cloudevent(e: &Event, source: &str) -> Value {
     ce
 }
 
+/// A CloudEvents attribute of `ce` as text, for route filters: `type`,
+/// `source`, `subject`, `id`, `dataschema`, `specversion` or
+/// `datacontenttype`. None when the event lacks it.
+pub fn attribute(ce: &Value, name: &str) -> Option<String> {
+    ce.get(name).and_then(Value::as_str).map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +126,7 @@ mod tests {
         assert_eq!(ce["subject"], "p1");
         assert_eq!(ce["dataschema"], "dtmi:x:P;1");
         assert_eq!(ce["data"]["patch"][0]["path"], "/a");
+        assert_eq!(attribute(&ce, "subject").as_deref(), Some("p1"));
+        assert_eq!(attribute(&ce, "nothing"), None);
     }
 }
