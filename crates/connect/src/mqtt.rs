@@ -16,8 +16,8 @@ mod auth;
 mod commands;
 mod config;
 mod handler;
-mod sessions;
 mod publisher;
+mod sessions;
 mod topic;
 
 use std::net::SocketAddr;
