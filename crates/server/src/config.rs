@@ -42,6 +42,7 @@ struct FileConfig {
     #[cfg(feature = "amqp")]
     #[serde(default)]
     amqp_source: Vec<AmqpSourceConfig>,
+    #[serde(default)]
     endpoint: Vec<EndpointConfig>,
     route_backlog_max_mb: Option<u64>,
     event_source: Option<String>,

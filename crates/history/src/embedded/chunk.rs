@@ -134,6 +134,27 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Decodes only the times and values of a numeric chunk, for aggregates;
+/// None for a chunk of other values.
+pub(crate) fn decode_numeric(b: &[u8]) -> Result<Option<(Vec<i64>, Vec<f64>)>, String> {
+    let h = header(b)?;
+    let count = h.count as usize;
+    let mut r = Reader(&b[HEADER..]);
+    let times: Vec<i64> = r.column(count)?;
+    let n = r.len()?;
+    r.take(n)?;
+    let values = match b[1] {
+        INT => r
+            .column::<i64>(count)?
+            .into_iter()
+            .map(|i| i as f64)
+            .collect(),
+        FLOAT => r.column::<f64>(count)?,
+        _ => return Ok(None),
+    };
+    Ok(Some((times, values)))
+}
+
 /// Decodes a chunk into its points.
 pub(crate) fn decode(b: &[u8]) -> Result<Vec<HeadPoint>, String> {
     let h = header(b)?;
@@ -218,6 +239,10 @@ mod tests {
                 })
                 .collect();
             assert_eq!(back, expect);
+            if let Some((t, v)) = decode_numeric(&bytes).unwrap() {
+                assert_eq!(t, back.iter().map(|p| p.time).collect::<Vec<_>>());
+                assert_eq!(v.len(), back.len());
+            }
             assert_eq!(header(&bytes).unwrap().count, points.len() as u32);
         }
     }

@@ -172,9 +172,18 @@ pub(crate) fn aggregate(
         }
     }
     chunks(inner, &snap, range.from, range.to, &mut |_, bytes| {
-        for p in chunk::decode(bytes).map_err(HistoryError::Storage)? {
-            if let Some(v) = number(&p) {
-                folder.add(p.time, v);
+        match chunk::decode_numeric(bytes).map_err(HistoryError::Storage)? {
+            Some((times, values)) => {
+                for (t, v) in times.into_iter().zip(values) {
+                    folder.add(t, v);
+                }
+            }
+            None => {
+                for p in chunk::decode(bytes).map_err(HistoryError::Storage)? {
+                    if let Some(v) = number(&p) {
+                        folder.add(p.time, v);
+                    }
+                }
             }
         }
         Ok(true)
