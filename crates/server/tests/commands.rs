@@ -352,7 +352,15 @@ fn devices_answer_only_for_their_own_twins_and_only_what_was_asked() {
     assert_eq!((s, &t), (200, &json!({"status": 201, "payload": null})));
     // A late second answer finds no request waiting.
     rt.block_on(rogue.publish_qos1(response_topic, "")).unwrap();
-    let log = server.stderr.lock().unwrap().clone();
+    // The server's stderr is read by another thread: give it a moment.
+    let mut log = String::new();
+    for _ in 0..50 {
+        log = server.stderr.lock().unwrap().clone();
+        if log.contains("correlation data does not match") && log.contains("is waiting") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     assert!(log.contains("correlation data does not match"), "{log}");
     assert!(log.contains("is waiting"), "{log}");
 }
