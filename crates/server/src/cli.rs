@@ -103,7 +103,7 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "FERROTWIN_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
-    /// Log filter, e.g. `info` or `ferrotwin_api=debug`.
+    /// Log filter, e.g. `info` or `ferrotwin_api=debug` [default: info, with fjall, lsm_tree and mqtt5 at warn].
     #[arg(long, env = "FERROTWIN_LOG")]
     pub log: Option<String>,
 }

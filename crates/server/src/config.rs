@@ -209,7 +209,7 @@ impl Config {
                 .log
                 .clone()
                 .or(file.log)
-                .unwrap_or_else(|| "info".into()),
+                .unwrap_or_else(|| crate::logging::DEFAULT_FILTER.into()),
         })
     }
 }

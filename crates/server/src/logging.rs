@@ -4,9 +4,14 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::LogFormat;
 
+/// The default filter: ferrotwin at info; the storage engines and the MQTT
+/// broker library at warn, since their info lines (journal rotation, broker
+/// start-up details) say nothing an operator acts on.
+pub const DEFAULT_FILTER: &str = "info,fjall=warn,lsm_tree=warn,mqtt5=warn";
+
 /// Installs the global subscriber (once; later calls are ignored).
 pub fn init(format: LogFormat, filter: &str) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -218,6 +218,17 @@ pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
                     println!(
                         "  watch: curl -sN '{base}/events?access_token={token}&type=telemetry&twin=pump-2'"
                     );
+                    // Simulated time runs ahead of the wall clock, so the
+                    // range covers the two simulated days of the run, in 30-minute buckets.
+                    let now = chrono::Utc::now();
+                    let stamp = |t: chrono::DateTime<chrono::Utc>| {
+                        t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    };
+                    println!(
+                        "  history: curl -s -H 'Authorization: Bearer {token}' '{base}/history/twins/pump-2/aggregate?series=bearingTemperature&buckets=96&from={}&to={}'",
+                        stamp(now - chrono::Duration::minutes(30)),
+                        stamp(now + chrono::Duration::minutes(47 * 60 + 30))
+                    );
                     tokio::spawn(async move {
                         if let Err(e) = ferrotwin_sim::run::run(cfg, serve::shutdown_signal()).await
                         {
