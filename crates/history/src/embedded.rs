@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use fjall::{Database, Keyspace, KeyspaceCreateOptions};
 use parking_lot::Mutex;
 
-use self::catalog::{Series, State, meta_decode, policy_scope};
+use self::catalog::{Series, State, meta_decode};
 use self::flush::Flusher;
 use self::head::{HeadPoint, HeadValue};
 use self::wal::Wal;
@@ -133,7 +133,7 @@ impl Embedded {
             let (k, v) = g
                 .into_inner()
                 .map_err(|e| HistoryError::Storage(e.to_string()))?;
-            let scope = std::str::from_utf8(&k).ok().and_then(policy_scope);
+            let scope = std::str::from_utf8(&k).ok().and_then(Scope::from_key);
             let age = v.as_ref().try_into().ok().map(i64::from_le_bytes);
             if let (Some(scope), Some(age)) = (scope, age) {
                 st.policies.push((scope, age));
@@ -198,16 +198,6 @@ impl Embedded {
     }
 }
 
-fn check_sample(s: &Sample) -> Result<(), HistoryError> {
-    if s.key.twin.is_empty() || s.key.name.is_empty() {
-        return Err(HistoryError::Invalid(format!(
-            "a sample needs a twin id and a series name, got twin '{}' and name '{}'",
-            s.key.twin, s.key.name
-        )));
-    }
-    Ok(())
-}
-
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, HistoryError> + Send + 'static,
 ) -> Result<T, HistoryError> {
@@ -225,7 +215,7 @@ impl HistoryStore for Embedded {
     async fn append(&self, samples: Vec<Sample>) -> Result<(), HistoryError> {
         self.inner.check()?;
         for s in &samples {
-            check_sample(s)?;
+            s.check()?;
         }
         if samples.is_empty() {
             return Ok(());
@@ -329,7 +319,7 @@ impl HistoryStore for Embedded {
                 "a retention period must be positive".into(),
             ));
         }
-        let key = catalog::policy_key(&scope);
+        let key = scope.key();
         let r = match max_age {
             Some(a) => self.inner.policies.insert(key.as_bytes(), a.to_le_bytes()),
             None => self.inner.policies.remove(key.as_bytes()),

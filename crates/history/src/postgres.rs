@@ -255,14 +255,6 @@ fn point_of(r: &tokio_postgres::Row, at: usize) -> Point {
     }
 }
 
-fn scope_key(s: &Scope) -> String {
-    match s {
-        Scope::Default => "d".into(),
-        Scope::Model(m) => format!("m:{m}"),
-        Scope::Twin(t) => format!("t:{t}"),
-    }
-}
-
 const NUMBER: &str =
     "coalesce(num, CASE val WHEN 'true'::jsonb THEN 1 WHEN 'false'::jsonb THEN 0 END)";
 
@@ -277,12 +269,7 @@ impl HistoryStore for Postgres {
             return Ok(());
         }
         for s in &samples {
-            if s.key.twin.is_empty() || s.key.name.is_empty() {
-                return Err(HistoryError::Invalid(format!(
-                    "a sample needs a twin id and a series name, got twin '{}' and name '{}'",
-                    s.key.twin, s.key.name
-                )));
-            }
+            s.check()?;
         }
         let c = self.pool.get().await.map_err(pool_err)?;
         self.ensure_partitions(&c, &samples).await?;
@@ -367,21 +354,8 @@ impl HistoryStore for Postgres {
             )
             .await
             .map_err(pg("reading history points"))?;
-        let mut points: Vec<Point> = rows.iter().map(|r| point_of(r, 0)).collect();
-        let more = points.len() > limit;
-        points.truncate(limit);
-        let next = match (more, points.last()) {
-            (true, Some(last)) => {
-                let same = points.iter().filter(|p| p.time == last.time).count() as i64;
-                let earlier = if last.time == from { skip } else { 0 };
-                Some(Cursor {
-                    time: last.time,
-                    skip: (same + earlier) as u32,
-                })
-            }
-            _ => None,
-        };
-        Ok(Page { points, next })
+        let points: Vec<Point> = rows.iter().map(|r| point_of(r, 0)).collect();
+        Ok(Page::new(points, limit, from, skip as u32))
     }
 
     async fn aggregate(
@@ -489,7 +463,7 @@ impl HistoryStore for Postgres {
             ));
         }
         let c = self.pool.get().await.map_err(pool_err)?;
-        let key = scope_key(&scope);
+        let key = scope.key();
         match max_age {
             Some(a) => {
                 c.execute(
@@ -525,16 +499,7 @@ impl HistoryStore for Postgres {
             .map_err(pg("reading retention policies"))?;
         let mut out: Vec<(Scope, i64)> = rows
             .iter()
-            .filter_map(|r| {
-                let k: String = r.get(0);
-                let scope = match k.split_once(':') {
-                    None if k == "d" => Scope::Default,
-                    Some(("m", m)) => Scope::Model(m.into()),
-                    Some(("t", t)) => Scope::Twin(t.into()),
-                    _ => return None,
-                };
-                Some((scope, r.get(1)))
-            })
+            .filter_map(|r| Some((Scope::from_key(r.get(0))?, r.get(1))))
             .collect();
         out.sort();
         Ok(out)

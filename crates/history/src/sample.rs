@@ -100,6 +100,19 @@ pub struct Sample {
     pub point: Point,
 }
 
+impl Sample {
+    /// Refuses a sample without a twin id or a series name.
+    pub(crate) fn check(&self) -> Result<(), crate::HistoryError> {
+        if self.key.twin.is_empty() || self.key.name.is_empty() {
+            return Err(crate::HistoryError::Invalid(format!(
+                "a sample needs a twin id and a series name, got twin '{}' and name '{}'",
+                self.key.twin, self.key.name
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// A half-open time range `[from, to)` in microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeRange {

@@ -16,6 +16,28 @@ pub struct SeriesInfo {
     pub model: String,
 }
 
+impl Page {
+    /// The page of at most `limit` points from `points`, which are sorted
+    /// and start after `skip` points at time `from`; `more` says whether
+    /// points beyond these exist.
+    pub(crate) fn new(mut points: Vec<Point>, limit: usize, from: i64, skip: u32) -> Page {
+        let more = points.len() > limit;
+        points.truncate(limit);
+        let next = match (more, points.last()) {
+            (true, Some(last)) => {
+                let same = points.iter().filter(|p| p.time == last.time).count() as u32;
+                let earlier = if last.time == from { skip } else { 0 };
+                Some(Cursor {
+                    time: last.time,
+                    skip: same + earlier,
+                })
+            }
+            _ => None,
+        };
+        Page { points, next }
+    }
+}
+
 /// Where a page of raw points resumes: after `skip` points at `time`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
@@ -127,6 +149,27 @@ pub trait HistoryStore: Send + Sync + 'static {
 
     /// Makes everything durable and stops background work.
     async fn close(&self) -> Result<(), HistoryError>;
+}
+
+impl Scope {
+    /// The scope as a stable key: `d`, `m:{model}` or `t:{twin}`.
+    pub(crate) fn key(&self) -> String {
+        match self {
+            Scope::Default => "d".into(),
+            Scope::Model(m) => format!("m:{m}"),
+            Scope::Twin(t) => format!("t:{t}"),
+        }
+    }
+
+    /// Reads a key made by [`Scope::key`].
+    pub(crate) fn from_key(k: &str) -> Option<Scope> {
+        match k.split_once(':') {
+            None if k == "d" => Some(Scope::Default),
+            Some(("m", m)) => Some(Scope::Model(m.into())),
+            Some(("t", t)) => Some(Scope::Twin(t.into())),
+            _ => None,
+        }
+    }
 }
 
 /// The policy that applies to a series: twin, then model, then default.

@@ -23,6 +23,18 @@ fn telemetry(server: &Server, twin: &str, n: usize, time: &str, data: Value) -> 
     .0
 }
 
+/// The names of a twin's history series.
+fn series_names(server: &Server, twin: &str) -> Vec<String> {
+    let (s, list) = server.admin("GET", &format!("/history/twins/{twin}/series"), None);
+    assert_eq!(s, 200, "{list}");
+    list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn setup(server: &Server, twin: &str) {
     let (s, _) = server.admin("POST", "/models", Some(&counter_model()));
     assert!(s == 201 || s == 409, "model: {s}");
@@ -48,14 +60,7 @@ fn reads_back_what_was_written(server: &Server) {
         );
     }
     let q = |p: &str| server.admin("GET", p, None);
-    let (s, list) = q("/history/twins/c1/series");
-    assert_eq!(s, 200, "{list}");
-    let names: Vec<&str> = list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap())
-        .collect();
+    let names = series_names(server, "c1");
     assert_eq!(names, ["$lifecycle", "n", "name", "status/ok", "temp"]);
 
     let range = format!("from={}&to={}", at(0, 0), at(2, 0));
@@ -258,13 +263,7 @@ fn line_protocol(server: &Server) {
     );
     let (s, b) = post_lines(server, &body);
     assert_eq!(s, 204, "{b}");
-    let (_, list) = server.admin("GET", "/history/twins/lp/series", None);
-    let names: Vec<&str> = list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap())
-        .collect();
+    let names = series_names(server, "lp");
     assert_eq!(
         names,
         [
@@ -456,12 +455,6 @@ fn only_historized_properties_when_asked() {
         Some(&json!({"$metadata": {"$model": "dtmi:test:Kept;1"}, "kept": 1.0, "dropped": 2.0})),
     );
     assert_eq!(s, 200, "{b}");
-    let (_, list) = server.admin("GET", "/history/twins/h/series", None);
-    let names: Vec<&str> = list["value"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["name"].as_str().unwrap())
-        .collect();
+    let names = series_names(&server, "h");
     assert_eq!(names, ["$lifecycle", "kept"]);
 }

@@ -141,14 +141,15 @@ pub(crate) fn meta_key(key: &SeriesKey) -> Vec<u8> {
     k
 }
 
-/// The meta keyspace value of a series.
-pub(crate) fn meta_value(s: &Series) -> Vec<u8> {
+/// The meta keyspace value of a series, with the bookkeeping it will
+/// have once the batch carrying this value commits.
+pub(crate) fn meta_value(s: &Series, flushed_seq: u64, max_span: i64, stored: u64) -> Vec<u8> {
     let mut v = Vec::with_capacity(29 + s.model.len());
     v.extend_from_slice(&s.id.to_le_bytes());
     v.push(s.kind.code());
-    v.extend_from_slice(&s.flushed_seq.to_le_bytes());
-    v.extend_from_slice(&s.max_span.to_le_bytes());
-    v.extend_from_slice(&s.stored.to_le_bytes());
+    v.extend_from_slice(&flushed_seq.to_le_bytes());
+    v.extend_from_slice(&max_span.to_le_bytes());
+    v.extend_from_slice(&stored.to_le_bytes());
     v.extend_from_slice(s.model.as_bytes());
     v
 }
@@ -191,23 +192,4 @@ pub(crate) fn chunk_key_seq(k: &[u8]) -> u64 {
     k.get(12..20)
         .and_then(|s| s.try_into().ok())
         .map_or(u64::MAX, u64::from_be_bytes)
-}
-
-/// The policy keyspace key of a scope.
-pub(crate) fn policy_key(s: &Scope) -> String {
-    match s {
-        Scope::Default => "d".into(),
-        Scope::Model(m) => format!("m:{m}"),
-        Scope::Twin(t) => format!("t:{t}"),
-    }
-}
-
-/// A scope from its policy key.
-pub(crate) fn policy_scope(k: &str) -> Option<Scope> {
-    match k.split_once(':') {
-        None if k == "d" => Some(Scope::Default),
-        Some(("m", m)) => Some(Scope::Model(m.into())),
-        Some(("t", t)) => Some(Scope::Twin(t.into())),
-        _ => None,
-    }
 }

@@ -223,12 +223,8 @@ fn flush(inner: &Inner, all: bool) -> Result<usize, HistoryError> {
             .zip(&jobs)
             .map(|((id, span, n), job)| {
                 let s = st.get(*id).expect("series are never removed");
-                let mut after =
-                    super::catalog::Series::new(s.id, s.key.clone(), s.kind, s.model.clone());
-                after.flushed_seq = job.last_seq;
-                after.max_span = s.max_span.max(*span);
-                after.stored = s.stored + n;
-                (meta_key(&s.key), meta_value(&after))
+                let value = meta_value(s, job.last_seq, s.max_span.max(*span), s.stored + n);
+                (meta_key(&s.key), value)
             })
             .collect()
     };
@@ -321,7 +317,10 @@ fn retention(inner: &Inner, now: i64) -> Result<u64, HistoryError> {
             if matches!(&s.latest, Some(Some(l)) if l.time < cutoff) {
                 s.latest = None;
             }
-            (meta_key(&s.key), meta_value(s))
+            (
+                meta_key(&s.key),
+                meta_value(s, s.flushed_seq, s.max_span, s.stored),
+            )
         };
         batch.insert(&inner.meta, meta.0, meta.1);
         if let Err(e) = batch.commit() {

@@ -126,34 +126,17 @@ pub(crate) fn raw(
         Ok(true)
     })?;
     let mut at_from = 0usize;
-    let rest: Vec<HeadPoint> = got
+    let rest: Vec<Point> = got
         .into_iter()
         .skip_while(|p| {
-            if p.time == from && at_from < skip {
-                at_from += 1;
-                true
-            } else {
-                false
-            }
+            let skipped = p.time == from && at_from < skip;
+            at_from += usize::from(skipped);
+            skipped
         })
+        .take(limit + 1)
+        .map(|p| p.to_point())
         .collect();
-    let more = rest.len() > limit;
-    let page: Vec<HeadPoint> = rest.into_iter().take(limit).collect();
-    let next = match (more, page.last()) {
-        (true, Some(last)) => {
-            let same = page.iter().filter(|p| p.time == last.time).count();
-            let earlier = if last.time == from { skip } else { 0 };
-            Some(Cursor {
-                time: last.time,
-                skip: (same + earlier) as u32,
-            })
-        }
-        _ => None,
-    };
-    Ok(Page {
-        points: page.iter().map(HeadPoint::to_point).collect(),
-        next,
-    })
+    Ok(Page::new(rest, limit, from, skip as u32))
 }
 
 /// Buckets of one series.
