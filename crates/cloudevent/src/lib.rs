@@ -3,7 +3,7 @@
 //! that sends events out: the live stream (`api`) and event routes
 //! (`routing`). **Knows nothing of** HTTP or any transport.
 
-use ferrotwin_events::Event;
+use ferrotwin_events::{AnalyticsChange, Event};
 use serde_json::{Value, json};
 
 /// The CloudEvents JSON for an event; `source` names this instance.
@@ -76,6 +76,23 @@ pub fn to_cloudevent(e: &Event, source: &str) -> Value {
                 Some(c) => format!("{twin_id}/components/{c}"),
                 None => twin_id.clone(),
             },
+            Some(model),
+            data.clone(),
+        ),
+        Event::Analytics {
+            twin_id,
+            model,
+            change,
+            data,
+        } => (
+            match change {
+                AnalyticsChange::AlertRaised => "ferrotwin.Alert.Raised",
+                AnalyticsChange::AlertUpdated => "ferrotwin.Alert.Updated",
+                AnalyticsChange::AlertResolved => "ferrotwin.Alert.Resolved",
+                AnalyticsChange::WorkOrderCreated => "ferrotwin.WorkOrder.Created",
+                AnalyticsChange::WorkOrderUpdated => "ferrotwin.WorkOrder.Updated",
+            },
+            twin_id.clone(),
             Some(model),
             data.clone(),
         ),

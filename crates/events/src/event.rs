@@ -70,6 +70,45 @@ pub enum Event {
         /// The payload.
         data: Value,
     },
+    /// Analytics raised or changed an alert or a maintenance work order.
+    Analytics {
+        /// The twin the alert or work order is about.
+        twin_id: String,
+        /// The twin's model DTMI.
+        model: String,
+        /// What changed.
+        change: AnalyticsChange,
+        /// The alert or work order as it now is.
+        data: Value,
+    },
+}
+
+/// What happened to an alert or a work order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnalyticsChange {
+    /// An alert was raised.
+    AlertRaised,
+    /// An open alert was seen again, acknowledged, or otherwise changed.
+    AlertUpdated,
+    /// An alert was resolved.
+    AlertResolved,
+    /// A work order was created.
+    WorkOrderCreated,
+    /// A work order changed state or had a step checked off.
+    WorkOrderUpdated,
+}
+
+impl AnalyticsChange {
+    /// The change's name in event types: `Alert.Raised`, `WorkOrder.Updated`...
+    pub fn name(self) -> &'static str {
+        match self {
+            AnalyticsChange::AlertRaised => "Alert.Raised",
+            AnalyticsChange::AlertUpdated => "Alert.Updated",
+            AnalyticsChange::AlertResolved => "Alert.Resolved",
+            AnalyticsChange::WorkOrderCreated => "WorkOrder.Created",
+            AnalyticsChange::WorkOrderUpdated => "WorkOrder.Updated",
+        }
+    }
 }
 
 /// The kind of an event, for filtering.
@@ -85,6 +124,10 @@ pub enum EventKind {
     RelationshipUpdate,
     /// Telemetry.
     Telemetry,
+    /// Alerts raised, updated or resolved.
+    Alert,
+    /// Maintenance work orders created or updated.
+    WorkOrder,
 }
 
 impl Event {
@@ -98,6 +141,14 @@ impl Event {
             }
             Event::RelationshipUpdated { .. } => EventKind::RelationshipUpdate,
             Event::Telemetry { .. } => EventKind::Telemetry,
+            Event::Analytics { change, .. } => match change {
+                AnalyticsChange::AlertRaised
+                | AnalyticsChange::AlertUpdated
+                | AnalyticsChange::AlertResolved => EventKind::Alert,
+                AnalyticsChange::WorkOrderCreated | AnalyticsChange::WorkOrderUpdated => {
+                    EventKind::WorkOrder
+                }
+            },
         }
     }
 
@@ -107,7 +158,8 @@ impl Event {
             Event::TwinCreated { twin_id, .. }
             | Event::TwinUpdated { twin_id, .. }
             | Event::TwinDeleted { twin_id, .. }
-            | Event::Telemetry { twin_id, .. } => twin_id,
+            | Event::Telemetry { twin_id, .. }
+            | Event::Analytics { twin_id, .. } => twin_id,
             Event::RelationshipCreated { source_id, .. }
             | Event::RelationshipUpdated { source_id, .. }
             | Event::RelationshipDeleted { source_id, .. } => source_id,

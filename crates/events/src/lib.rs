@@ -10,6 +10,6 @@ mod filter;
 mod recorder;
 
 pub use bus::{EventBus, Received, Subscription};
-pub use event::{Event, EventKind};
+pub use event::{AnalyticsChange, Event, EventKind};
 pub use filter::{ATTRIBUTES, Filter, FilterError, Function};
 pub use recorder::{RecordError, RecordFuture, Recorder};

@@ -158,7 +158,8 @@ impl HistoryRecorder {
             }
             Event::RelationshipCreated { .. }
             | Event::RelationshipUpdated { .. }
-            | Event::RelationshipDeleted { .. } => {}
+            | Event::RelationshipDeleted { .. }
+            | Event::Analytics { .. } => {}
         }
         out
     }

@@ -37,6 +37,8 @@ fn kind(name: &str) -> Option<EventKind> {
         "relationship.lifecycle" => EventKind::RelationshipLifecycle,
         "relationship.update" => EventKind::RelationshipUpdate,
         "telemetry" => EventKind::Telemetry,
+        "alert" => EventKind::Alert,
+        "workorder" => EventKind::WorkOrder,
         _ => return None,
     })
 }
@@ -48,7 +50,7 @@ impl Selection {
         for t in p.all("type") {
             kinds.push(kind(&t).ok_or_else(|| {
                 ApiError::invalid(format!(
-                    "unknown event type '{t}': use twin.lifecycle, twin.update, relationship.lifecycle, relationship.update or telemetry"
+                    "unknown event type '{t}': use twin.lifecycle, twin.update, relationship.lifecycle, relationship.update, telemetry, alert or workorder"
                 ))
             })?);
         }
@@ -86,7 +88,8 @@ impl Selection {
             Event::TwinCreated { model, .. }
             | Event::TwinUpdated { model, .. }
             | Event::TwinDeleted { model, .. }
-            | Event::Telemetry { model, .. } => Some(model.clone()),
+            | Event::Telemetry { model, .. }
+            | Event::Analytics { model, .. } => Some(model.clone()),
             _ => graph.twin_model(e.twin_id()),
         };
         let Some(model) = model else { return false };

@@ -33,6 +33,15 @@ impl Graph {
         self.read(|st| st.models.set().is_a(model, base))
     }
 
+    /// Whether `model` declares (itself or by inheritance) a property `name`.
+    pub fn model_declares_property(&self, model: &str, name: &str) -> bool {
+        self.read(|st| {
+            st.models.set().interface(model).is_some_and(|i| {
+                matches!(i.contents.get(name), Some(ferrotwin_dtdl::Content::Property(_)))
+            })
+        })
+    }
+
     /// One model.
     pub fn model(&self, id: &str, include_definition: bool) -> Result<ModelInfo, GraphError> {
         self.read(|st| st.models.get(id).map(|r| r.info(include_definition)))
