@@ -22,7 +22,11 @@ pub fn required_role(method: &Method, path: &str) -> Role {
             && matches!(path, "/query" | "/history/latest" | "/history/query"))
     {
         Role::Reader
-    } else if path.starts_with("/digitaltwins/") || path == "/history/write" {
+    } else if path.starts_with("/digitaltwins/")
+        || path == "/history/write"
+        || path.starts_with("/alerts/")
+        || path.starts_with("/workorders")
+    {
         Role::Writer
     } else {
         Role::Admin
@@ -50,7 +54,7 @@ pub async fn authorize(State(state): State<ApiState>, req: Request, next: Next) 
         None
     };
     let token = token.or(query_token.as_deref());
-    let role = match state.tokens.verify(token) {
+    let (role, who) = match state.tokens.identify(token) {
         Ok(r) => r,
         Err(AuthError::Store(e)) => {
             tracing::error!(error = %e, "token store unreadable");
@@ -84,8 +88,14 @@ pub async fn authorize(State(state): State<ApiState>, req: Request, next: Next) 
         )
         .into_response();
     }
+    let mut req = req;
+    req.extensions_mut().insert(Actor(who));
     next.run(req).await
 }
+
+/// Who made the request: the token's name (or id).
+#[derive(Clone, Debug)]
+pub struct Actor(pub String);
 
 #[cfg(test)]
 mod tests {

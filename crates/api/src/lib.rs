@@ -6,6 +6,7 @@
 
 mod access;
 mod adt;
+mod analytics;
 mod body;
 mod commands;
 mod delivery;
@@ -40,7 +41,7 @@ pub fn router(state: ApiState, scheme: Scheme) -> Router {
             access::authorize,
         ))
         .layer(axum::middleware::from_fn(adt::api_version));
-    let history = history::routes().layer(axum::middleware::from_fn_with_state(
+    let history = history::routes().merge(analytics::routes()).layer(axum::middleware::from_fn_with_state(
         state.clone(),
         access::authorize,
     ));

@@ -26,6 +26,8 @@ pub struct ApiState {
     pub commands: Arc<dyn DeviceCommands>,
     /// Event route delivery: checks endpoints, hears of route changes.
     pub delivery: Arc<dyn RouteDelivery>,
+    /// Analytics: rules, alerts, work orders (None when turned off).
+    pub analytics: Option<Arc<ferrotwin_analytics::Service>>,
 }
 
 /// The scheme a listener serves, for absolute nextLinks.

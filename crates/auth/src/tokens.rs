@@ -89,10 +89,16 @@ impl TokenStore {
 
     /// The role a presented token grants.
     pub fn verify(&self, token: Option<&str>) -> Result<Role, AuthError> {
+        self.identify(token).map(|(role, _)| role)
+    }
+
+    /// The role a presented token grants and who holds it: the token's
+    /// name, else its id (`bootstrap` for the bootstrap token).
+    pub fn identify(&self, token: Option<&str>) -> Result<(Role, String), AuthError> {
         let token = token.filter(|t| !t.is_empty()).ok_or(AuthError::Missing)?;
         let h = hash(token);
         if self.bootstrap.as_deref() == Some(h.as_str()) {
-            return Ok(Role::Admin);
+            return Ok((Role::Admin, "bootstrap".into()));
         }
         let fresh = {
             let l = self.loaded.read();
@@ -109,7 +115,13 @@ impl TokenStore {
                 return Err(AuthError::Expired(exp.clone()));
             }
         }
-        info.role.parse().map_err(|_| AuthError::Invalid)
+        let role = info.role.parse().map_err(|_| AuthError::Invalid)?;
+        let who = if info.name.is_empty() {
+            info.id.clone()
+        } else {
+            info.name.clone()
+        };
+        Ok((role, who))
     }
 
     fn refresh(&self) -> Result<(), AuthError> {

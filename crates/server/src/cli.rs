@@ -70,6 +70,12 @@ pub struct ServeArgs {
     /// Which property changes history keeps: all, or historized (those the model marks Historized) [default: all].
     #[arg(long, env = "FERROTWIN_HISTORY_PROPERTIES")]
     pub history_properties: Option<crate::history::Properties>,
+    /// Turn analytics off (anomaly scores, RUL, rules, alerts, work orders).
+    #[arg(long, env = "FERROTWIN_NO_ANALYTICS")]
+    pub no_analytics: bool,
+    /// A RUL model from `ferrotwin rul train`, offered to twins as the learned estimator `cmapss`.
+    #[arg(long, env = "FERROTWIN_RUL_MODEL")]
+    pub rul_model: Option<PathBuf>,
     /// Events buffered for each live subscriber before it lags [default: 16384].
     #[arg(long, env = "FERROTWIN_EVENT_BUFFER")]
     pub event_buffer: Option<usize>,

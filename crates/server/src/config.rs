@@ -46,6 +46,9 @@ struct FileConfig {
     endpoint: Vec<EndpointConfig>,
     route_backlog_max_mb: Option<u64>,
     event_source: Option<String>,
+    no_analytics: Option<bool>,
+    rul_model: Option<PathBuf>,
+    analytics_patch_secs: Option<f64>,
 }
 
 /// What `serve` runs with.
@@ -84,6 +87,17 @@ pub struct Config {
     pub route_backlog_max_bytes: u64,
     /// The CloudEvents `source` of routed events.
     pub event_source: String,
+    /// Analytics, unless turned off.
+    pub analytics: Option<AnalyticsConfig>,
+}
+
+/// How analytics runs.
+#[derive(Debug, Clone)]
+pub struct AnalyticsConfig {
+    /// The learned RUL model, if any.
+    pub rul_model: Option<PathBuf>,
+    /// The least time between two writes of a twin's analytics properties.
+    pub patch_every: std::time::Duration,
 }
 
 impl Config {
@@ -166,7 +180,18 @@ impl Config {
         if route_backlog_max_mb == 0 {
             anyhow::bail!("route_backlog_max_mb must be at least 1");
         }
+        let patch_secs = file.analytics_patch_secs.unwrap_or(10.0);
+        if !patch_secs.is_finite() || patch_secs < 0.0 {
+            anyhow::bail!("analytics_patch_secs must be a number of seconds, 0 or more");
+        }
+        let analytics = (!(args.no_analytics || file.no_analytics.unwrap_or(false))).then(|| {
+            AnalyticsConfig {
+                rul_model: args.rul_model.clone().or(file.rul_model),
+                patch_every: std::time::Duration::from_secs_f64(patch_secs),
+            }
+        });
         Ok(Config {
+            analytics,
             endpoints: file.endpoint,
             route_backlog_max_bytes: route_backlog_max_mb * 1024 * 1024,
             event_source: file

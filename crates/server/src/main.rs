@@ -1,6 +1,7 @@
 //! The `ferrotwin` binary: one process that serves the platform, plus the
 //! commands around it (tokens, DTDL tools, demo, benchmarks).
 
+mod analytics;
 mod bench;
 mod cli;
 mod cmd;

@@ -41,6 +41,7 @@ pub struct Server {
     pub history: Arc<dyn ferrotwin_history::HistoryStore>,
     /// Event route delivery.
     pub routing: Routing,
+    analytics: Option<(tokio::sync::watch::Sender<bool>, JoinHandle<()>)>,
     mqtt_endpoint: Option<MqttEndpoint>,
     mqtt_sources: Vec<MqttSource>,
     #[cfg(feature = "amqp")]
@@ -83,6 +84,11 @@ impl Server {
         let routing = start_routing(cfg, &graph)?;
         let tokens = Arc::new(TokenStore::open(&cfg.data, bootstrap));
         let commands = Arc::new(MqttCommands::default());
+        let (analytics_stop, stop_rx) = tokio::sync::watch::channel(false);
+        let analytics = match &cfg.analytics {
+            Some(a) => Some(crate::analytics::start(a, &cfg.data, &graph, stop_rx)?),
+            None => None,
+        };
         let state = ApiState {
             graph: graph.clone(),
             history: history.clone(),
@@ -91,6 +97,7 @@ impl Server {
             data_dir: cfg.data.clone(),
             commands: commands.clone(),
             delivery: Arc::new(crate::delivery::Delivery(routing.clone())),
+            analytics: analytics.as_ref().map(|(s, _)| s.clone()),
         };
         let mut server = Server {
             http: None,
@@ -100,6 +107,7 @@ impl Server {
             graph: graph.clone(),
             history,
             routing,
+            analytics: analytics.map(|(_, task)| (analytics_stop, task)),
             mqtt_endpoint: None,
             mqtt_sources: vec![],
             #[cfg(feature = "amqp")]
@@ -246,6 +254,10 @@ impl Server {
         }
         for t in self.tasks {
             t.await.context("listener task")?.context("listener")?;
+        }
+        if let Some((stop, task)) = self.analytics {
+            let _ = stop.send(true);
+            task.await.context("analytics task")?;
         }
         self.graph.close();
         self.history.close().await.context("closing history")?;
