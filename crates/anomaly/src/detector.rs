@@ -1,0 +1,157 @@
+//! The streaming detector: four feature channels, each judged against its
+//! own history of surprises, combined by taking the rarest, then damped so
+//! that one incident is reported once.
+//!
+//! Channels, all computed from the state *before* the sample is learnt:
+//! - `level`: distance of the value from the robust running mean, in
+//!   running standard deviations;
+//! - `rate`: size of the step from the previous value, against the usual
+//!   step size;
+//! - `spread`: log ratio of the recent step variance to the usual one
+//!   (noise that appears or disappears);
+//! - `pattern`: novelty of the last three quantised values.
+
+mod clock;
+mod moments;
+mod pattern;
+mod rarity;
+
+use clock::{Clock, keep};
+use moments::Moments;
+use pattern::Pattern;
+use rarity::Rarity;
+
+use crate::Params;
+
+/// The channels, in the order of [`Detector::rarity`].
+const FEATURES: [&str; 4] = ["level", "rate", "spread", "pattern"];
+
+/// The score of one sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Score {
+    /// How anomalous the sample is, in [0, 1]; 0 while warming up or for
+    /// a non-finite value.
+    pub score: f64,
+    /// The feature that drove the score.
+    pub explanation: Explanation,
+}
+
+/// Why a sample scored as it did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explanation {
+    /// `level`, `rate`, `spread` or `pattern`; `invalid` for a non-finite
+    /// value (which the detector skips), `warmup` while learning.
+    pub feature: &'static str,
+    /// What the detector expected: the usual value (`level`), the previous
+    /// value (`rate`), the usual step size (`spread`) or the value at the
+    /// centre of the usual next level (`pattern`). In the series' units.
+    pub expected: f64,
+    /// What it saw, in the same terms as `expected`.
+    pub observed: f64,
+}
+
+/// Online anomaly detector for one series. Fixed-size state (about 2 KB),
+/// O(1) work per sample.
+#[derive(Clone, Debug)]
+pub struct Detector {
+    params: Params,
+    clock: Clock,
+    seen: u64,
+    prev: f64,
+    level: Moments,
+    /// Mean square step over the slow horizon.
+    step: Moments,
+    /// Mean square step over the fast horizon.
+    recent_step: f64,
+    pattern: Pattern,
+    rarity: [Rarity; 4],
+    /// Decaying memory of the highest score recently seen.
+    recent_high: f64,
+}
+
+impl Detector {
+    /// A detector that has seen nothing yet.
+    pub fn new(params: &Params) -> Self {
+        Detector {
+            params: params.clone(),
+            clock: Clock::default(),
+            seen: 0,
+            prev: 0.0,
+            level: Moments::default(),
+            step: Moments::default(),
+            recent_step: 0.0,
+            pattern: Pattern::default(),
+            rarity: Default::default(),
+            recent_high: 0.0,
+        }
+    }
+
+    /// Feeds one sample (time in ms since epoch, value) and returns its score, causally.
+    pub fn update(&mut self, t_ms: i64, value: f64) -> Score {
+        if !value.is_finite() {
+            return quiet("invalid", self.level.mean, value);
+        }
+        let steps = self.clock.advance(t_ms);
+        self.seen += 1;
+        if self.seen == 1 {
+            self.level.update(value, 0.0, false);
+            self.prev = value;
+            return quiet("warmup", value, value);
+        }
+        let p = &self.params;
+        let warm = self.seen > u64::from(p.warmup);
+        let slow = keep(steps, p.slow_horizon);
+
+        let sd = self.level.sd();
+        let step = value - self.prev;
+        let usual_step = self.step.mean.sqrt() + 1e-9 * (1.0 + self.level.mean.abs());
+        let fast = keep(steps.max(1.0), p.fast_horizon);
+        let recent_step = fast * self.recent_step + (1.0 - fast) * step * step;
+        let q = pattern::level(value, self.level.mean, sd);
+        let z = [
+            self.level.z(value),
+            step.abs() / usual_step,
+            ((recent_step.sqrt() + 1e-12) / (usual_step + 1e-12)).ln().abs(),
+            self.pattern.novelty(q),
+        ];
+        let mut best = (0, f64::NEG_INFINITY);
+        for (i, (r, &z)) in self.rarity.iter_mut().zip(&z).enumerate() {
+            let s = r.surprise(z, p.tail_exponent);
+            if s > best.1 {
+                best = (i, s);
+            }
+            r.add(z, steps.max(1.0), p.rarity_horizon);
+        }
+        let (expected, observed) = match best.0 {
+            0 => (self.level.mean, value),
+            1 => (self.prev, value),
+            2 => (usual_step, recent_step.sqrt()),
+            _ => (pattern::centre(self.pattern.usual_next(), self.level.mean, sd), value),
+        };
+        let explanation = Explanation { feature: FEATURES[best.0], expected, observed };
+
+        self.level.update(value, slow, warm);
+        self.step.update(step * step, slow, false);
+        self.recent_step = recent_step;
+        self.pattern.add(q);
+        self.prev = value;
+        if !warm {
+            return Score { score: 0.0, explanation };
+        }
+
+        let raw = 1.0 - (-best.1 / p.surprise_scale).exp();
+        let high = self.recent_high * (-steps / p.suppress_half_life).exp2();
+        self.recent_high = high.max(raw);
+        let score = if raw >= high { raw } else { raw * p.suppress_factor };
+        Score { score, explanation }
+    }
+
+    /// Bytes of state held (constant after warm-up; for the memory figure).
+    pub fn state_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+    }
+}
+
+fn quiet(feature: &'static str, expected: f64, observed: f64) -> Score {
+    Score { score: 0.0, explanation: Explanation { feature, expected, observed } }
+}

@@ -1,0 +1,45 @@
+//! The detector's tuning. One set, [`Params::default`], serves every
+//! series: the statistics adapt to each series' scale and rhythm, so the
+//! parameters are horizons and tail shapes, not thresholds in value units.
+
+/// Detector parameters. Horizons are counted in *typical sampling
+/// intervals* of the series (learnt online), so a gap in the data decays
+/// the statistics as much as the samples it stands for would have.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    /// Samples that only teach the detector (score 0) before it reports.
+    pub warmup: u32,
+    /// Memory of what "normal" means for level and step size.
+    pub slow_horizon: f64,
+    /// Memory of the recent spread that is compared with the normal one.
+    pub fast_horizon: f64,
+    /// Memory of each feature's own history of surprises (the rarity
+    /// histograms): how rare a deviation is, judged against this series.
+    pub rarity_horizon: f64,
+    /// Pareto exponent used beyond the largest deviation seen: a deviation
+    /// twice as large as anything remembered is `2^tail_exponent` times rarer.
+    pub tail_exponent: f64,
+    /// Half-life of the memory of the last high score; within it a score
+    /// must beat that memory to be reported in full, so one incident
+    /// raises one alert rather than a stream of them.
+    pub suppress_half_life: f64,
+    /// Factor applied to scores that do not beat the recent high.
+    pub suppress_factor: f64,
+    /// Rarity, in decades (`-log10 p`), that maps to a score of `1 - 1/e`.
+    pub surprise_scale: f64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            warmup: 30,
+            slow_horizon: 300.0,
+            fast_horizon: 10.0,
+            rarity_horizon: 2000.0,
+            tail_exponent: 2.0,
+            suppress_half_life: 150.0,
+            suppress_factor: 0.5,
+            surprise_scale: 2.0,
+        }
+    }
+}
