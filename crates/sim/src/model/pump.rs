@@ -337,10 +337,6 @@ impl Model for Pump {
                 "operatingHours",
                 Prop::Num((self.hours * 100.0).round() / 100.0),
             ),
-            (
-                "health",
-                Prop::Num(((1.0 - self.wear) * 1000.0).round() / 1000.0),
-            ),
             ("bpfoHz", Prop::Num(d.bpfo)),
             ("bpfiHz", Prop::Num(d.bpfi)),
             ("bsfHz", Prop::Num(d.bsf)),

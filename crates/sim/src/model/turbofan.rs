@@ -273,10 +273,6 @@ impl Model for Turbofan {
         vec![
             ("status", Prop::Text(status)),
             ("cycles", Prop::Num(self.cycle as f64)),
-            (
-                "health",
-                Prop::Num(((1.0 - self.wear()) * 1000.0).round() / 1000.0),
-            ),
         ]
     }
 

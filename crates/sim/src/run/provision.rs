@@ -27,6 +27,13 @@ pub const MODELS: [&str; 14] = [
     include_str!("../../../../models/manufacturing/Site.json"),
 ];
 
+/// The analytics set-up shipped with the models: procedure templates,
+/// settings (how RUL is estimated) and rules, per model.
+pub const ANALYTICS: [&str; 2] = [
+    include_str!("../../../../models/manufacturing/analytics/pump.json"),
+    include_str!("../../../../models/manufacturing/analytics/turbofan.json"),
+];
+
 const M: &str = "dtmi:ferrotwin:manufacturing:";
 
 /// The DTDL model of each asset kind.
@@ -94,6 +101,45 @@ async fn relate(
     Ok(())
 }
 
+/// Creates the shipped templates, settings and rules the platform lacks;
+/// does nothing when the platform runs without analytics.
+pub async fn analytics(http: &Http) -> Result<(), SimError> {
+    let (status, _) = http.send("GET", "/analytics/rules", None).await?;
+    if status == 503 {
+        return Ok(());
+    }
+    let (_, have) = http.send("GET", "/analytics/settings", None).await?;
+    let have_settings: Vec<String> = have["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["id"].as_str().map(str::to_owned))
+        .collect();
+    for text in ANALYTICS {
+        let doc: Value = serde_json::from_str(text).map_err(|e| {
+            SimError::Invalid(format!("a shipped analytics set-up does not parse: {e}"))
+        })?;
+        for (kind, path) in [
+            ("templates", "/analytics/templates"),
+            ("settings", "/analytics/settings"),
+            ("rules", "/analytics/rules"),
+        ] {
+            for (id, item) in doc[kind].as_object().into_iter().flatten() {
+                let url = format!("{path}/{id}");
+                let exists = if kind == "settings" {
+                    have_settings.iter().any(|s| s == id)
+                } else {
+                    http.send("GET", &url, None).await?.0 == 200
+                };
+                if !exists {
+                    http.ok("PUT", &url, Some(item)).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Creates the twins, relationships and device credentials of `plant`.
 pub async fn plant(
     http: &Http,
@@ -101,6 +147,7 @@ pub async fn plant(
     sensor_twins: bool,
 ) -> Result<Vec<Credentials>, SimError> {
     models(http).await?;
+    analytics(http).await?;
     let line = plant
         .assets
         .iter()
