@@ -1,30 +1,31 @@
-//! The streaming detector: four feature channels, each judged against its
-//! own history of surprises, combined by taking the rarest, then damped so
+//! The streaming detector: feature channels, each judged against its own
+//! history of surprises, combined by taking the rarest, then damped so
 //! that one incident is reported once.
 //!
 //! Channels, all computed from the state *before* the sample is learnt:
 //! - `level`: distance of the value from the robust running mean, in
 //!   running standard deviations;
-//! - `rate`: size of the step from the previous value, against the usual
-//!   step size;
 //! - `spread`: log ratio of the recent step variance to the usual one
 //!   (noise that appears or disappears);
-//! - `pattern`: novelty of the last three quantised values.
+//! - `pattern`: surprise of the sequence memory at this value, and its
+//!   short running average (a burst of unpredictability).
 
 mod clock;
 mod moments;
 mod pattern;
+mod range;
 mod rarity;
 
 use clock::{Clock, keep};
 use moments::Moments;
-use pattern::Pattern;
+use pattern::{LEVELS, Transitions};
+use range::Range;
 use rarity::Rarity;
 
 use crate::Params;
 
 /// The channels, in the order of [`Detector::rarity`].
-const FEATURES: [&str; 4] = ["level", "rate", "spread", "pattern"];
+const FEATURES: [&str; 4] = ["level", "spread", "pattern", "pattern"];
 
 /// The score of one sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,11 +40,11 @@ pub struct Score {
 /// Why a sample scored as it did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Explanation {
-    /// `level`, `rate`, `spread` or `pattern`; `invalid` for a non-finite
+    /// `level`, `spread` or `pattern`; `invalid` for a non-finite
     /// value (which the detector skips), `warmup` while learning.
     pub feature: &'static str,
-    /// What the detector expected: the usual value (`level`), the previous
-    /// value (`rate`), the usual step size (`spread`) or the value at the
+    /// What the detector expected: the usual value (`level`), the usual
+    /// step size (`spread`) or the value at the
     /// centre of the usual next level (`pattern`). In the series' units.
     pub expected: f64,
     /// What it saw, in the same terms as `expected`.
@@ -63,9 +64,18 @@ pub struct Detector {
     step: Moments,
     /// Mean square step over the fast horizon.
     recent_step: f64,
-    pattern: Pattern,
+    /// Sequence surprise averaged over the fast horizon.
+    recent_pattern: f64,
+    /// What the sequence memories quantise over.
+    range: Range,
+    /// Previous two levels.
+    levels: [u8; 2],
+    /// Next level given the previous two.
+    sequence: Transitions<{ LEVELS * LEVELS * LEVELS }>,
+    /// Next level given the previous one and the hour of day (UTC).
+    daily: Transitions<{ 24 * LEVELS * LEVELS }>,
     rarity: [Rarity; 4],
-    /// Decaying memory of the highest score recently seen.
+    /// Decaying memory of the highest surprise recently seen, in decades.
     recent_high: f64,
 }
 
@@ -80,7 +90,11 @@ impl Detector {
             level: Moments::default(),
             step: Moments::default(),
             recent_step: 0.0,
-            pattern: Pattern::default(),
+            recent_pattern: 0.0,
+            range: Range::default(),
+            levels: [0; 2],
+            sequence: Transitions::default(),
+            daily: Transitions::default(),
             rarity: Default::default(),
             recent_high: 0.0,
         }
@@ -102,17 +116,23 @@ impl Detector {
         let warm = self.seen > u64::from(p.warmup);
         let slow = keep(steps, p.slow_horizon);
 
-        let sd = self.level.sd();
         let step = value - self.prev;
         let usual_step = self.step.mean.sqrt() + 1e-9 * (1.0 + self.level.mean.abs());
         let fast = keep(steps.max(1.0), p.fast_horizon);
         let recent_step = fast * self.recent_step + (1.0 - fast) * step * step;
-        let q = pattern::level(value, self.level.mean, sd);
+        let q = self.range.level(value, LEVELS);
+        let seq_ctx = usize::from(self.levels[0]) * LEVELS + usize::from(self.levels[1]);
+        let hour = t_ms.div_euclid(3_600_000).rem_euclid(24) as usize;
+        let day_ctx = hour * LEVELS + usize::from(self.levels[1]);
+        // Normal if either memory expected it.
+        let (seq_bits, day_bits) = (self.sequence.surprise(seq_ctx, q), self.daily.surprise(day_ctx, q));
+        let bits = seq_bits.min(day_bits);
+        let recent_pattern = fast * self.recent_pattern + (1.0 - fast) * bits;
         let z = [
             self.level.z(value),
-            step.abs() / usual_step,
             ((recent_step.sqrt() + 1e-12) / (usual_step + 1e-12)).ln().abs(),
-            self.pattern.novelty(q),
+            0.0 * bits,
+            recent_pattern,
         ];
         let mut best = (0, f64::NEG_INFINITY);
         for (i, (r, &z)) in self.rarity.iter_mut().zip(&z).enumerate() {
@@ -124,25 +144,36 @@ impl Detector {
         }
         let (expected, observed) = match best.0 {
             0 => (self.level.mean, value),
-            1 => (self.prev, value),
-            2 => (usual_step, recent_step.sqrt()),
-            _ => (pattern::centre(self.pattern.usual_next(), self.level.mean, sd), value),
+            1 => (usual_step, recent_step.sqrt()),
+            _ => {
+                let usual = if seq_bits <= day_bits {
+                    self.sequence.usual_next(seq_ctx)
+                } else {
+                    self.daily.usual_next(day_ctx)
+                };
+                (self.range.centre(usual, LEVELS), value)
+            }
         };
         let explanation = Explanation { feature: FEATURES[best.0], expected, observed };
 
+        self.range.update(value, steps, self.level.mean);
         self.level.update(value, slow, warm);
         self.step.update(step * step, slow, false);
         self.recent_step = recent_step;
-        self.pattern.add(q);
+        self.recent_pattern = recent_pattern;
+        self.sequence.add(seq_ctx, q);
+        self.daily.add(day_ctx, q);
+        self.levels = [self.levels[1], q];
         self.prev = value;
         if !warm {
             return Score { score: 0.0, explanation };
         }
 
-        let raw = 1.0 - (-best.1 / p.surprise_scale).exp();
+        // Only surprise beyond the recent high counts: one incident, one alert.
         let high = self.recent_high * (-steps / p.suppress_half_life).exp2();
-        self.recent_high = high.max(raw);
-        let score = if raw >= high { raw } else { raw * p.suppress_factor };
+        self.recent_high = high.max(best.1);
+        let fresh = (best.1 - p.suppress_factor * high).max(0.0);
+        let score = 1.0 - (-fresh / p.surprise_scale).exp();
         Score { score, explanation }
     }
 
