@@ -25,7 +25,7 @@ use rarity::Rarity;
 use crate::Params;
 
 /// The channels, in the order of [`Detector::rarity`].
-const FEATURES: [&str; 4] = ["level", "spread", "pattern", "pattern"];
+const FEATURES: [&str; 4] = ["level", "spread", "level", "pattern"];
 
 /// The score of one sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,6 +64,8 @@ pub struct Detector {
     step: Moments,
     /// Mean square step over the fast horizon.
     recent_step: f64,
+    /// The value averaged over the fast horizon.
+    recent_level: f64,
     /// Sequence surprise averaged over the fast horizon.
     recent_pattern: f64,
     /// What the sequence memories quantise over.
@@ -90,6 +92,7 @@ impl Detector {
             level: Moments::default(),
             step: Moments::default(),
             recent_step: 0.0,
+            recent_level: 0.0,
             recent_pattern: 0.0,
             range: Range::default(),
             levels: [0; 2],
@@ -109,6 +112,7 @@ impl Detector {
         self.seen += 1;
         if self.seen == 1 {
             self.level.update(value, 0.0, false);
+            self.recent_level = value;
             self.prev = value;
             return quiet("warmup", value, value);
         }
@@ -128,10 +132,11 @@ impl Detector {
         let (seq_bits, day_bits) = (self.sequence.surprise(seq_ctx, q), self.daily.surprise(day_ctx, q));
         let bits = seq_bits.min(day_bits);
         let recent_pattern = fast * self.recent_pattern + (1.0 - fast) * bits;
+        let recent_level = fast * self.recent_level + (1.0 - fast) * value;
         let z = [
             self.level.z(value),
             ((recent_step.sqrt() + 1e-12) / (usual_step + 1e-12)).ln().abs(),
-            0.0 * bits,
+            (recent_level - self.level.mean).abs() / self.level.sd(),
             recent_pattern,
         ];
         let mut best = (0, f64::NEG_INFINITY);
@@ -145,6 +150,7 @@ impl Detector {
         let (expected, observed) = match best.0 {
             0 => (self.level.mean, value),
             1 => (usual_step, recent_step.sqrt()),
+            2 => (self.level.mean, recent_level),
             _ => {
                 let usual = if seq_bits <= day_bits {
                     self.sequence.usual_next(seq_ctx)
@@ -161,6 +167,7 @@ impl Detector {
         self.step.update(step * step, slow, false);
         self.recent_step = recent_step;
         self.recent_pattern = recent_pattern;
+        self.recent_level = recent_level;
         self.sequence.add(seq_ctx, q);
         self.daily.add(day_ctx, q);
         self.levels = [self.levels[1], q];

@@ -32,12 +32,12 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            warmup: 30,
+            warmup: 100,
             slow_horizon: 1000.0,
             fast_horizon: 10.0,
             rarity_horizon: 2000.0,
             tail_exponent: 2.0,
-            suppress_half_life: 150.0,
+            suppress_half_life: 75.0,
             suppress_factor: 1.0,
             surprise_scale: 2.0,
         }
