@@ -108,6 +108,8 @@ impl Detector {
         if !value.is_finite() {
             return quiet("invalid", self.level.mean, value);
         }
+        // Squares of larger magnitudes would overflow and poison the state.
+        let value = value.clamp(-1e150, 1e150);
         let steps = self.clock.advance(t_ms);
         self.seen += 1;
         if self.seen == 1 {
@@ -181,6 +183,7 @@ impl Detector {
         self.recent_high = high.max(best.1);
         let fresh = (best.1 - p.suppress_factor * high).max(0.0);
         let score = 1.0 - (-fresh / p.surprise_scale).exp();
+        let score = if score.is_nan() { 0.0 } else { score.clamp(0.0, 1.0) };
         Score { score, explanation }
     }
 

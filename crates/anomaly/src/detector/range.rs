@@ -51,7 +51,7 @@ mod tests {
         }
         assert_eq!(r.level(0.0, 10), 0);
         assert_eq!(r.level(9.99, 10), 9);
-        assert_eq!(r.level(5.0, 10), 5);
+        assert_eq!(r.level(5.5, 10), 5);
         for _ in 0..1000 {
             r.update(5.0, 1.0, 5.0);
         }
