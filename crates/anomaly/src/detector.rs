@@ -131,8 +131,8 @@ impl Detector {
         let hour = t_ms.div_euclid(3_600_000).rem_euclid(24) as usize;
         let day_ctx = hour * LEVELS + usize::from(self.levels[1]);
         // Normal if either memory expected it.
-        let (seq_bits, day_bits) = (self.sequence.surprise(seq_ctx, q), self.daily.surprise(day_ctx, q));
-        let bits = seq_bits.min(day_bits);
+        let (seq_p, day_p) = (self.sequence.probability(seq_ctx, q), self.daily.probability(day_ctx, q));
+        let bits = -seq_p.max(day_p).log2();
         let recent_pattern = fast * self.recent_pattern + (1.0 - fast) * bits;
         let recent_level = fast * self.recent_level + (1.0 - fast) * value;
         let z = [
@@ -141,20 +141,23 @@ impl Detector {
             (recent_level - self.level.mean).abs() / self.level.sd(),
             recent_pattern,
         ];
-        let mut best = (0, f64::NEG_INFINITY);
+        let growth = (steps.max(1.0) / p.rarity_horizon).exp() as f32;
+        let mut rarest = (0, f64::INFINITY);
         for (i, (r, &z)) in self.rarity.iter_mut().zip(&z).enumerate() {
-            let s = r.surprise(z, p.tail_exponent);
-            if s > best.1 {
-                best = (i, s);
+            let e = r.exceedance(z, p.tail_exponent);
+            if e < rarest.1 {
+                rarest = (i, e);
             }
-            r.add(z, steps.max(1.0), p.rarity_horizon);
+            r.add(z, growth);
         }
+        // Surprise in decades of rarity.
+        let best = (rarest.0, -rarest.1.log10());
         let (expected, observed) = match best.0 {
             0 => (self.level.mean, value),
             1 => (usual_step, recent_step.sqrt()),
             2 => (self.level.mean, recent_level),
             _ => {
-                let usual = if seq_bits <= day_bits {
+                let usual = if seq_p >= day_p {
                     self.sequence.usual_next(seq_ctx)
                 } else {
                     self.daily.usual_next(day_ctx)

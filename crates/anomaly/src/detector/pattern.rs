@@ -32,12 +32,12 @@ impl<const N: usize> Transitions<N> {
         &self.counts[context * LEVELS..(context + 1) * LEVELS]
     }
 
-    /// Surprise of level `q` in `context`, in bits.
-    pub(super) fn surprise(&self, context: usize, q: u8) -> f64 {
+    /// Probability of level `q` in `context`; its surprise in bits is `-log2` of it.
+    pub(super) fn probability(&self, context: usize, q: u8) -> f64 {
         let row = self.row(context);
         let total: u32 = row.iter().map(|&c| u32::from(c)).sum();
         let n = f64::from(row[usize::from(q)]);
-        -((n + PRIOR) / (f64::from(total) + PRIOR * LEVELS as f64)).log2()
+        (n + PRIOR) / (f64::from(total) + PRIOR * LEVELS as f64)
     }
 
     /// The level that most often followed in `context`.
@@ -75,8 +75,8 @@ mod tests {
             p.add(context(i), cycle[(i + 2) % 6]);
         }
         let (c, next) = (context(600), cycle[602 % 6]);
-        assert!(p.surprise(c, next) < 0.1, "{}", p.surprise(c, next));
+        assert!(p.probability(c, next) > 0.9, "{}", p.probability(c, next));
         assert_eq!(p.usual_next(c), next);
-        assert!(p.surprise(c, 11) > 7.0, "{}", p.surprise(c, 11));
+        assert!(p.probability(c, 11) < 0.01, "{}", p.probability(c, 11));
     }
 }

@@ -29,21 +29,33 @@ impl Default for Rarity {
     }
 }
 
+/// Mantissas at which the next quarter octave starts: 2^(1/4), 2^(1/2), 2^(3/4).
+const QUARTERS: [f64; 3] = [1.189_207_115_002_721, 1.414_213_562_373_095, 1.681_792_830_507_429];
+
+/// The bin of `z`: `⌊4 log2 z⌋` read from the float's exponent and
+/// mantissa, exact and without a logarithm (this runs four times per sample).
 fn bin(z: f64) -> usize {
-    if z.is_nan() || z <= 0.0 {
+    if z.is_nan() || z < (2f64).powi(LOW_OCTAVE as i32) {
         return 0;
     }
-    let b = ((z.log2() - LOW_OCTAVE) * PER_OCTAVE).floor() + 1.0;
-    b.clamp(0.0, (BINS - 1) as f64) as usize
+    if z >= (2f64).powi(LOW_OCTAVE as i32 + (BINS as i32 - 1) / PER_OCTAVE as i32 + 1) {
+        return BINS - 1;
+    }
+    let bits = z.to_bits();
+    let octave = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let mantissa = f64::from_bits((bits & ((1u64 << 52) - 1)) | (1023u64 << 52));
+    let quarter = QUARTERS.iter().filter(|&&q| mantissa >= q).count() as i64;
+    let b = (octave - LOW_OCTAVE as i64) * PER_OCTAVE as i64 + quarter + 1;
+    b.clamp(0, BINS as i64 - 1) as usize
 }
 
 impl Rarity {
-    /// Surprise of `z` in decades, `-log10 p`, where `p` is the decayed
-    /// share of past values at least as large (a mid-p for the own bin,
+    /// Exceedance probability `p` of `z`: the decayed share of past values
+    /// at least as large (a mid-p for the own bin,
     /// plus one pseudo-observation, so that little history cannot claim
     /// much rarity). Beyond the largest value seen, a Pareto tail with
     /// exponent `tail` extrapolates.
-    pub(super) fn surprise(&self, z: f64, tail: f64) -> f64 {
+    pub(super) fn exceedance(&self, z: f64, tail: f64) -> f64 {
         let b = bin(z);
         let above: f32 = self.bins[b + 1..].iter().sum();
         let at = self.bins[b];
@@ -53,12 +65,13 @@ impl Rarity {
             let octaves = (b - top) as f64 / PER_OCTAVE;
             p *= (-tail * octaves).exp2();
         }
-        -p.log10()
+        p
     }
 
-    /// Learns `z` after `steps` intervals with memory `horizon`.
-    pub(super) fn add(&mut self, z: f64, steps: f64, horizon: f64) {
-        self.weight *= (steps / horizon).exp() as f32;
+    /// Learns `z`; `growth` is `e^(steps / horizon)`, the weight of a new
+    /// value relative to the previous one.
+    pub(super) fn add(&mut self, z: f64, growth: f32) {
+        self.weight *= growth;
         if self.weight > RESCALE_AT {
             let s = 1.0 / self.weight;
             self.bins.iter_mut().for_each(|m| *m *= s);
@@ -78,12 +91,10 @@ mod tests {
     fn rarer_values_surprise_more() {
         let mut r = Rarity::default();
         for i in 0..1000 {
-            r.add(1.0 + (i % 10) as f64 * 0.1, 1.0, 2000.0);
+            r.add(1.0 + (i % 10) as f64 * 0.1, (1f64 / 2000.0).exp() as f32);
         }
-        let common = r.surprise(1.2, 2.0);
-        let edge = r.surprise(1.95, 2.0);
-        let beyond = r.surprise(4.0, 2.0);
-        let far = r.surprise(64.0, 2.0);
+        let s = |z| -r.exceedance(z, 2.0).log10();
+        let (common, edge, beyond, far) = (s(1.2), s(1.95), s(4.0), s(64.0));
         assert!(common < 0.5, "{common}");
         assert!(edge > common);
         assert!(beyond > 3.0, "{beyond}");
@@ -92,16 +103,28 @@ mod tests {
     }
 
     #[test]
+    fn bins_are_quarter_octaves() {
+        for z in [0.13, 0.2, 0.99, 1.0, 1.19, 1.2, 1.5, 1.7, 3.0, 100.0, 1000.0] {
+            let expected = ((f64::log2(z) - LOW_OCTAVE) * PER_OCTAVE).floor() as usize + 1;
+            assert_eq!(bin(z), expected.min(BINS - 1), "{z}");
+        }
+        assert_eq!(bin(0.0), 0);
+        assert_eq!(bin(0.01), 0);
+        assert_eq!(bin(f64::INFINITY), BINS - 1);
+        assert_eq!(bin(f64::NAN), 0);
+    }
+
+    #[test]
     fn forgets_with_time_and_survives_rescaling() {
         let mut r = Rarity::default();
         for _ in 0..100 {
-            r.add(100.0, 1.0, 50.0);
+            r.add(100.0, (1f64 / 50.0).exp() as f32);
         }
-        let fresh = r.surprise(100.0, 2.0);
+        let fresh = r.exceedance(100.0, 2.0);
         for _ in 0..5000 {
-            r.add(1.0, 1.0, 50.0);
+            r.add(1.0, (1f64 / 50.0).exp() as f32);
         }
         assert!(r.total.is_finite());
-        assert!(r.surprise(100.0, 2.0) > fresh + 2.0);
+        assert!(r.exceedance(100.0, 2.0) < fresh / 100.0);
     }
 }
