@@ -11,12 +11,14 @@
 //!   short running average (a burst of unpredictability).
 
 mod clock;
+mod decay;
 mod moments;
 mod pattern;
 mod range;
 mod rarity;
 
-use clock::{Clock, keep};
+use clock::Clock;
+use decay::Decay;
 use moments::Moments;
 use pattern::{LEVELS, Transitions};
 use range::Range;
@@ -57,6 +59,7 @@ pub struct Explanation {
 pub struct Detector {
     params: Params,
     clock: Clock,
+    decay: Decay,
     seen: u64,
     prev: f64,
     level: Moments,
@@ -87,6 +90,7 @@ impl Detector {
         Detector {
             params: params.clone(),
             clock: Clock::default(),
+            decay: Decay::default(),
             seen: 0,
             prev: 0.0,
             level: Moments::default(),
@@ -120,11 +124,11 @@ impl Detector {
         }
         let p = &self.params;
         let warm = self.seen > u64::from(p.warmup);
-        let slow = keep(steps, p.slow_horizon);
+        let d = self.decay.at(steps, p);
+        let (slow, fast) = (d.slow, d.fast);
 
         let step = value - self.prev;
         let usual_step = self.step.mean.sqrt() + 1e-9 * (1.0 + self.level.mean.abs());
-        let fast = keep(steps.max(1.0), p.fast_horizon);
         let recent_step = fast * self.recent_step + (1.0 - fast) * step * step;
         let q = self.range.level(value, LEVELS);
         let seq_ctx = usize::from(self.levels[0]) * LEVELS + usize::from(self.levels[1]);
@@ -141,7 +145,7 @@ impl Detector {
             (recent_level - self.level.mean).abs() / self.level.sd(),
             recent_pattern,
         ];
-        let growth = (steps.max(1.0) / p.rarity_horizon).exp() as f32;
+        let growth = d.growth;
         let mut rarest = (0, f64::INFINITY);
         for (i, (r, &z)) in self.rarity.iter_mut().zip(&z).enumerate() {
             let e = r.exceedance(z, p.tail_exponent);
@@ -167,7 +171,7 @@ impl Detector {
         };
         let explanation = Explanation { feature: FEATURES[best.0], expected, observed };
 
-        self.range.update(value, steps, self.level.mean);
+        self.range.update(value, d.narrow, self.level.mean);
         self.level.update(value, slow, warm);
         self.step.update(step * step, slow, false);
         self.recent_step = recent_step;
@@ -182,7 +186,7 @@ impl Detector {
         }
 
         // Only surprise beyond the recent high counts: one incident, one alert.
-        let high = self.recent_high * (-steps / p.suppress_half_life).exp2();
+        let high = self.recent_high * d.suppress;
         self.recent_high = high.max(best.1);
         let fresh = (best.1 - p.suppress_factor * high).max(0.0);
         let score = 1.0 - (-fresh / p.surprise_scale).exp();

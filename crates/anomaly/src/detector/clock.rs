@@ -39,12 +39,6 @@ impl Clock {
     }
 }
 
-/// The weight kept by an exponential memory of `horizon` intervals after
-/// `steps` intervals.
-pub(super) fn keep(steps: f64, horizon: f64) -> f64 {
-    (-steps / horizon).exp()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 //! running mean would make familiar shapes look new).
 
 /// Memory of an extreme, in typical intervals: how slowly the range narrows.
-const HORIZON: f64 = 5_000.0;
+pub(super) const HORIZON: f64 = 5_000.0;
 
 /// A slowly narrowing [lo, hi] around the series.
 #[derive(Clone, Debug, Default)]
@@ -27,15 +27,15 @@ impl Range {
         self.lo + (f64::from(q) + 0.5) / levels as f64 * (self.hi - self.lo)
     }
 
-    /// Learns `x` after `steps` intervals; `mean` is where the range narrows to.
-    pub(super) fn update(&mut self, x: f64, steps: f64, mean: f64) {
+    /// Learns `x`, first narrowing the range by the share `narrow` of its
+    /// distance to `mean`.
+    pub(super) fn update(&mut self, x: f64, narrow: f64, mean: f64) {
         if !self.seeded {
             (self.lo, self.hi, self.seeded) = (x, x, true);
             return;
         }
-        let c = 1.0 - (-steps / HORIZON).exp();
-        self.lo = (self.lo + c * (mean - self.lo)).min(x);
-        self.hi = (self.hi - c * (self.hi - mean)).max(x);
+        self.lo = (self.lo + narrow * (mean - self.lo)).min(x);
+        self.hi = (self.hi - narrow * (self.hi - mean)).max(x);
     }
 }
 
@@ -47,13 +47,13 @@ mod tests {
     fn widens_at_once_and_narrows_slowly() {
         let mut r = Range::default();
         for x in [0.0, 10.0, 5.0] {
-            r.update(x, 1.0, 5.0);
+            r.update(x, 1.0 / HORIZON, 5.0);
         }
         assert_eq!(r.level(0.0, 10), 0);
         assert_eq!(r.level(9.99, 10), 9);
         assert_eq!(r.level(5.5, 10), 5);
         for _ in 0..1000 {
-            r.update(5.0, 1.0, 5.0);
+            r.update(5.0, 1.0 / HORIZON, 5.0);
         }
         assert!(r.hi > 9.0 && r.lo < 1.0, "narrowed too fast: {r:?}");
     }
