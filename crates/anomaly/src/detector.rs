@@ -141,7 +141,8 @@ impl Detector {
         let recent_level = fast * self.recent_level + (1.0 - fast) * value;
         let z = [
             self.level.z(value),
-            ((recent_step.sqrt() + 1e-12) / (usual_step + 1e-12)).ln().abs(),
+            // Noise vanishing entirely is one (learnable) extreme, not an unbounded one.
+            ((recent_step.sqrt() + 0.01 * usual_step) / usual_step).ln().abs(),
             (recent_level - self.level.mean).abs() / self.level.sd(),
             recent_pattern,
         ];
