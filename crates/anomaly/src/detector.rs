@@ -149,7 +149,7 @@ impl Detector {
         let growth = d.growth;
         let mut rarest = (0, f64::INFINITY);
         for (i, (r, &z)) in self.rarity.iter_mut().zip(&z).enumerate() {
-            let e = r.exceedance(z, p.tail_exponent);
+            let e = r.exceedance(z);
             if e < rarest.1 {
                 rarest = (i, e);
             }

@@ -16,9 +16,6 @@ pub struct Params {
     /// Memory of each feature's own history of surprises (the rarity
     /// histograms): how rare a deviation is, judged against this series.
     pub rarity_horizon: f64,
-    /// Pareto exponent used beyond the largest deviation seen: a deviation
-    /// twice as large as anything remembered is `2^tail_exponent` times rarer.
-    pub tail_exponent: f64,
     /// Half-life of the memory of the highest recent surprise. A sample is
     /// scored by how far its surprise exceeds that (decaying) memory, so one
     /// incident raises one alert rather than a stream of them.
@@ -32,11 +29,10 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            warmup: 100,
-            slow_horizon: 1000.0,
+            warmup: 30,
+            slow_horizon: 500.0,
             fast_horizon: 10.0,
             rarity_horizon: 2000.0,
-            tail_exponent: 2.0,
             suppress_half_life: 75.0,
             suppress_factor: 1.0,
             surprise_scale: 2.0,
