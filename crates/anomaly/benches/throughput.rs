@@ -11,7 +11,10 @@ use std::time::Instant;
 use ferrotwin_anomaly::{Detector, Params};
 
 fn env(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// A small deterministic generator (xorshift), so the bench needs no dependency.
@@ -62,21 +65,41 @@ fn main() {
     let points = env("POINTS", 300);
     let samples = telemetry(series, points);
     let state = Detector::new(&Params::default()).state_bytes();
-    println!("{series} series x {points} points = {} samples, interleaved", samples.len());
-    println!("state: {state} bytes per series ({:.1} MB for all)", (state * series) as f64 / 1e6);
+    println!(
+        "{series} series x {points} points = {} samples, interleaved",
+        samples.len()
+    );
+    println!(
+        "state: {state} bytes per series ({:.1} MB for all)",
+        (state * series) as f64 / 1e6
+    );
 
     let start = Instant::now();
     let fed = run(&samples, series);
     let one = fed as f64 / start.elapsed().as_secs_f64();
-    println!("1 thread:  {one:>12.0} series-points/s ({:.0}% of the 1,000,000/s ingest goal)", one / 1e4);
+    println!(
+        "1 thread:  {one:>12.0} series-points/s ({:.0}% of the 1,000,000/s ingest goal)",
+        one / 1e4
+    );
 
     // Shard by series id, as an ingest pipeline would, before timing.
-    let shards: Vec<Vec<Sample>> = (0..2).map(|k| samples.iter().filter(|s| s.0 % 2 == k).copied().collect()).collect();
+    let shards: Vec<Vec<Sample>> = (0..2)
+        .map(|k| samples.iter().filter(|s| s.0 % 2 == k).copied().collect())
+        .collect();
     let start = Instant::now();
     let fed: usize = std::thread::scope(|scope| {
-        let handles: Vec<_> = shards.iter().map(|shard| scope.spawn(move || run(shard, series))).collect();
-        handles.into_iter().map(|h| h.join().expect("bench thread")).sum()
+        let handles: Vec<_> = shards
+            .iter()
+            .map(|shard| scope.spawn(move || run(shard, series)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("bench thread"))
+            .sum()
     });
     let two = fed as f64 / start.elapsed().as_secs_f64();
-    println!("2 threads: {two:>12.0} series-points/s ({:.0}% of the goal)", two / 1e4);
+    println!(
+        "2 threads: {two:>12.0} series-points/s ({:.0}% of the goal)",
+        two / 1e4
+    );
 }

@@ -11,7 +11,10 @@ fn main() {
     let mut rows = Vec::new();
     for (i, line) in text.lines().skip(1).enumerate() {
         let (t, v) = line.split_once(',').expect("timestamp,value");
-        let t = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").expect("time").and_utc().timestamp_millis();
+        let t = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S")
+            .expect("time")
+            .and_utc()
+            .timestamp_millis();
         let s = d.update(t, v.parse().expect("value"));
         rows.push((s.score, i, s.explanation));
     }
@@ -19,6 +22,9 @@ fn main() {
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     println!("{n} records, probation {}", (n * 15 / 100).min(750));
     for (s, i, e) in rows.iter().take(top) {
-        println!("{i:6} {s:.4} {:8} expected {:.3} observed {:.3}", e.feature, e.expected, e.observed);
+        println!(
+            "{i:6} {s:.4} {:8} expected {:.3} observed {:.3}",
+            e.feature, e.expected, e.observed
+        );
     }
 }

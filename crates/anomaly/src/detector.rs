@@ -135,14 +135,19 @@ impl Detector {
         let hour = t_ms.div_euclid(3_600_000).rem_euclid(24) as usize;
         let day_ctx = hour * LEVELS + usize::from(self.levels[1]);
         // Normal if either memory expected it.
-        let (seq_p, day_p) = (self.sequence.probability(seq_ctx, q), self.daily.probability(day_ctx, q));
+        let (seq_p, day_p) = (
+            self.sequence.probability(seq_ctx, q),
+            self.daily.probability(day_ctx, q),
+        );
         let bits = -seq_p.max(day_p).log2();
         let recent_pattern = fast * self.recent_pattern + (1.0 - fast) * bits;
         let recent_level = fast * self.recent_level + (1.0 - fast) * value;
         let z = [
             self.level.z(value),
             // Noise vanishing entirely is one (learnable) extreme, not an unbounded one.
-            ((recent_step.sqrt() + 0.01 * usual_step) / usual_step).ln().abs(),
+            ((recent_step.sqrt() + 0.01 * usual_step) / usual_step)
+                .ln()
+                .abs(),
             (recent_level - self.level.mean).abs() / self.level.sd(),
             recent_pattern,
         ];
@@ -170,7 +175,11 @@ impl Detector {
                 (self.range.centre(usual, LEVELS), value)
             }
         };
-        let explanation = Explanation { feature: FEATURES[best.0], expected, observed };
+        let explanation = Explanation {
+            feature: FEATURES[best.0],
+            expected,
+            observed,
+        };
 
         self.range.update(value, d.narrow, self.level.mean);
         self.level.update(value, slow, warm);
@@ -183,7 +192,10 @@ impl Detector {
         self.levels = [self.levels[1], q];
         self.prev = value;
         if !warm {
-            return Score { score: 0.0, explanation };
+            return Score {
+                score: 0.0,
+                explanation,
+            };
         }
 
         // Only surprise beyond the recent high counts: one incident, one alert.
@@ -191,7 +203,11 @@ impl Detector {
         self.recent_high = high.max(best.1);
         let fresh = (best.1 - p.suppress_factor * high).max(0.0);
         let score = 1.0 - (-fresh / p.surprise_scale).exp();
-        let score = if score.is_nan() { 0.0 } else { score.clamp(0.0, 1.0) };
+        let score = if score.is_nan() {
+            0.0
+        } else {
+            score.clamp(0.0, 1.0)
+        };
         Score { score, explanation }
     }
 
@@ -202,5 +218,12 @@ impl Detector {
 }
 
 fn quiet(feature: &'static str, expected: f64, observed: f64) -> Score {
-    Score { score: 0.0, explanation: Explanation { feature, expected, observed } }
+    Score {
+        score: 0.0,
+        explanation: Explanation {
+            feature,
+            expected,
+            observed,
+        },
+    }
 }

@@ -33,15 +33,40 @@ fn is_clone_send_and_static() {
 #[test]
 fn a_jump_is_flagged_early_once_and_explained() {
     let mut d = Detector::new(&Params::default());
-    let scores: Vec<_> = series(3_000, 2_500).into_iter().map(|(t, v)| d.update(t, v)).collect();
-    let before = scores[200..2_500].iter().map(|s| s.score).fold(0.0, f64::max);
-    let (at, first) = scores[2_500..].iter().enumerate().max_by(|a, b| a.1.score.total_cmp(&b.1.score)).unwrap();
+    let scores: Vec<_> = series(3_000, 2_500)
+        .into_iter()
+        .map(|(t, v)| d.update(t, v))
+        .collect();
+    let before = scores[200..2_500]
+        .iter()
+        .map(|s| s.score)
+        .fold(0.0, f64::max);
+    let (at, first) = scores[2_500..]
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
+        .unwrap();
     assert!(at < 5, "flagged {at} samples late");
-    assert!(first.score > 0.5 && first.score > 2.0 * before, "jump {} vs before {before}", first.score);
+    assert!(
+        first.score > 0.5 && first.score > 2.0 * before,
+        "jump {} vs before {before}",
+        first.score
+    );
     assert_eq!(first.explanation.feature, "level");
-    assert!((first.explanation.expected - 10.0).abs() < 1.0, "{:?}", first.explanation);
-    assert!((first.explanation.observed - 30.0).abs() < 1.0, "{:?}", first.explanation);
-    let repeats = scores[2_500..].iter().filter(|s| s.score > first.score / 2.0).count();
+    assert!(
+        (first.explanation.expected - 10.0).abs() < 1.0,
+        "{:?}",
+        first.explanation
+    );
+    assert!(
+        (first.explanation.observed - 30.0).abs() < 1.0,
+        "{:?}",
+        first.explanation
+    );
+    let repeats = scores[2_500..]
+        .iter()
+        .filter(|s| s.score > first.score / 2.0)
+        .count();
     assert!(repeats <= 3, "one jump reported {repeats} times");
 }
 
@@ -64,7 +89,18 @@ fn non_finite_values_are_skipped_without_poisoning_the_state() {
 #[test]
 fn scores_stay_in_the_unit_interval_for_wild_input() {
     let mut d = Detector::new(&Params::default());
-    let wild = [0.0, 1e300, -1e300, 5e-324, -0.0, 1.0, 1e-300, 7.0, f64::MAX, f64::MIN];
+    let wild = [
+        0.0,
+        1e300,
+        -1e300,
+        5e-324,
+        -0.0,
+        1.0,
+        1e-300,
+        7.0,
+        f64::MAX,
+        f64::MIN,
+    ];
     for i in 0..5_000i64 {
         // Repeated and backwards timestamps too.
         let t = i * 1_000 - (i % 7) * 3_000;

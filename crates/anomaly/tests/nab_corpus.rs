@@ -15,7 +15,9 @@ const STANDARD_FLOOR: f64 = 55.0;
 fn standard_score_stays_above_the_floor() {
     let root = std::env::var_os("FERROTWIN_NAB")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/nab"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/nab")
+        });
     let (data, labels) = (root.join("data"), root.join("labels/combined_windows.json"));
     if !data.is_dir() || !labels.is_file() {
         let why = format!("no NAB data at {} (set FERROTWIN_NAB)", root.display());
@@ -26,8 +28,24 @@ fn standard_score_stays_above_the_floor() {
     let out = std::env::temp_dir().join(format!("ferrotwin-nab-{}", std::process::id()));
     let report = nab::evaluate(&data, Some(&labels), &out, |_, _, _| {}).expect("evaluate");
     let _ = std::fs::remove_dir_all(&out);
-    let standard = report.profiles.iter().find(|p| p.profile == "standard").expect("standard profile");
-    eprintln!("NAB standard score {:.1} (floor {STANDARD_FLOOR})", standard.score);
-    assert!(standard.score >= STANDARD_FLOOR, "standard score {:.1} fell below {STANDARD_FLOOR}", standard.score);
-    assert!(report.profiles.iter().all(|p| (0.0..=100.0).contains(&p.score)));
+    let standard = report
+        .profiles
+        .iter()
+        .find(|p| p.profile == "standard")
+        .expect("standard profile");
+    eprintln!(
+        "NAB standard score {:.1} (floor {STANDARD_FLOOR})",
+        standard.score
+    );
+    assert!(
+        standard.score >= STANDARD_FLOOR,
+        "standard score {:.1} fell below {STANDARD_FLOOR}",
+        standard.score
+    );
+    assert!(
+        report
+            .profiles
+            .iter()
+            .all(|p| (0.0..=100.0).contains(&p.score))
+    );
 }

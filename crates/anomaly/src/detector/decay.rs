@@ -24,7 +24,14 @@ pub(super) struct Decay {
 
 impl Default for Decay {
     fn default() -> Self {
-        Decay { steps: f64::NAN, slow: 0.0, fast: 0.0, growth: 1.0, narrow: 0.0, suppress: 0.0 }
+        Decay {
+            steps: f64::NAN,
+            slow: 0.0,
+            fast: 0.0,
+            growth: 1.0,
+            narrow: 0.0,
+            suppress: 0.0,
+        }
     }
 }
 

@@ -23,7 +23,10 @@ pub(super) struct Transitions<const N: usize> {
 
 impl<const N: usize> Default for Transitions<N> {
     fn default() -> Self {
-        Transitions { counts: [0; N], since_halving: 0 }
+        Transitions {
+            counts: [0; N],
+            since_halving: 0,
+        }
     }
 }
 
@@ -51,7 +54,9 @@ impl<const N: usize> Transitions<N> {
         let i = context * LEVELS + usize::from(q);
         if self.counts[i] == u8::MAX {
             // Keep the row's proportions when a count saturates.
-            self.counts[context * LEVELS..(context + 1) * LEVELS].iter_mut().for_each(|c| *c /= 2);
+            self.counts[context * LEVELS..(context + 1) * LEVELS]
+                .iter_mut()
+                .for_each(|c| *c /= 2);
         }
         self.counts[i] += 1;
         self.since_halving += 1;
@@ -70,7 +75,8 @@ mod tests {
     fn a_repeated_cycle_becomes_predictable_and_a_break_is_surprising() {
         let mut p = Transitions::<{ LEVELS * LEVELS * LEVELS }>::default();
         let cycle = [2u8, 4, 6, 8, 6, 4];
-        let context = |i: usize| usize::from(cycle[i % 6]) * LEVELS + usize::from(cycle[(i + 1) % 6]);
+        let context =
+            |i: usize| usize::from(cycle[i % 6]) * LEVELS + usize::from(cycle[(i + 1) % 6]);
         for i in 0..600 {
             p.add(context(i), cycle[(i + 2) % 6]);
         }

@@ -27,12 +27,20 @@ pub(super) struct Rarity {
 
 impl Default for Rarity {
     fn default() -> Self {
-        Rarity { bins: [0.0; BINS], total: 0.0, weight: 1.0 }
+        Rarity {
+            bins: [0.0; BINS],
+            total: 0.0,
+            weight: 1.0,
+        }
     }
 }
 
 /// Mantissas at which the next quarter octave starts: 2^(1/4), 2^(1/2), 2^(3/4).
-const QUARTERS: [f64; 3] = [1.189_207_115_002_721, 1.414_213_562_373_095, 1.681_792_830_507_429];
+const QUARTERS: [f64; 3] = [
+    1.189_207_115_002_721,
+    std::f64::consts::SQRT_2,
+    1.681_792_830_507_429,
+];
 
 /// The bin of `z`: `⌊4 log2 z⌋` read from the float's exponent and
 /// mantissa, exact and without a logarithm (this runs four times per sample).
@@ -123,7 +131,9 @@ mod tests {
 
     #[test]
     fn bins_are_quarter_octaves() {
-        for z in [0.13, 0.2, 0.99, 1.0, 1.19, 1.2, 1.5, 1.7, 3.0, 100.0, 1000.0] {
+        for z in [
+            0.13, 0.2, 0.99, 1.0, 1.19, 1.2, 1.5, 1.7, 3.0, 100.0, 1000.0,
+        ] {
             let expected = ((f64::log2(z) - LOW_OCTAVE) * PER_OCTAVE).floor() as usize + 1;
             assert_eq!(bin(z), expected.min(BINS - 1), "{z}");
         }

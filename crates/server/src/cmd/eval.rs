@@ -73,9 +73,15 @@ fn print_tables(r: &Report, out: &std::path::Path) {
         println!("no labels given: nothing scored");
         return;
     }
-    println!("\n{:<22} {:>7} {:>10} {:>9}", "profile", "score", "threshold", "raw");
+    println!(
+        "\n{:<22} {:>7} {:>10} {:>9}",
+        "profile", "score", "threshold", "raw"
+    );
     for p in &r.profiles {
-        println!("{:<22} {:>7.1} {:>10.4} {:>9.2}", p.profile, p.score, p.threshold, p.raw);
+        println!(
+            "{:<22} {:>7.1} {:>10.4} {:>9.2}",
+            p.profile, p.score, p.threshold, p.raw
+        );
     }
     print!("\n{:<24}", "category");
     for p in &r.profiles {
@@ -90,6 +96,9 @@ fn print_tables(r: &Report, out: &std::path::Path) {
                 None => print!(" {:>20}", "n/a"),
             }
         }
-        println!("   {:>7} {:>8}/{}", c.windows, c.detected, c.false_positives);
+        println!(
+            "   {:>7} {:>8}/{}",
+            c.windows, c.detected, c.false_positives
+        );
     }
 }
