@@ -1,14 +1,17 @@
 //! The streaming detector: feature channels, each judged against its own
-//! history of surprises, combined by taking the rarest, then damped so
-//! that one incident is reported once.
+//! history (how rare is this value *for this series*), each damped by its
+//! own recent high so that one incident is reported once, combined by
+//! taking the largest.
 //!
 //! Channels, all computed from the state *before* the sample is learnt:
 //! - `level`: distance of the value from the robust running mean, in
 //!   running standard deviations;
-//! - `spread`: log ratio of the recent step variance to the usual one
-//!   (noise that appears or disappears);
-//! - `pattern`: surprise of the sequence memory at this value, and its
-//!   short running average (a burst of unpredictability).
+//! - `shift`: the same for the value's short running mean (a sustained
+//!   move that single samples leave ambiguous);
+//! - `spread`: log ratio of the recent step size to the usual one (noise
+//!   that appears or disappears);
+//! - `pattern`: surprise of the sequence memories, averaged over a short
+//!   horizon (a burst of unpredictability).
 
 mod clock;
 mod decay;
@@ -27,7 +30,7 @@ use rarity::Rarity;
 use crate::Params;
 
 /// The channels, in the order of [`Detector::rarity`].
-const FEATURES: [&str; 4] = ["level", "spread", "level", "pattern"];
+const FEATURES: [&str; 4] = ["level", "spread", "shift", "pattern"];
 
 /// The score of one sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,12 +45,12 @@ pub struct Score {
 /// Why a sample scored as it did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Explanation {
-    /// `level`, `spread` or `pattern`; `invalid` for a non-finite
-    /// value (which the detector skips), `warmup` while learning.
+    /// `level`, `shift`, `spread` or `pattern`; `invalid` for a
+    /// non-finite value (which the detector skips), `warmup` while learning.
     pub feature: &'static str,
-    /// What the detector expected: the usual value (`level`), the usual
-    /// step size (`spread`) or the value at the
-    /// centre of the usual next level (`pattern`). In the series' units.
+    /// What the detector expected, in the series' units: the usual value
+    /// (`level`, `shift`), the usual step size (`spread`) or the value at
+    /// the centre of the usual next level (`pattern`).
     pub expected: f64,
     /// What it saw, in the same terms as `expected`.
     pub observed: f64,
@@ -80,8 +83,8 @@ pub struct Detector {
     /// Next level given the previous one and the hour of day (UTC).
     daily: Transitions<{ 24 * LEVELS * LEVELS }>,
     rarity: [Rarity; 4],
-    /// Decaying memory of the highest surprise recently seen, in decades.
-    recent_high: f64,
+    /// Per feature, decaying memory of the highest surprise recently seen, in decades.
+    recent_highs: [f64; 4],
 }
 
 impl Detector {
@@ -103,7 +106,7 @@ impl Detector {
             sequence: Transitions::default(),
             daily: Transitions::default(),
             rarity: Default::default(),
-            recent_high: 0.0,
+            recent_highs: [0.0; 4],
         }
     }
 
@@ -152,16 +155,22 @@ impl Detector {
             recent_pattern,
         ];
         let growth = d.growth;
-        let mut rarest = (0, f64::INFINITY);
+        // Each feature's surprise in decades of rarity, less the feature's
+        // recent high: one incident, one alert, but a new kind of anomaly
+        // during an incident still counts.
+        let mut best = (0, 0.0);
         for (i, (r, &z)) in self.rarity.iter_mut().zip(&z).enumerate() {
-            let e = r.exceedance(z);
-            if e < rarest.1 {
-                rarest = (i, e);
-            }
+            let surprise = -r.exceedance(z).log10();
             r.add(z, growth);
+            let high = self.recent_highs[i] * d.suppress;
+            let fresh = (surprise - p.suppress_factor * high).max(0.0);
+            if warm {
+                self.recent_highs[i] = high.max(surprise);
+            }
+            if fresh > best.1 || i == 0 {
+                best = (i, fresh);
+            }
         }
-        // Surprise in decades of rarity.
-        let best = (rarest.0, -rarest.1.log10());
         let (expected, observed) = match best.0 {
             0 => (self.level.mean, value),
             1 => (usual_step, recent_step.sqrt()),
@@ -198,11 +207,7 @@ impl Detector {
             };
         }
 
-        // Only surprise beyond the recent high counts: one incident, one alert.
-        let high = self.recent_high * d.suppress;
-        self.recent_high = high.max(best.1);
-        let fresh = (best.1 - p.suppress_factor * high).max(0.0);
-        let score = 1.0 - (-fresh / p.surprise_scale).exp();
+        let score = 1.0 - (-best.1 / p.surprise_scale).exp();
         let score = if score.is_nan() {
             0.0
         } else {

@@ -29,11 +29,11 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            warmup: 30,
-            slow_horizon: 500.0,
+            warmup: 100,
+            slow_horizon: 1000.0,
             fast_horizon: 10.0,
             rarity_horizon: 2000.0,
-            suppress_half_life: 75.0,
+            suppress_half_life: 150.0,
             suppress_factor: 1.0,
             surprise_scale: 2.0,
         }
