@@ -20,7 +20,6 @@ fn main() {
             "slow_horizon" => p.slow_horizon = v,
             "fast_horizon" => p.fast_horizon = v,
             "rarity_horizon" => p.rarity_horizon = v,
-            "tail_exponent" => p.tail_exponent = v,
             "suppress_half_life" => p.suppress_half_life = v,
             "suppress_factor" => p.suppress_factor = v,
             "surprise_scale" => p.surprise_scale = v,
@@ -29,17 +28,30 @@ fn main() {
     }
     let scores: Vec<Vec<f64>> = files.iter().map(|f| nab::detect(f, &p)).collect();
     for r in nab::score_corpus(&files, &scores, &windows) {
-        print!("{:<20} {:6.1}  thr {:.4} |", r.profile, r.score, r.threshold);
+        print!(
+            "{:<20} {:6.1}  thr {:.4} |",
+            r.profile, r.score, r.threshold
+        );
         for c in &r.categories {
             match c.score {
-                Some(s) => print!(" {} {:.1} ({}/{} fp {})", &c.category[..8], s, c.detected, c.windows, c.false_positives),
+                Some(s) => print!(
+                    " {} {:.1} ({}/{} fp {})",
+                    &c.category[..8],
+                    s,
+                    c.detected,
+                    c.windows,
+                    c.false_positives
+                ),
                 None => print!(" {} fp {}", &c.category[..8], c.false_positives),
             }
         }
         println!();
         if std::env::var_os("FILES").is_some() && r.profile == "standard" {
             for f in &r.files {
-                println!("   {:<60} {}/{} fp {} raw {:.2}", f.file, f.outcome.detected, f.windows, f.outcome.false_positives, f.outcome.raw);
+                println!(
+                    "   {:<60} {}/{} fp {} raw {:.2}",
+                    f.file, f.outcome.detected, f.windows, f.outcome.false_positives, f.outcome.raw
+                );
             }
         }
     }

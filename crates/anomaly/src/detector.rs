@@ -1,30 +1,36 @@
-//! The streaming detector: four feature channels, each judged against its
-//! own history of surprises, combined by taking the rarest, then damped so
-//! that one incident is reported once.
+//! The streaming detector: feature channels, each judged against its own
+//! history (how rare is this value *for this series*), each damped by its
+//! own recent high so that one incident is reported once, combined by
+//! taking the largest.
 //!
 //! Channels, all computed from the state *before* the sample is learnt:
 //! - `level`: distance of the value from the robust running mean, in
 //!   running standard deviations;
-//! - `rate`: size of the step from the previous value, against the usual
-//!   step size;
-//! - `spread`: log ratio of the recent step variance to the usual one
-//!   (noise that appears or disappears);
-//! - `pattern`: novelty of the last three quantised values.
+//! - `shift`: the same for the value's short running mean (a sustained
+//!   move that single samples leave ambiguous);
+//! - `spread`: log ratio of the recent step size to the usual one (noise
+//!   that appears or disappears);
+//! - `pattern`: surprise of the sequence memories, averaged over a short
+//!   horizon (a burst of unpredictability).
 
 mod clock;
+mod decay;
 mod moments;
 mod pattern;
+mod range;
 mod rarity;
 
-use clock::{Clock, keep};
+use clock::Clock;
+use decay::Decay;
 use moments::Moments;
-use pattern::Pattern;
+use pattern::{LEVELS, Transitions};
+use range::Range;
 use rarity::Rarity;
 
 use crate::Params;
 
 /// The channels, in the order of [`Detector::rarity`].
-const FEATURES: [&str; 4] = ["level", "rate", "spread", "pattern"];
+const FEATURES: [&str; 4] = ["level", "spread", "shift", "pattern"];
 
 /// The score of one sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,12 +45,12 @@ pub struct Score {
 /// Why a sample scored as it did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Explanation {
-    /// `level`, `rate`, `spread` or `pattern`; `invalid` for a non-finite
-    /// value (which the detector skips), `warmup` while learning.
+    /// `level`, `shift`, `spread` or `pattern`; `invalid` for a
+    /// non-finite value (which the detector skips), `warmup` while learning.
     pub feature: &'static str,
-    /// What the detector expected: the usual value (`level`), the previous
-    /// value (`rate`), the usual step size (`spread`) or the value at the
-    /// centre of the usual next level (`pattern`). In the series' units.
+    /// What the detector expected, in the series' units: the usual value
+    /// (`level`, `shift`), the usual step size (`spread`) or the value at
+    /// the centre of the usual next level (`pattern`).
     pub expected: f64,
     /// What it saw, in the same terms as `expected`.
     pub observed: f64,
@@ -56,6 +62,7 @@ pub struct Explanation {
 pub struct Detector {
     params: Params,
     clock: Clock,
+    decay: Decay,
     seen: u64,
     prev: f64,
     level: Moments,
@@ -63,10 +70,21 @@ pub struct Detector {
     step: Moments,
     /// Mean square step over the fast horizon.
     recent_step: f64,
-    pattern: Pattern,
+    /// The value averaged over the fast horizon.
+    recent_level: f64,
+    /// Sequence surprise averaged over the fast horizon.
+    recent_pattern: f64,
+    /// What the sequence memories quantise over.
+    range: Range,
+    /// Previous two levels.
+    levels: [u8; 2],
+    /// Next level given the previous two.
+    sequence: Transitions<{ LEVELS * LEVELS * LEVELS }>,
+    /// Next level given the previous one and the hour of day (UTC).
+    daily: Transitions<{ 24 * LEVELS * LEVELS }>,
     rarity: [Rarity; 4],
-    /// Decaying memory of the highest score recently seen.
-    recent_high: f64,
+    /// Per feature, decaying memory of the highest surprise recently seen, in decades.
+    recent_highs: [f64; 4],
 }
 
 impl Detector {
@@ -75,14 +93,20 @@ impl Detector {
         Detector {
             params: params.clone(),
             clock: Clock::default(),
+            decay: Decay::default(),
             seen: 0,
             prev: 0.0,
             level: Moments::default(),
             step: Moments::default(),
             recent_step: 0.0,
-            pattern: Pattern::default(),
+            recent_level: 0.0,
+            recent_pattern: 0.0,
+            range: Range::default(),
+            levels: [0; 2],
+            sequence: Transitions::default(),
+            daily: Transitions::default(),
             rarity: Default::default(),
-            recent_high: 0.0,
+            recent_highs: [0.0; 4],
         }
     }
 
@@ -91,58 +115,104 @@ impl Detector {
         if !value.is_finite() {
             return quiet("invalid", self.level.mean, value);
         }
+        // Squares of larger magnitudes would overflow and poison the state.
+        let value = value.clamp(-1e150, 1e150);
         let steps = self.clock.advance(t_ms);
         self.seen += 1;
         if self.seen == 1 {
             self.level.update(value, 0.0, false);
+            self.recent_level = value;
             self.prev = value;
             return quiet("warmup", value, value);
         }
         let p = &self.params;
         let warm = self.seen > u64::from(p.warmup);
-        let slow = keep(steps, p.slow_horizon);
+        let d = self.decay.at(steps, p);
+        let (slow, fast) = (d.slow, d.fast);
 
-        let sd = self.level.sd();
         let step = value - self.prev;
         let usual_step = self.step.mean.sqrt() + 1e-9 * (1.0 + self.level.mean.abs());
-        let fast = keep(steps.max(1.0), p.fast_horizon);
         let recent_step = fast * self.recent_step + (1.0 - fast) * step * step;
-        let q = pattern::level(value, self.level.mean, sd);
+        let q = self.range.level(value, LEVELS);
+        let seq_ctx = usize::from(self.levels[0]) * LEVELS + usize::from(self.levels[1]);
+        let hour = t_ms.div_euclid(3_600_000).rem_euclid(24) as usize;
+        let day_ctx = hour * LEVELS + usize::from(self.levels[1]);
+        // Normal if either memory expected it.
+        let (seq_p, day_p) = (
+            self.sequence.probability(seq_ctx, q),
+            self.daily.probability(day_ctx, q),
+        );
+        let bits = -seq_p.max(day_p).log2();
+        let recent_pattern = fast * self.recent_pattern + (1.0 - fast) * bits;
+        let recent_level = fast * self.recent_level + (1.0 - fast) * value;
         let z = [
             self.level.z(value),
-            step.abs() / usual_step,
-            ((recent_step.sqrt() + 1e-12) / (usual_step + 1e-12)).ln().abs(),
-            self.pattern.novelty(q),
+            // Noise vanishing entirely is one (learnable) extreme, not an unbounded one.
+            ((recent_step.sqrt() + 0.01 * usual_step) / usual_step)
+                .ln()
+                .abs(),
+            (recent_level - self.level.mean).abs() / self.level.sd(),
+            recent_pattern,
         ];
-        let mut best = (0, f64::NEG_INFINITY);
+        let growth = d.growth;
+        // Each feature's surprise in decades of rarity, less the feature's
+        // recent high: one incident, one alert, but a new kind of anomaly
+        // during an incident still counts.
+        let mut best = (0, 0.0);
         for (i, (r, &z)) in self.rarity.iter_mut().zip(&z).enumerate() {
-            let s = r.surprise(z, p.tail_exponent);
-            if s > best.1 {
-                best = (i, s);
+            let surprise = -r.exceedance(z).log10();
+            r.add(z, growth);
+            let high = self.recent_highs[i] * d.suppress;
+            let fresh = (surprise - p.suppress_factor * high).max(0.0);
+            if warm {
+                self.recent_highs[i] = high.max(surprise);
             }
-            r.add(z, steps.max(1.0), p.rarity_horizon);
+            if fresh > best.1 || i == 0 {
+                best = (i, fresh);
+            }
         }
         let (expected, observed) = match best.0 {
             0 => (self.level.mean, value),
-            1 => (self.prev, value),
-            2 => (usual_step, recent_step.sqrt()),
-            _ => (pattern::centre(self.pattern.usual_next(), self.level.mean, sd), value),
+            1 => (usual_step, recent_step.sqrt()),
+            2 => (self.level.mean, recent_level),
+            _ => {
+                let usual = if seq_p >= day_p {
+                    self.sequence.usual_next(seq_ctx)
+                } else {
+                    self.daily.usual_next(day_ctx)
+                };
+                (self.range.centre(usual, LEVELS), value)
+            }
         };
-        let explanation = Explanation { feature: FEATURES[best.0], expected, observed };
+        let explanation = Explanation {
+            feature: FEATURES[best.0],
+            expected,
+            observed,
+        };
 
+        self.range.update(value, d.narrow, self.level.mean);
         self.level.update(value, slow, warm);
         self.step.update(step * step, slow, false);
         self.recent_step = recent_step;
-        self.pattern.add(q);
+        self.recent_pattern = recent_pattern;
+        self.recent_level = recent_level;
+        self.sequence.add(seq_ctx, q);
+        self.daily.add(day_ctx, q);
+        self.levels = [self.levels[1], q];
         self.prev = value;
         if !warm {
-            return Score { score: 0.0, explanation };
+            return Score {
+                score: 0.0,
+                explanation,
+            };
         }
 
-        let raw = 1.0 - (-best.1 / p.surprise_scale).exp();
-        let high = self.recent_high * (-steps / p.suppress_half_life).exp2();
-        self.recent_high = high.max(raw);
-        let score = if raw >= high { raw } else { raw * p.suppress_factor };
+        let score = 1.0 - (-best.1 / p.surprise_scale).exp();
+        let score = if score.is_nan() {
+            0.0
+        } else {
+            score.clamp(0.0, 1.0)
+        };
         Score { score, explanation }
     }
 
@@ -153,5 +223,12 @@ impl Detector {
 }
 
 fn quiet(feature: &'static str, expected: f64, observed: f64) -> Score {
-    Score { score: 0.0, explanation: Explanation { feature, expected, observed } }
+    Score {
+        score: 0.0,
+        explanation: Explanation {
+            feature,
+            expected,
+            observed,
+        },
+    }
 }

@@ -30,7 +30,11 @@ pub const DETECTOR: &str = "ferrotwin";
 /// Scores one file with a fresh detector.
 pub fn detect(file: &DataFile, params: &Params) -> Vec<f64> {
     let mut d = Detector::new(params);
-    file.times.iter().zip(&file.values).map(|(&t, &v)| d.update(t, v).score).collect()
+    file.times
+        .iter()
+        .zip(&file.values)
+        .map(|(&t, &v)| d.update(t, v).score)
+        .collect()
 }
 
 /// Runs the detector with [`Params::default`] over every file under
@@ -66,7 +70,9 @@ pub fn evaluate_with(
         writer::write(out, DETECTOR, f, &s)?;
         scores.push(s);
     }
-    let profiles = windows.map(|w| score_corpus(&files, &scores, &w)).unwrap_or_default();
+    let profiles = windows
+        .map(|w| score_corpus(&files, &scores, &w))
+        .unwrap_or_default();
     Ok(Report {
         detector: DETECTOR.into(),
         files: files.len(),
@@ -94,7 +100,11 @@ pub fn prepare_corpus<'a>(
 }
 
 /// Scores detector output for NAB's three profiles.
-pub fn score_corpus(files: &[DataFile], scores: &[Vec<f64>], windows: &labels::Windows) -> Vec<ProfileReport> {
+pub fn score_corpus(
+    files: &[DataFile],
+    scores: &[Vec<f64>],
+    windows: &labels::Windows,
+) -> Vec<ProfileReport> {
     let prepared = prepare_corpus(files, scores, windows);
     let refs: Vec<&Prepared> = prepared.iter().map(|(_, p)| p).collect();
     let scored: usize = refs.iter().map(|p| p.windows).sum();

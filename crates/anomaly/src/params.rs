@@ -16,14 +16,11 @@ pub struct Params {
     /// Memory of each feature's own history of surprises (the rarity
     /// histograms): how rare a deviation is, judged against this series.
     pub rarity_horizon: f64,
-    /// Pareto exponent used beyond the largest deviation seen: a deviation
-    /// twice as large as anything remembered is `2^tail_exponent` times rarer.
-    pub tail_exponent: f64,
-    /// Half-life of the memory of the last high score; within it a score
-    /// must beat that memory to be reported in full, so one incident
-    /// raises one alert rather than a stream of them.
+    /// Half-life of the memory of the highest recent surprise. A sample is
+    /// scored by how far its surprise exceeds that (decaying) memory, so one
+    /// incident raises one alert rather than a stream of them.
     pub suppress_half_life: f64,
-    /// Factor applied to scores that do not beat the recent high.
+    /// Share of the recent high surprise subtracted (1: all of it).
     pub suppress_factor: f64,
     /// Rarity, in decades (`-log10 p`), that maps to a score of `1 - 1/e`.
     pub surprise_scale: f64,
@@ -32,13 +29,12 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            warmup: 30,
-            slow_horizon: 300.0,
+            warmup: 100,
+            slow_horizon: 1000.0,
             fast_horizon: 10.0,
             rarity_horizon: 2000.0,
-            tail_exponent: 2.0,
             suppress_half_life: 150.0,
-            suppress_factor: 0.5,
+            suppress_factor: 1.0,
             surprise_scale: 2.0,
         }
     }

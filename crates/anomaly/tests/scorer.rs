@@ -52,19 +52,62 @@ fn cases() {
     // (what, detections, profile, expected raw score)
     let cases: &[(&str, &[usize], Profile, f64)] = &[
         ("null detector: one missed window", &[], STANDARD, -1.0),
-        ("perfect: at the window's first record", &[40], STANDARD, 1.0),
-        ("at the window's last record", &[49], STANDARD, S_MINUS_TENTH / S_MINUS_ONE),
-        ("only the earliest detection counts", &[45, 40, 49], STANDARD, 1.0),
-        ("false positive just after the window", &[50], STANDARD, -1.0 + 0.11 * S_PLUS_NINTH),
-        ("false positive three windows on costs fully", &[49 + 27], STANDARD, -1.0 - 0.11),
-        ("false positive before any window costs fully", &[20], STANDARD, -1.0 - 0.11),
-        ("detection in the probationary period is ignored", &[10], STANDARD, -1.0),
-        ("low FP profile doubles the FP cost", &[20, 40], PROFILES[1], 1.0 - 0.22),
+        (
+            "perfect: at the window's first record",
+            &[40],
+            STANDARD,
+            1.0,
+        ),
+        (
+            "at the window's last record",
+            &[49],
+            STANDARD,
+            S_MINUS_TENTH / S_MINUS_ONE,
+        ),
+        (
+            "only the earliest detection counts",
+            &[45, 40, 49],
+            STANDARD,
+            1.0,
+        ),
+        (
+            "false positive just after the window",
+            &[50],
+            STANDARD,
+            -1.0 + 0.11 * S_PLUS_NINTH,
+        ),
+        (
+            "false positive three windows on costs fully",
+            &[49 + 27],
+            STANDARD,
+            -1.0 - 0.11,
+        ),
+        (
+            "false positive before any window costs fully",
+            &[20],
+            STANDARD,
+            -1.0 - 0.11,
+        ),
+        (
+            "detection in the probationary period is ignored",
+            &[10],
+            STANDARD,
+            -1.0,
+        ),
+        (
+            "low FP profile doubles the FP cost",
+            &[20, 40],
+            PROFILES[1],
+            1.0 - 0.22,
+        ),
         ("low FN profile doubles the FN cost", &[], PROFILES[2], -2.0),
     ];
     for (what, fires, profile, expected) in cases {
         let got = raw(fires, profile);
-        assert!((got - expected).abs() < 1e-5, "{what}: got {got}, expected {expected}");
+        assert!(
+            (got - expected).abs() < 1e-5,
+            "{what}: got {got}, expected {expected}"
+        );
     }
 }
 
@@ -74,7 +117,10 @@ fn normalisation_puts_null_at_0_and_perfect_at_100() {
         close(normalised(&[], p), 0.0);
         close(normalised(&[40], p), 100.0);
     }
-    close(normalised(&[49], &STANDARD), 100.0 * (S_MINUS_TENTH / S_MINUS_ONE + 1.0) / 2.0);
+    close(
+        normalised(&[49], &STANDARD),
+        100.0 * (S_MINUS_TENTH / S_MINUS_ONE + 1.0) / 2.0,
+    );
 }
 
 #[test]

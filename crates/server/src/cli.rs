@@ -34,9 +34,19 @@ pub enum Command {
     Dtdl(DtdlCommand),
     /// Benchmarks.
     Bench(crate::bench::BenchArgs),
+    /// Evaluations.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// The virtual factory: simulated machines streaming to a ferrotwin server.
     #[command(subcommand)]
     Sim(SimCommand),
+}
+
+/// `eval` subcommands.
+#[derive(Subcommand)]
+pub enum EvalCommand {
+    /// Score the anomaly detector on the Numenta Anomaly Benchmark (NAB).
+    Nab(crate::cmd::eval::NabArgs),
 }
 
 /// `sim` subcommands.

@@ -21,7 +21,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use crate::cli::{Cli, Command, DeviceCommand, DtdlCommand, SimCommand, TokenCommand};
+use crate::cli::{Cli, Command, DeviceCommand, DtdlCommand, EvalCommand, SimCommand, TokenCommand};
 
 fn main() {
     let cli = Cli::parse();
@@ -39,6 +39,7 @@ fn main() {
         }
         Command::Dtdl(DtdlCommand::Conformance { dir, json }) => cmd::dtdl::conformance(&dir, json),
         Command::Bench(b) => run_async(bench::run(b)),
+        Command::Eval(EvalCommand::Nab(a)) => cmd::eval::nab(a),
         Command::Sim(SimCommand::Run(a)) => run_async(cmd::sim::run(a)),
     };
     std::process::exit(code);

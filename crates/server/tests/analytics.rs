@@ -207,6 +207,18 @@ fn bearing_wear_raises_an_anomaly_an_alert_and_a_bearing_work_order_before_failu
         assert!(sim_secs(order["createdAt"].as_str().unwrap()) < fail);
         leads.push((pump, (fail - first) / 3600.0, (first - start) / 3600.0));
     }
+    for p in ["pump-1", "pump-2"] {
+        let (_, st) = server.admin("GET", &format!("/analytics/twins/{p}"), None);
+        for (k, v) in st["series"].as_object().unwrap() {
+            println!("{p} {k}: score {} evidence {} {}", v["score"], v["evidence"], v["explanation"]);
+        }
+    }
+    for a in &alerts {
+        println!(
+            "alert {} {} {} at {:.1} h value {} component {}",
+            a["twin"], a["rule"], a["state"], sim_secs(a["raisedAt"].as_str().unwrap()) / 3600.0, a["value"], a["component"]
+        );
+    }
     for (pump, lead, after) in &leads {
         println!("{pump}: first bearing alert {lead:.1} h before failure ({after:.1} h after wear began)");
     }

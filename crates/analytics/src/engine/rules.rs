@@ -1,7 +1,7 @@
 //! Whether a rule's condition holds for a twin, after an event or at a tick.
 
 use super::TwinRt;
-use crate::{Condition, Explanation, Rule};
+use crate::{Condition, Explanation, Rule, RulSpec};
 
 /// A condition's verdict.
 pub(super) enum Verdict {
@@ -73,7 +73,14 @@ pub(super) fn evaluate(
             }
         }
         Condition::Rul { below } => match (&rt.estimate, new_estimate) {
-            (Some(e), true) => verdict(e.value < *below, None, e.value, None),
+            // A trend estimate names its degradation signal, which points at the component.
+            (Some(e), true) => {
+                let signal = match &rt.rul_spec {
+                    Some(RulSpec::Trend { signal, .. }) => Some(signal.as_str()),
+                    _ => None,
+                };
+                verdict(e.value < *below, signal, e.value, None)
+            }
             _ => Verdict::Skip,
         },
     }

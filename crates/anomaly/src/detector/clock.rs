@@ -20,7 +20,10 @@ impl Clock {
     /// Elapsed typical intervals since the previous sample (1 until the
     /// interval is known; 0 for repeated or out-of-order timestamps).
     pub(super) fn advance(&mut self, t_ms: i64) -> f64 {
-        let Some(last) = self.last_ms.replace(t_ms.max(self.last_ms.unwrap_or(i64::MIN))) else {
+        let Some(last) = self
+            .last_ms
+            .replace(t_ms.max(self.last_ms.unwrap_or(i64::MIN)))
+        else {
             return 1.0;
         };
         let dt = t_ms.saturating_sub(last) as f64;
@@ -37,12 +40,6 @@ impl Clock {
         self.step_ms += a * (dt.min(10.0 * self.step_ms) - self.step_ms);
         steps.min(MAX_STEPS)
     }
-}
-
-/// The weight kept by an exponential memory of `horizon` intervals after
-/// `steps` intervals.
-pub(super) fn keep(steps: f64, horizon: f64) -> f64 {
-    (-steps / horizon).exp()
 }
 
 #[cfg(test)]

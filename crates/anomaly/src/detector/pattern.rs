@@ -1,67 +1,64 @@
-//! Novelty of the recent shape: the last three values, quantised to
-//! [`LEVELS`] levels around the normal range, form a context; a context
-//! seldom or never seen before is novel. This catches anomalies that stay
-//! within the normal range but break the usual sequence, such as a daily
-//! cycle that stalls.
+//! Sequence memories: counts of the next quantised level (one of
+//! [`LEVELS`] across the series' range) given a context, such as the
+//! previous two levels or the previous level and the hour of day. The
+//! surprise, `-log2 P(level | context)`, is low for anything the series
+//! has done before in the same context (a familiar ramp, the daily jump
+//! at its usual hour) and high for a transition it has not, such as a
+//! cycle that stalls or a jump where none belongs.
 
-/// Quantisation levels across mean ± [`SPAN`] standard deviations.
-pub(super) const LEVELS: usize = 10;
-/// Half-width of the quantised range, in standard deviations.
-const SPAN: f64 = 3.0;
-/// Contexts: every (previous-previous, previous, current) level triple.
-const CONTEXTS: usize = LEVELS * LEVELS * LEVELS;
-/// Samples between halvings of all counts: the memory of the pattern table.
-const HALVE_EVERY: u32 = 2048;
+/// Quantisation levels across the series' range.
+pub(super) const LEVELS: usize = 12;
+/// Samples between halvings of all counts: the memory of a table.
+const HALVE_EVERY: u32 = 4096;
+/// Pseudo-count per outcome, so unseen transitions are rare, not impossible.
+const PRIOR: f64 = 0.5;
 
-/// Counts of level triples, halved periodically so old habits fade.
+/// Counts of the next level per context, halved periodically so old
+/// habits fade. `N` is the number of contexts times [`LEVELS`].
 #[derive(Clone, Debug)]
-pub(super) struct Pattern {
-    counts: [u8; CONTEXTS],
-    prev: [u8; 2],
+pub(super) struct Transitions<const N: usize> {
+    counts: [u8; N],
     since_halving: u32,
 }
 
-impl Default for Pattern {
+impl<const N: usize> Default for Transitions<N> {
     fn default() -> Self {
-        Pattern { counts: [0; CONTEXTS], prev: [0; 2], since_halving: 0 }
+        Transitions {
+            counts: [0; N],
+            since_halving: 0,
+        }
     }
 }
 
-/// The level of `x` in the normal range `mean ± SPAN·sd`.
-pub(super) fn level(x: f64, mean: f64, sd: f64) -> u8 {
-    let u = (x - mean) / (2.0 * SPAN * sd) + 0.5;
-    (u * LEVELS as f64).floor().clamp(0.0, (LEVELS - 1) as f64) as u8
-}
-
-/// The value at the centre of level `q`.
-pub(super) fn centre(q: u8, mean: f64, sd: f64) -> f64 {
-    mean + ((f64::from(q) + 0.5) / LEVELS as f64 - 0.5) * 2.0 * SPAN * sd
-}
-
-impl Pattern {
-    fn index(&self, q: u8) -> usize {
-        (usize::from(self.prev[0]) * LEVELS + usize::from(self.prev[1])) * LEVELS + usize::from(q)
+impl<const N: usize> Transitions<N> {
+    fn row(&self, context: usize) -> &[u8] {
+        &self.counts[context * LEVELS..(context + 1) * LEVELS]
     }
 
-    /// Novelty of level `q` after the previous two: 1 for a context never
-    /// seen, falling as `1 / (1 + count)`.
-    pub(super) fn novelty(&self, q: u8) -> f64 {
-        1.0 / (1.0 + f64::from(self.counts[self.index(q)]))
+    /// Probability of level `q` in `context`; its surprise in bits is `-log2` of it.
+    pub(super) fn probability(&self, context: usize, q: u8) -> f64 {
+        let row = self.row(context);
+        let total: u32 = row.iter().map(|&c| u32::from(c)).sum();
+        let n = f64::from(row[usize::from(q)]);
+        (n + PRIOR) / (f64::from(total) + PRIOR * LEVELS as f64)
     }
 
-    /// The level that most often followed the previous two.
-    pub(super) fn usual_next(&self) -> u8 {
-        let base = self.index(0);
-        let row = &self.counts[base..base + LEVELS];
-        let best = (0..LEVELS).max_by_key(|&i| row[i]).unwrap_or(0);
-        best as u8
+    /// The level that most often followed in `context`.
+    pub(super) fn usual_next(&self, context: usize) -> u8 {
+        let row = self.row(context);
+        (0..LEVELS).max_by_key(|&i| row[i]).unwrap_or(0) as u8
     }
 
-    /// Learns level `q`.
-    pub(super) fn add(&mut self, q: u8) {
-        let i = self.index(q);
-        self.counts[i] = self.counts[i].saturating_add(2);
-        self.prev = [self.prev[1], q];
+    /// Learns level `q` in `context`.
+    pub(super) fn add(&mut self, context: usize, q: u8) {
+        let i = context * LEVELS + usize::from(q);
+        if self.counts[i] == u8::MAX {
+            // Keep the row's proportions when a count saturates.
+            self.counts[context * LEVELS..(context + 1) * LEVELS]
+                .iter_mut()
+                .for_each(|c| *c /= 2);
+        }
+        self.counts[i] += 1;
         self.since_halving += 1;
         if self.since_halving >= HALVE_EVERY {
             self.since_halving = 0;
@@ -75,22 +72,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_repeated_cycle_becomes_familiar_and_a_break_is_novel() {
-        let mut p = Pattern::default();
+    fn a_repeated_cycle_becomes_predictable_and_a_break_is_surprising() {
+        let mut p = Transitions::<{ LEVELS * LEVELS * LEVELS }>::default();
         let cycle = [2u8, 4, 6, 8, 6, 4];
+        let context =
+            |i: usize| usize::from(cycle[i % 6]) * LEVELS + usize::from(cycle[(i + 1) % 6]);
         for i in 0..600 {
-            p.add(cycle[i % cycle.len()]);
+            p.add(context(i), cycle[(i + 2) % 6]);
         }
-        assert!(p.novelty(cycle[600 % cycle.len()]) < 0.05);
-        assert_eq!(p.usual_next(), cycle[600 % cycle.len()]);
-        assert_eq!(p.novelty(9), 1.0);
-    }
-
-    #[test]
-    fn levels_span_the_normal_range() {
-        assert_eq!(level(0.0, 0.0, 1.0), 5);
-        assert_eq!(level(-100.0, 0.0, 1.0), 0);
-        assert_eq!(level(100.0, 0.0, 1.0), 9);
-        assert!((centre(5, 0.0, 1.0) - 0.3).abs() < 1e-12);
+        let (c, next) = (context(600), cycle[602 % 6]);
+        assert!(p.probability(c, next) > 0.9, "{}", p.probability(c, next));
+        assert_eq!(p.usual_next(c), next);
+        assert!(p.probability(c, 11) < 0.01, "{}", p.probability(c, 11));
     }
 }

@@ -59,32 +59,54 @@ pub fn read(dir: &Path) -> Result<Vec<DataFile>, Error> {
 }
 
 fn name_of(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<std::path::PathBuf>, Error> {
     let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut v = rd.map(|e| e.map(|e| e.path())).collect::<Result<Vec<_>, _>>().map_err(|e| Error::io(dir, e))?;
+    let mut v = rd
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::io(dir, e))?;
     v.sort();
     Ok(v)
 }
 
 fn read_file(path: &Path, category: String, name: String) -> Result<DataFile, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let bad = |line: usize, message: &str| Error::Data { path: path.to_path_buf(), line, message: message.into() };
+    let bad = |line: usize, message: &str| Error::Data {
+        path: path.to_path_buf(),
+        line,
+        message: message.into(),
+    };
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, h)) if h.trim() == "timestamp,value" => {}
         _ => return Err(bad(1, "expected the header timestamp,value")),
     }
-    let mut f = DataFile { category, name, stamps: vec![], times: vec![], raw_values: vec![], values: vec![] };
+    let mut f = DataFile {
+        category,
+        name,
+        stamps: vec![],
+        times: vec![],
+        raw_values: vec![],
+        values: vec![],
+    };
     for (i, line) in lines {
         if line.trim().is_empty() {
             continue;
         }
-        let (stamp, value) = line.split_once(',').ok_or_else(|| bad(i + 1, "expected timestamp,value"))?;
-        let t = parse_time(stamp).ok_or_else(|| bad(i + 1, "timestamp is not YYYY-MM-DD HH:MM:SS"))?;
-        let v = value.trim().parse::<f64>().map_err(|_| bad(i + 1, "value is not a number"))?;
+        let (stamp, value) = line
+            .split_once(',')
+            .ok_or_else(|| bad(i + 1, "expected timestamp,value"))?;
+        let t =
+            parse_time(stamp).ok_or_else(|| bad(i + 1, "timestamp is not YYYY-MM-DD HH:MM:SS"))?;
+        let v = value
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| bad(i + 1, "value is not a number"))?;
         f.stamps.push(stamp.to_string());
         f.times.push(t);
         f.raw_values.push(value.trim().to_string());

@@ -13,7 +13,10 @@ pub type Windows = BTreeMap<String, Vec<(i64, i64)>>;
 /// Reads a `combined_windows.json`.
 pub fn read(path: &Path) -> Result<Windows, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let bad = |message: String| Error::Labels { path: path.to_path_buf(), message };
+    let bad = |message: String| Error::Labels {
+        path: path.to_path_buf(),
+        message,
+    };
     let raw: BTreeMap<String, Vec<[String; 2]>> =
         serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
     raw.into_iter()

@@ -30,9 +30,24 @@ pub struct Profile {
 
 /// NAB's three profiles (`config/profiles.json`).
 pub const PROFILES: [Profile; 3] = [
-    Profile { name: "standard", tp: 1.0, fp: 0.11, fn_: 1.0 },
-    Profile { name: "reward_low_FP_rate", tp: 1.0, fp: 0.22, fn_: 1.0 },
-    Profile { name: "reward_low_FN_rate", tp: 1.0, fp: 0.11, fn_: 2.0 },
+    Profile {
+        name: "standard",
+        tp: 1.0,
+        fp: 0.11,
+        fn_: 1.0,
+    },
+    Profile {
+        name: "reward_low_FP_rate",
+        tp: 1.0,
+        fp: 0.22,
+        fn_: 1.0,
+    },
+    Profile {
+        name: "reward_low_FN_rate",
+        tp: 1.0,
+        fp: 0.11,
+        fn_: 2.0,
+    },
 ];
 
 /// Records of a file of `n` that are probationary: `min(⌊0.15 n⌋, 750)`.
@@ -42,7 +57,11 @@ pub fn probation(n: usize) -> usize {
 
 /// NAB's scaled sigmoid of a relative position.
 pub fn scaled_sigmoid(pos: f64) -> f64 {
-    if pos >= 3.0 { -1.0 } else { 2.0 / (1.0 + (5.0 * pos).exp()) - 1.0 }
+    if pos >= 3.0 {
+        -1.0
+    } else {
+        2.0 / (1.0 + (5.0 * pos).exp()) - 1.0
+    }
 }
 
 /// What a detection at one record would be worth.
@@ -88,7 +107,10 @@ pub fn prepare(scores: &[f64], windows: &[(usize, usize)]) -> Prepared {
             Some(&(a, b)) if a <= i => {
                 let width = (b - a + 1) as f64;
                 let pos = -((b - i + 1) as f64) / width;
-                Role::Inside { window: next, credit: scaled_sigmoid(pos) / max_tp }
+                Role::Inside {
+                    window: next,
+                    credit: scaled_sigmoid(pos) / max_tp,
+                }
             }
             _ => match previous {
                 None => Role::Outside(-1.0),
@@ -103,7 +125,11 @@ pub fn prepare(scores: &[f64], windows: &[(usize, usize)]) -> Prepared {
         }
     }
     let windows_scored = windows.iter().filter(|w| w.1 >= skip).count();
-    Prepared { records, windows: windows_scored, labelled: windows.len() }
+    Prepared {
+        records,
+        windows: windows_scored,
+        labelled: windows.len(),
+    }
 }
 
 /// The outcome of one file at one threshold.
@@ -147,7 +173,12 @@ pub fn score(file: &Prepared, threshold: f64, profile: &Profile) -> Outcome {
 
 /// NAB's normalised score: 0 for the detector that never fires, 100 for
 /// one that fires exactly at the start of every window.
-pub fn normalise(raw: f64, scored_windows: usize, labelled_windows: usize, profile: &Profile) -> Option<f64> {
+pub fn normalise(
+    raw: f64,
+    scored_windows: usize,
+    labelled_windows: usize,
+    profile: &Profile,
+) -> Option<f64> {
     let null = -(scored_windows as f64) * profile.fn_;
     let perfect = labelled_windows as f64 * profile.tp;
     (perfect > null).then(|| 100.0 * (raw - null) / (perfect - null))

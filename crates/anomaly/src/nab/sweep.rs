@@ -47,5 +47,9 @@ pub fn optimise(files: &[&Prepared], profile: &Profile) -> (f64, f64) {
 }
 
 fn next_up(x: f64) -> f64 {
-    if x.is_finite() { x + x.abs().max(1.0) * 1e-9 } else { f64::MAX }
+    if x.is_finite() {
+        x + x.abs().max(1.0) * 1e-9
+    } else {
+        f64::MAX
+    }
 }
