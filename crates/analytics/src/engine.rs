@@ -59,6 +59,10 @@ pub struct SeriesStatus {
     pub evidence: f64,
     /// Why the last score is what it is.
     pub explanation: Option<Explanation>,
+    /// The highest score seen since analytics started watching the series.
+    pub peak: f64,
+    /// When it was seen.
+    pub peak_at: Option<String>,
     /// The last value.
     pub value: f64,
     /// Its time.
@@ -88,6 +92,7 @@ struct Series {
     score: f64,
     evidence: f64,
     explanation: Option<Explanation>,
+    peak: (f64, i64),
     seen_wall: i64,
 }
 
@@ -244,6 +249,8 @@ impl Engine {
                         score: s.score,
                         evidence: s.evidence,
                         explanation: s.explanation.clone(),
+                        peak: s.peak.0,
+                        peak_at: (s.peak.0 > 0.0).then(|| rfc3339(s.peak.1)),
                         value: v,
                         at: rfc3339(t),
                     },
@@ -318,6 +325,7 @@ impl Engine {
                 score: 0.0,
                 evidence: 0.0,
                 explanation: None,
+                peak: (0.0, 0),
                 seen_wall: now,
             });
             s.prev = s.last;
@@ -329,6 +337,9 @@ impl Engine {
                 let score = if score.is_finite() { score.clamp(0.0, 1.0) } else { 0.0 };
                 s.score = score;
                 s.evidence = score.max(s.evidence * EVIDENCE_DECAY);
+                if score > s.peak.0 {
+                    s.peak = (score, t);
+                }
                 s.explanation = Some(why);
                 scored.push((name.as_str(), score));
             }
