@@ -1,7 +1,8 @@
 //! The streaming detector: feature channels, each judged against its own
 //! history (how rare is this value *for this series*), each damped by its
-//! own recent high so that one incident is reported once, combined by
-//! taking the largest.
+//! own recent high (and half of any feature's) so that one incident is
+//! reported once, combined by taking the largest, which counts only as far
+//! as the joint surprise of all features is a fresh high too.
 //!
 //! Channels, all computed from the state *before* the sample is learnt:
 //! - `level`: distance of the value from the robust running mean, in
@@ -61,7 +62,7 @@ pub struct Explanation {
     pub observed: f64,
 }
 
-/// Online anomaly detector for one series. Fixed-size state (about 2 KB),
+/// Online anomaly detector for one series. Fixed-size state (about 6 KB),
 /// O(1) work per sample.
 #[derive(Clone, Debug)]
 pub struct Detector {
