@@ -1,7 +1,8 @@
 //! The streaming detector: feature channels, each judged against its own
 //! history (how rare is this value *for this series*), each damped by its
-//! own recent high so that one incident is reported once, combined by
-//! taking the largest.
+//! own recent high (and half of any feature's) so that one incident is
+//! reported once, combined by taking the largest, which counts only as far
+//! as the joint surprise of all features is a fresh high too.
 //!
 //! Channels, all computed from the state *before* the sample is learnt:
 //! - `level`: distance of the value from the robust running mean, in
@@ -31,6 +32,11 @@ use crate::Params;
 
 /// The channels, in the order of [`Detector::rarity`].
 const FEATURES: [&str; 4] = ["level", "spread", "shift", "pattern"];
+/// Share of the highest recent surprise of *any* feature that each
+/// feature must also exceed: an incident that one feature saw partly
+/// mutes the echoes it causes in the others, while a much larger surprise
+/// of another kind still counts.
+const SHARED_SUPPRESSION: f64 = 0.5;
 
 /// The score of one sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +62,7 @@ pub struct Explanation {
     pub observed: f64,
 }
 
-/// Online anomaly detector for one series. Fixed-size state (about 2 KB),
+/// Online anomaly detector for one series. Fixed-size state (about 6 KB),
 /// O(1) work per sample.
 #[derive(Clone, Debug)]
 pub struct Detector {
@@ -85,6 +91,8 @@ pub struct Detector {
     rarity: [Rarity; 4],
     /// Per feature, decaying memory of the highest surprise recently seen, in decades.
     recent_highs: [f64; 4],
+    /// The same for the joint surprise (the sum over features).
+    joint_high: f64,
 }
 
 impl Detector {
@@ -107,6 +115,7 @@ impl Detector {
             daily: Transitions::default(),
             rarity: Default::default(),
             recent_highs: [0.0; 4],
+            joint_high: 0.0,
         }
     }
 
@@ -156,20 +165,34 @@ impl Detector {
         ];
         let growth = d.growth;
         // Each feature's surprise in decades of rarity, less the feature's
-        // recent high: one incident, one alert, but a new kind of anomaly
-        // during an incident still counts.
+        // recent high (and a share of every feature's): one incident, one
+        // alert, but a new kind of anomaly during an incident still counts.
+        let highs = self.recent_highs.map(|h| h * d.suppress);
+        let shared = SHARED_SUPPRESSION * highs.iter().fold(0.0f64, |a, &b| a.max(b));
         let mut best = (0, 0.0);
+        let mut joint = 0.0;
         for (i, (r, &z)) in self.rarity.iter_mut().zip(&z).enumerate() {
             let surprise = -r.exceedance(z).log10();
             r.add(z, growth);
-            let high = self.recent_highs[i] * d.suppress;
-            let fresh = (surprise - p.suppress_factor * high).max(0.0);
+            joint += surprise;
+            let fresh = (surprise - p.suppress_factor * highs[i].max(shared)).max(0.0);
             if warm {
-                self.recent_highs[i] = high.max(surprise);
+                self.recent_highs[i] = highs[i].max(surprise);
             }
             if fresh > best.1 || i == 0 {
                 best = (i, fresh);
             }
+        }
+        // The joint surprise (the sum of the features' decades, as in
+        // Fisher's combination of p-values) must be a fresh high too: a
+        // sample that is only mildly odd on one feature while the others
+        // are calm, just after a stronger disturbance, is not a new incident.
+        let joint_high = self.joint_high * d.suppress;
+        best.1 = best
+            .1
+            .min((joint - p.suppress_factor * joint_high).max(0.0));
+        if warm {
+            self.joint_high = joint_high.max(joint);
         }
         let (expected, observed) = match best.0 {
             0 => (self.level.mean, value),
