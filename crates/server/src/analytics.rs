@@ -54,6 +54,12 @@ impl SeriesDetector for Anomaly {
     }
 }
 
+/// A maker of `ferrotwin-anomaly` detectors, one per series, all with the default parameters.
+pub fn detectors() -> Box<dyn Fn() -> Box<dyn SeriesDetector> + Send> {
+    let params = ferrotwin_anomaly::Params::default();
+    Box::new(move || Box::new(Anomaly(ferrotwin_anomaly::Detector::new(&params))))
+}
+
 /// One engine's recent cycles for the learned model.
 struct Learned {
     model: Arc<ferrotwin_rul::Model>,
@@ -104,9 +110,8 @@ pub fn start(
         })?)),
         None => None,
     };
-    let params = ferrotwin_anomaly::Params::default();
     let factories = Factories {
-        detector: Box::new(move || Box::new(Anomaly(ferrotwin_anomaly::Detector::new(&params)))),
+        detector: detectors(),
         learned: Box::new(move |name| match (name, &rul) {
             ("cmapss", Some(m)) => Some(Box::new(Learned {
                 model: m.clone(),

@@ -10,10 +10,13 @@
 //! - `bench mqtt`: device messages per second over the MQTT endpoint.
 //! - `bench history`: the embedded history engine against InfluxDB and
 //!   VictoriaMetrics: ingest, bytes on disk, query latency.
+//! - `bench analytics`: the analytics engine in-process: telemetry points
+//!   per second scored, with RUL and the shipped pump rules.
 //! - `bench sim`: messages per second the simulator generates and publishes.
 //! - `bench routes`: event route delivery per endpoint kind: delivered
 //!   events/s and publish-to-delivery latency.
 
+mod analytics;
 mod api;
 mod client;
 mod history;
@@ -39,6 +42,8 @@ pub struct BenchArgs {
 pub enum BenchWhat {
     /// HTTP API rates and latencies.
     Api(api::ApiBench),
+    /// The analytics engine in-process: points/s scored, RUL and rules.
+    Analytics(analytics::AnalyticsBench),
     /// Bulk load through the import job, memory and restart time.
     Scale(scale::ScaleBench),
     /// The storage engines alone: durable batch commits.
@@ -59,6 +64,7 @@ pub enum BenchWhat {
 pub async fn run(b: BenchArgs) -> anyhow::Result<()> {
     match b.what {
         BenchWhat::Api(a) => api::run(a).await,
+        BenchWhat::Analytics(a) => analytics::run(a).await,
         BenchWhat::Scale(s) => scale::run(s).await,
         BenchWhat::Store(s) => store::run(s).await,
         BenchWhat::Query(q) => query::run(q).await,

@@ -229,6 +229,12 @@ pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
                         stamp(now - chrono::Duration::minutes(30)),
                         stamp(now + chrono::Duration::minutes(47 * 60 + 30))
                     );
+                    println!(
+                        "  analytics: curl -s -H 'Authorization: Bearer {token}' '{base}/analytics/twins/pump-2'   (RUL, anomaly scores)"
+                    );
+                    println!(
+                        "  alerts and work orders (pump-2's bearing, within about half an hour): curl -s -H 'Authorization: Bearer {token}' '{base}/alerts'; curl -s ... '{base}/workorders'"
+                    );
                     tokio::spawn(async move {
                         if let Err(e) = ferrotwin_sim::run::run(cfg, serve::shutdown_signal()).await
                         {
