@@ -51,10 +51,14 @@ mod tests {
         let bearing = t("bearing", &["vibBpfo", "bearingTemperature"]);
         let coupling = t("coupling", &["vib2x"]);
         let all = [&bearing, &coupling];
-        let ev: HashMap<String, f64> =
-            [("vibBpfo".into(), 0.9), ("vib2x".into(), 0.3)].into_iter().collect();
+        let ev: HashMap<String, f64> = [("vibBpfo".into(), 0.9), ("vib2x".into(), 0.3)]
+            .into_iter()
+            .collect();
         assert_eq!(suspect(&all, &ev, None).unwrap().component, "bearing");
-        assert_eq!(suspect(&all, &ev, Some("vib2x")).unwrap().component, "coupling");
+        assert_eq!(
+            suspect(&all, &ev, Some("vib2x")).unwrap().component,
+            "coupling"
+        );
         assert!(suspect(&all, &HashMap::new(), Some("flow")).is_none());
     }
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::time::rfc3339;
 use crate::{
-    Alert, AlertState, AnalyticsError, Estimate, Explanation, Rule, RulEstimator, RulSpec,
+    Alert, AlertState, AnalyticsError, Estimate, Explanation, RulEstimator, RulSpec, Rule,
     SeriesDetector, Settings, Severity, Template, TrendEstimator, WorkOrder, numeric_signals,
 };
 
@@ -41,12 +41,18 @@ pub trait ModelInfo {
     fn declares(&self, model: &str, name: &str) -> bool;
 }
 
+/// Makes a fresh anomaly detector for a series.
+pub type DetectorMaker = Box<dyn Fn() -> Box<dyn SeriesDetector> + Send>;
+
+/// Makes a learned RUL estimator by name; None when the name is unknown.
+pub type LearnedMaker = Box<dyn Fn(&str) -> Option<Box<dyn RulEstimator>> + Send>;
+
 /// Makes detectors and learned estimators.
 pub struct Makers {
     /// A fresh anomaly detector for a series.
-    pub detector: Box<dyn Fn() -> Box<dyn SeriesDetector> + Send>,
-    /// A learned RUL estimator by name; None when unknown.
-    pub learned: Box<dyn Fn(&str) -> Option<Box<dyn RulEstimator>> + Send>,
+    pub detector: DetectorMaker,
+    /// A learned RUL estimator by name.
+    pub learned: LearnedMaker,
 }
 
 /// One series' live analytics.
@@ -153,12 +159,18 @@ impl Engine {
     }
 
     /// Replaces the rules, templates and settings.
-    pub fn configure(&mut self, rules: Vec<Rule>, templates: Vec<Template>, settings: Vec<Settings>) {
+    pub fn configure(
+        &mut self,
+        rules: Vec<Rule>,
+        templates: Vec<Template>,
+        settings: Vec<Settings>,
+    ) {
         self.rules = rules;
         self.templates = templates;
         self.settings = settings;
         self.generation += 1;
-        let ids: std::collections::HashSet<&str> = self.rules.iter().map(|r| r.id.as_str()).collect();
+        let ids: std::collections::HashSet<&str> =
+            self.rules.iter().map(|r| r.id.as_str()).collect();
         self.rule_rt.retain(|(r, _), _| ids.contains(r.as_str()));
     }
 
@@ -223,7 +235,10 @@ impl Engine {
 
     /// An order was created through the API.
     pub fn order_opened(&mut self, order: &WorkOrder) {
-        let key = (order.twin.clone(), order.component.clone().unwrap_or_default());
+        let key = (
+            order.twin.clone(),
+            order.component.clone().unwrap_or_default(),
+        );
         self.open_orders.insert(key, order.id.clone());
     }
 
@@ -308,7 +323,11 @@ impl Engine {
             && t > prev
         {
             let dt = (t - prev) as f64 / 1000.0;
-            rt.sample_secs = if rt.sample_secs == 0.0 { dt } else { 0.9 * rt.sample_secs + 0.1 * dt };
+            rt.sample_secs = if rt.sample_secs == 0.0 {
+                dt
+            } else {
+                0.9 * rt.sample_secs + 0.1 * dt
+            };
         }
         rt.last_t = Some(rt.last_t.map_or(t, |p| p.max(t)));
         let mut scored: Vec<(&str, f64)> = Vec::new();
@@ -334,7 +353,11 @@ impl Engine {
             if detect {
                 let d = s.detector.get_or_insert_with(|| (self.makers.detector)());
                 let (score, why) = d.update(t, *v);
-                let score = if score.is_finite() { score.clamp(0.0, 1.0) } else { 0.0 };
+                let score = if score.is_finite() {
+                    score.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
                 s.score = score;
                 s.evidence = score.max(s.evidence * EVIDENCE_DECAY);
                 if score > s.peak.0 {
@@ -351,10 +374,19 @@ impl Engine {
             rt.estimate = Some(e);
             new_estimate = true;
         }
-        let scored: Vec<(String, f64)> = scored.into_iter().map(|(n, s)| (n.to_string(), s)).collect();
+        let scored: Vec<(String, f64)> = scored
+            .into_iter()
+            .map(|(n, s)| (n.to_string(), s))
+            .collect();
         let rule_ids = rt.rules.clone();
         for i in rule_ids {
-            let verdict = rules::evaluate(&self.rules[i], &self.twins[twin_id], &signals, &scored, new_estimate);
+            let verdict = rules::evaluate(
+                &self.rules[i],
+                &self.twins[twin_id],
+                &signals,
+                &scored,
+                new_estimate,
+            );
             self.apply(i, twin_id, verdict, t, now, info, &mut out);
         }
         if let Some(p) = self.patch(twin_id, now, info) {
@@ -381,21 +413,24 @@ impl Engine {
     }
 
     fn refresh(&mut self, twin: &str, model: &str, info: &dyn ModelInfo) {
-        let rt = self.twins.entry(twin.to_string()).or_insert_with(|| TwinRt {
-            model: model.to_string(),
-            series: HashMap::new(),
-            seen_wall: 0,
-            settings_gen: 0,
-            anomaly: None,
-            rul_spec: None,
-            estimator: None,
-            estimate: None,
-            rules_gen: 0,
-            rules: vec![],
-            sample_secs: 0.0,
-            last_t: None,
-            patched: (i64::MIN, None),
-        });
+        let rt = self
+            .twins
+            .entry(twin.to_string())
+            .or_insert_with(|| TwinRt {
+                model: model.to_string(),
+                series: HashMap::new(),
+                seen_wall: 0,
+                settings_gen: 0,
+                anomaly: None,
+                rul_spec: None,
+                estimator: None,
+                estimate: None,
+                rules_gen: 0,
+                rules: vec![],
+                sample_secs: 0.0,
+                last_t: None,
+                patched: (i64::MIN, None),
+            });
         if rt.model != model {
             rt.model = model.to_string();
             rt.settings_gen = 0;
@@ -422,7 +457,12 @@ impl Engine {
                 applicable
                     .iter()
                     .filter(|s| f(s))
-                    .max_by_key(|s| (s.scope.twin.is_some(), s.scope.model.as_deref() == Some(model)))
+                    .max_by_key(|s| {
+                        (
+                            s.scope.twin.is_some(),
+                            s.scope.model.as_deref() == Some(model),
+                        )
+                    })
                     .copied()
             };
             rt.anomaly = match pick(&|s| s.anomaly.is_some()).and_then(|s| s.anomaly.as_ref()) {
@@ -436,7 +476,11 @@ impl Engine {
                     Some(RulSpec::Trend {
                         signal,
                         failure_threshold,
-                    }) => Some(Box::new(TrendEstimator::new(signal, *failure_threshold, 60.0))),
+                    }) => Some(Box::new(TrendEstimator::new(
+                        signal,
+                        *failure_threshold,
+                        60.0,
+                    ))),
                     Some(RulSpec::Learned { estimator }) => (self.makers.learned)(estimator),
                     None => None,
                 };
@@ -475,7 +519,11 @@ impl Engine {
                     }
                 }
             }
-            rules::Verdict::True { signal, value, explanation } => {
+            rules::Verdict::True {
+                signal,
+                value,
+                explanation,
+            } => {
                 st.false_since = None;
                 let fresh = st.since.is_none();
                 let since = *st.since.get_or_insert(t);
@@ -487,7 +535,8 @@ impl Engine {
                         out.push(Change::Alert(a.clone(), AnalyticsChange::AlertUpdated));
                     }
                 } else if t - since >= (r.for_secs * 1000.0) as i64 {
-                    let alert = self.raise(rule, twin, signal, value, explanation, t, now, info, out);
+                    let alert =
+                        self.raise(rule, twin, signal, value, explanation, t, now, info, out);
                     self.open_alerts.insert(key, alert);
                 }
             }
@@ -509,8 +558,11 @@ impl Engine {
     ) -> Alert {
         let r = &self.rules[rule];
         let rt = &self.twins[twin];
-        let evidence: HashMap<String, f64> =
-            rt.series.iter().map(|(n, s)| (n.clone(), s.evidence)).collect();
+        let evidence: HashMap<String, f64> = rt
+            .series
+            .iter()
+            .map(|(n, s)| (n.clone(), s.evidence))
+            .collect();
         let templates = self.templates_for(&rt.model, info);
         let suspect = crate::diagnose::suspect(&templates, &evidence, signal.as_deref()).cloned();
         let mut alert = Alert {
@@ -569,7 +621,16 @@ impl Engine {
                 .unwrap_or_default()
         );
         let steps = template.map(|tp| tp.steps.as_slice()).unwrap_or(&[]);
-        let mut o = WorkOrder::new(&alert.twin, &alert.model, title, priority, due, steps, t, detail);
+        let mut o = WorkOrder::new(
+            &alert.twin,
+            &alert.model,
+            title,
+            priority,
+            due,
+            steps,
+            t,
+            detail,
+        );
         o.component = alert.component.clone();
         o.part = alert.part.clone();
         o.template = template.map(|tp| tp.id.clone());

@@ -26,11 +26,11 @@ mod workorder;
 
 pub use alert::{Alert, AlertState, Severity};
 pub use engine::{Change, Engine, SeriesStatus, TwinStatus};
+pub use engine::{DetectorMaker, LearnedMaker, Makers, ModelInfo};
 pub use error::AnalyticsError;
 pub use estimate::{Estimate, Explanation, RulEstimator, SeriesDetector};
 pub use rule::{Condition, Op, Rule, Scope};
-pub use engine::{Makers, ModelInfo};
-pub use service::{Factories, ListFilter, Service, Twins, TwinsFuture};
+pub use service::{ListFilter, Service, Twins, TwinsFuture};
 pub use settings::{AnomalySettings, RulSpec, Settings};
 pub use signal::numeric_signals;
 pub use template::{StepTemplate, Template, Torque};

@@ -169,9 +169,8 @@ impl Rule {
     pub fn check(&self) -> Result<(), AnalyticsError> {
         let what = format!("rule '{}'", self.id);
         self.scope.check(&what)?;
-        let bad = |field: &str, why: &str| {
-            Err(AnalyticsError::Invalid(format!("{what}: {field} {why}")))
-        };
+        let bad =
+            |field: &str, why: &str| Err(AnalyticsError::Invalid(format!("{what}: {field} {why}")));
         if !self.for_secs.is_finite() || self.for_secs < 0.0 {
             return bad("forSecs", "must be a number of seconds, 0 or more");
         }

@@ -16,8 +16,7 @@ use crate::engine::{Makers, ModelInfo};
 use crate::store::{Kind, Store, Write, put};
 use crate::time::now_ms;
 use crate::{
-    Alert, AnalyticsError, Change, Engine, Rule, RulEstimator, SeriesDetector, Settings, Template,
-    TwinStatus, WorkOrder,
+    Alert, AnalyticsError, Change, Engine, Rule, Settings, Template, TwinStatus, WorkOrder,
 };
 
 /// A boxed future of a twin patch.
@@ -33,14 +32,6 @@ pub trait Twins: Send + Sync {
     fn model_of(&self, twin: &str) -> Option<String>;
     /// Applies a JSON Patch to a twin.
     fn patch<'a>(&'a self, twin: &'a str, ops: Value) -> TwinsFuture<'a>;
-}
-
-/// Makes the per-series detectors and learned RUL estimators.
-pub struct Factories {
-    /// A fresh anomaly detector.
-    pub detector: Box<dyn Fn() -> Box<dyn SeriesDetector> + Send>,
-    /// A learned RUL estimator by name.
-    pub learned: Box<dyn Fn(&str) -> Option<Box<dyn RulEstimator>> + Send>,
 }
 
 struct Info<'a>(&'a dyn Twins);
@@ -78,14 +69,10 @@ impl Service {
         path: &Path,
         bus: EventBus,
         twins: Arc<dyn Twins>,
-        factories: Factories,
+        makers: Makers,
         patch_every: Duration,
     ) -> Result<Arc<Service>, AnalyticsError> {
         let store = Store::open(path)?;
-        let makers = Makers {
-            detector: factories.detector,
-            learned: factories.learned,
-        };
         let mut engine = Engine::new(makers, patch_every.as_millis() as i64);
         engine.configure(
             store.all(Kind::Rules)?,
@@ -223,7 +210,8 @@ impl Service {
     /// Deletes a rule (its open alerts stay open until resolved).
     pub fn delete_rule(&self, id: &str) -> Result<(), AnalyticsError> {
         self.rule(id)?;
-        self.store.write(vec![Write::Delete(Kind::Rules, id.into())])?;
+        self.store
+            .write(vec![Write::Delete(Kind::Rules, id.into())])?;
         self.reconfigure()
     }
 
@@ -252,7 +240,8 @@ impl Service {
     /// Deletes a template.
     pub fn delete_template(&self, id: &str) -> Result<(), AnalyticsError> {
         self.template(id)?;
-        self.store.write(vec![Write::Delete(Kind::Templates, id.into())])?;
+        self.store
+            .write(vec![Write::Delete(Kind::Templates, id.into())])?;
         self.reconfigure()
     }
 
@@ -276,7 +265,8 @@ impl Service {
         if self.store.get::<Settings>(Kind::Settings, id)?.is_none() {
             return Err(AnalyticsError::NotFound(format!("settings '{id}'")));
         }
-        self.store.write(vec![Write::Delete(Kind::Settings, id.into())])?;
+        self.store
+            .write(vec![Write::Delete(Kind::Settings, id.into())])?;
         self.reconfigure()
     }
 
@@ -313,8 +303,11 @@ impl Service {
     pub async fn acknowledge(&self, id: &str, by: &str) -> Result<Alert, AnalyticsError> {
         self.alert(id)?;
         let a = self.engine().acknowledge(id, by, now_ms())?;
-        self.commit(vec![Change::Alert(a.clone(), AnalyticsChange::AlertUpdated)])
-            .await?;
+        self.commit(vec![Change::Alert(
+            a.clone(),
+            AnalyticsChange::AlertUpdated,
+        )])
+        .await?;
         Ok(a)
     }
 
@@ -322,8 +315,11 @@ impl Service {
     pub async fn resolve(&self, id: &str, by: &str) -> Result<Alert, AnalyticsError> {
         self.alert(id)?;
         let a = self.engine().resolve(id, by, now_ms())?;
-        self.commit(vec![Change::Alert(a.clone(), AnalyticsChange::AlertResolved)])
-            .await?;
+        self.commit(vec![Change::Alert(
+            a.clone(),
+            AnalyticsChange::AlertResolved,
+        )])
+        .await?;
         Ok(a)
     }
 
@@ -368,7 +364,9 @@ impl Service {
             )));
         }
         if let Some(p) = priority.filter(|p| !(1..=4).contains(p)) {
-            return Err(AnalyticsError::Invalid(format!("priority must be 1 to 4, not {p}")));
+            return Err(AnalyticsError::Invalid(format!(
+                "priority must be 1 to 4, not {p}"
+            )));
         }
         let now = now_ms();
         let priority = priority.unwrap_or(3);
@@ -387,8 +385,11 @@ impl Service {
         o.part = t.part.clone();
         o.template = Some(t.id.clone());
         self.engine().order_opened(&o);
-        self.commit(vec![Change::Order(o.clone(), AnalyticsChange::WorkOrderCreated)])
-            .await?;
+        self.commit(vec![Change::Order(
+            o.clone(),
+            AnalyticsChange::WorkOrderCreated,
+        )])
+        .await?;
         Ok(o)
     }
 
@@ -403,8 +404,11 @@ impl Service {
         if !o.is_open() {
             self.engine().order_closed(&o);
         }
-        self.commit(vec![Change::Order(o.clone(), AnalyticsChange::WorkOrderUpdated)])
-            .await?;
+        self.commit(vec![Change::Order(
+            o.clone(),
+            AnalyticsChange::WorkOrderUpdated,
+        )])
+        .await?;
         Ok(o)
     }
 }
@@ -419,17 +423,25 @@ fn event<T: serde::Serialize>(twin: &str, model: &str, change: AnalyticsChange, 
 }
 
 fn state_name(s: &crate::AlertState) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn order_state_name(s: &crate::OrderState) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn check_id(id: &str, what: &str) -> Result<(), AnalyticsError> {
     if id.is_empty()
         || id.len() > 128
-        || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
     {
         return Err(AnalyticsError::Invalid(format!(
             "{what} id '{id}' must be 1 to 128 letters, digits, '-', '_', '.' or ':'"

@@ -57,7 +57,13 @@ impl Store {
             other => AnalyticsError::Storage(format!("opening {}: {other}", path.display())),
         })?;
         let tx = db.begin_write()?;
-        for k in [Kind::Rules, Kind::Templates, Kind::Settings, Kind::Alerts, Kind::Orders] {
+        for k in [
+            Kind::Rules,
+            Kind::Templates,
+            Kind::Settings,
+            Kind::Alerts,
+            Kind::Orders,
+        ] {
             tx.open_table(k.def())?;
         }
         tx.commit()?;
@@ -132,9 +138,13 @@ mod tests {
         let path = dir.path().join("a.redb");
         {
             let s = Store::open(&path).unwrap();
-            s.write(vec![put(Kind::Rules, "r1", &1u32), put(Kind::Rules, "r2", &2u32)])
+            s.write(vec![
+                put(Kind::Rules, "r1", &1u32),
+                put(Kind::Rules, "r2", &2u32),
+            ])
+            .unwrap();
+            s.write(vec![Write::Delete(Kind::Rules, "r1".into())])
                 .unwrap();
-            s.write(vec![Write::Delete(Kind::Rules, "r1".into())]).unwrap();
         }
         let s = Store::open(&path).unwrap();
         assert_eq!(s.all::<u32>(Kind::Rules).unwrap(), vec![2]);

@@ -90,7 +90,11 @@ impl Template {
                     i + 1
                 )));
             }
-            if let Some(t) = s.torque.iter().find(|t| !t.value.is_finite() || t.value <= 0.0) {
+            if let Some(t) = s
+                .torque
+                .iter()
+                .find(|t| !t.value.is_finite() || t.value <= 0.0)
+            {
                 return Err(AnalyticsError::Invalid(format!(
                     "{what}: step {}: torque for '{}' must be a positive number",
                     i + 1,

@@ -61,7 +61,13 @@ impl TrendEstimator {
         self.points.push((t, y));
         if self.baseline.is_none() && self.points.len() >= BASELINE_POINTS {
             let n = BASELINE_POINTS as f64;
-            self.baseline = Some(self.points[..BASELINE_POINTS].iter().map(|p| p.1).sum::<f64>() / n);
+            self.baseline = Some(
+                self.points[..BASELINE_POINTS]
+                    .iter()
+                    .map(|p| p.1)
+                    .sum::<f64>()
+                    / n,
+            );
         }
     }
 
@@ -93,7 +99,10 @@ impl TrendEstimator {
         if b <= 0.0 {
             return None;
         }
-        let resid: f64 = pts.iter().map(|p| (p.1 - lm - b * (p.0 - tm)).powi(2)).sum();
+        let resid: f64 = pts
+            .iter()
+            .map(|p| (p.1 - lm - b * (p.0 - tm)).powi(2))
+            .sum();
         let se = (resid / (n - 2.0).max(1.0) / sxx).sqrt();
         // ln(damage) reaches 0 at failure.
         let fail_at = |slope: f64| tm + (0.0 - lm) / slope;
@@ -101,7 +110,11 @@ impl TrendEstimator {
         let value = rul(b);
         let lower = rul(b + Z80 * se);
         let slow = b - Z80 * se;
-        let upper = if slow > 0.0 { rul(slow) } else { value * 10.0 + 1.0 };
+        let upper = if slow > 0.0 {
+            rul(slow)
+        } else {
+            value * 10.0 + 1.0
+        };
         Some(Estimate {
             value,
             lower: lower.min(value),
@@ -144,7 +157,9 @@ mod tests {
         let mut rng = 1u64;
         for i in 0..13_000 {
             let t = i as f64 * 10.0;
-            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let u = (rng >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
             let y = 1.0 + 0.01 * (t / 20000.0).exp() + noise * u;
             if let Some(est) = e.observe((t * 1000.0) as i64, &[("v".into(), y)]) {
@@ -160,12 +175,18 @@ mod tests {
         let est = run(0.05);
         let (t, last) = est.last().unwrap();
         let truth = fail - t;
-        assert!((last.value - truth).abs() < 0.15 * truth + 600.0, "{last:?} vs {truth}");
+        assert!(
+            (last.value - truth).abs() < 0.15 * truth + 600.0,
+            "{last:?} vs {truth}"
+        );
         assert!(last.lower <= last.value && last.value <= last.upper);
         // Half-way through the late life the estimate is within 25 %.
         let (t, mid) = est.iter().find(|(t, _)| *t >= 100_000.0).unwrap();
         let truth = fail - t;
-        assert!((mid.value - truth).abs() < 0.25 * truth, "{mid:?} vs {truth}");
+        assert!(
+            (mid.value - truth).abs() < 0.25 * truth,
+            "{mid:?} vs {truth}"
+        );
         assert!(mid.health > last.health);
     }
 

@@ -275,7 +275,16 @@ mod tests {
 
     #[test]
     fn an_order_walks_its_lifecycle_and_keeps_its_history() {
-        let mut o = WorkOrder::new("p1", "m", "fix".into(), 2, 0, &[step("a"), step("b")], 0, "x".into());
+        let mut o = WorkOrder::new(
+            "p1",
+            "m",
+            "fix".into(),
+            2,
+            0,
+            &[step("a"), step("b")],
+            0,
+            "x".into(),
+        );
         o.assign("ana", "boss", 1).unwrap();
         assert_eq!(o.state, OrderState::Assigned);
         o.step(1, true, Some("ok".into()), "ana", 2).unwrap();
@@ -284,7 +293,10 @@ mod tests {
             o.complete("ana", 3).unwrap_err().to_string(),
             format!("work order '{}' still has steps 2 to do", o.id)
         );
-        assert!(matches!(o.step(3, true, None, "ana", 3), Err(AnalyticsError::NotFound(_))));
+        assert!(matches!(
+            o.step(3, true, None, "ana", 3),
+            Err(AnalyticsError::NotFound(_))
+        ));
         o.step(2, true, None, "ana", 4).unwrap();
         o.complete("ana", 5).unwrap();
         assert_eq!(o.state, OrderState::Done);

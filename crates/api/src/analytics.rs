@@ -25,14 +25,20 @@ use crate::{ApiState, body};
 pub fn routes() -> Router<ApiState> {
     Router::new()
         .route("/analytics/rules", get(list_rules))
-        .route("/analytics/rules/{id}", get(get_rule).put(put_rule).delete(delete_rule))
+        .route(
+            "/analytics/rules/{id}",
+            get(get_rule).put(put_rule).delete(delete_rule),
+        )
         .route("/analytics/templates", get(list_templates))
         .route(
             "/analytics/templates/{id}",
             get(get_template).put(put_template).delete(delete_template),
         )
         .route("/analytics/settings", get(list_settings))
-        .route("/analytics/settings/{id}", axum::routing::put(put_settings).delete(delete_settings))
+        .route(
+            "/analytics/settings/{id}",
+            axum::routing::put(put_settings).delete(delete_settings),
+        )
         .route("/analytics/twins/{id}", get(twin_status))
         .route("/alerts", get(list_alerts))
         .route("/alerts/{id}", get(get_alert))
@@ -96,7 +102,11 @@ async fn get_rule(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResul
     Ok(Json(service(&s)?.rule(&id)?).into_response())
 }
 
-async fn put_rule(State(s): State<ApiState>, Path(id): Path<String>, b: Bytes) -> ApiResult<Response> {
+async fn put_rule(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+    b: Bytes,
+) -> ApiResult<Response> {
     let r: Rule = parse(&b, "rule")?;
     Ok(Json(service(&s)?.put_rule(&id, r)?).into_response())
 }
@@ -123,7 +133,10 @@ async fn put_template(
     Ok(Json(service(&s)?.put_template(&id, t)?).into_response())
 }
 
-async fn delete_template(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_template(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     service(&s)?.delete_template(&id)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -141,7 +154,10 @@ async fn put_settings(
     Ok(Json(service(&s)?.put_settings(&id, v)?).into_response())
 }
 
-async fn delete_settings(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_settings(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     service(&s)?.delete_settings(&id)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -163,7 +179,9 @@ async fn twin_status(State(s): State<ApiState>, Path(id): Path<String>) -> ApiRe
 }
 
 async fn list_alerts(State(s): State<ApiState>, RawQuery(q): RawQuery) -> ApiResult<Response> {
-    Ok(list(service(&s)?.alerts(&filter(&Params::parse(q.as_deref())))?))
+    Ok(list(
+        service(&s)?.alerts(&filter(&Params::parse(q.as_deref())))?,
+    ))
 }
 
 async fn get_alert(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Response> {
@@ -187,7 +205,9 @@ async fn resolve(
 }
 
 async fn list_orders(State(s): State<ApiState>, RawQuery(q): RawQuery) -> ApiResult<Response> {
-    Ok(list(service(&s)?.orders(&filter(&Params::parse(q.as_deref())))?))
+    Ok(list(
+        service(&s)?.orders(&filter(&Params::parse(q.as_deref())))?,
+    ))
 }
 
 async fn get_order(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Response> {
@@ -228,7 +248,9 @@ fn text(v: &Value, key: &str) -> ApiResult<Option<String>> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(ApiError::invalid(format!("'{key}' must be a string, not {other}"))),
+        Some(other) => Err(ApiError::invalid(format!(
+            "'{key}' must be a string, not {other}"
+        ))),
     }
 }
 
@@ -251,7 +273,9 @@ async fn start(
     Extension(who): Extension<Actor>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let o = service(&s)?.update_order(&id, |o, now| o.start(&who.0, now)).await?;
+    let o = service(&s)?
+        .update_order(&id, |o, now| o.start(&who.0, now))
+        .await?;
     Ok(Json(o).into_response())
 }
 
@@ -261,14 +285,18 @@ async fn step(
     Path((id, n)): Path<(String, String)>,
     b: Bytes,
 ) -> ApiResult<Response> {
-    let n: usize = n
-        .parse()
-        .map_err(|_| ApiError::invalid(format!("step number must be a positive integer, not '{n}'")))?;
+    let n: usize = n.parse().map_err(|_| {
+        ApiError::invalid(format!("step number must be a positive integer, not '{n}'"))
+    })?;
     let v = optional(&b)?;
     let done = match v.get("done") {
         None => true,
         Some(Value::Bool(d)) => *d,
-        Some(other) => return Err(ApiError::invalid(format!("'done' must be true or false, not {other}"))),
+        Some(other) => {
+            return Err(ApiError::invalid(format!(
+                "'done' must be true or false, not {other}"
+            )));
+        }
     };
     let note = text(&v, "note")?;
     let o = service(&s)?
@@ -282,7 +310,9 @@ async fn complete(
     Extension(who): Extension<Actor>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let o = service(&s)?.update_order(&id, |o, now| o.complete(&who.0, now)).await?;
+    let o = service(&s)?
+        .update_order(&id, |o, now| o.complete(&who.0, now))
+        .await?;
     Ok(Json(o).into_response())
 }
 

@@ -7,7 +7,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use ferrotwin_analytics::{
-    Estimate, Explanation, Factories, RulEstimator, SeriesDetector, Service, Twins, TwinsFuture,
+    DetectorMaker, Estimate, Explanation, Makers, RulEstimator, SeriesDetector, Service, Twins,
+    TwinsFuture,
 };
 use ferrotwin_graph::Graph;
 use serde_json::Value;
@@ -55,7 +56,7 @@ impl SeriesDetector for Anomaly {
 }
 
 /// A maker of `ferrotwin-anomaly` detectors, one per series, all with the default parameters.
-pub fn detectors() -> Box<dyn Fn() -> Box<dyn SeriesDetector> + Send> {
+pub fn detectors() -> DetectorMaker {
     let params = ferrotwin_anomaly::Params::default();
     Box::new(move || Box::new(Anomaly(ferrotwin_anomaly::Detector::new(&params))))
 }
@@ -79,7 +80,8 @@ impl RulEstimator for Learned {
             *slot = find(name)?;
         }
         self.age += 1;
-        self.recent.push_back(ferrotwin_rul::Cycle { settings, sensors });
+        self.recent
+            .push_back(ferrotwin_rul::Cycle { settings, sensors });
         while self.recent.len() > self.model.window() {
             self.recent.pop_front();
         }
@@ -110,7 +112,7 @@ pub fn start(
         })?)),
         None => None,
     };
-    let factories = Factories {
+    let makers = Makers {
         detector: detectors(),
         learned: Box::new(move |name| match (name, &rul) {
             ("cmapss", Some(m)) => Some(Box::new(Learned {
@@ -125,7 +127,7 @@ pub fn start(
         &data.join("analytics.redb"),
         graph.bus().clone(),
         Arc::new(GraphTwins(graph.clone())),
-        factories,
+        makers,
         cfg.patch_every,
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -184,12 +184,11 @@ impl Config {
         if !patch_secs.is_finite() || patch_secs < 0.0 {
             anyhow::bail!("analytics_patch_secs must be a number of seconds, 0 or more");
         }
-        let analytics = (!(args.no_analytics || file.no_analytics.unwrap_or(false))).then(|| {
-            AnalyticsConfig {
+        let analytics =
+            (!(args.no_analytics || file.no_analytics.unwrap_or(false))).then(|| AnalyticsConfig {
                 rul_model: args.rul_model.clone().or(file.rul_model),
                 patch_every: std::time::Duration::from_secs_f64(patch_secs),
-            }
-        });
+            });
         Ok(Config {
             analytics,
             endpoints: file.endpoint,

@@ -19,8 +19,18 @@ fn token(data: &std::path::Path, role: &str, name: &str) -> String {
         .arg(data)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().last().unwrap().trim().to_string()
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string()
 }
 
 fn template() -> Value {
@@ -49,32 +59,74 @@ fn rules_alerts_and_work_orders_through_the_api() {
     let (s, e) = server.admin("PUT", "/analytics/rules/r1", Some(&json!({"scope": {"model": "nope"},
         "severity": "major", "condition": {"kind": "threshold", "signal": "n", "op": ">", "value": 5}})));
     assert_eq!(s, 400, "{e}");
-    assert_eq!(e["error"]["message"], "rule 'r1': scope.model must be a DTMI, not 'nope'");
-    let (s, e) = server.admin("PUT", "/analytics/rules/r1", Some(&json!({"scope": {"twin": "c1"},
-        "severity": "major", "condition": {"kind": "above", "signal": "n"}})));
+    assert_eq!(
+        e["error"]["message"],
+        "rule 'r1': scope.model must be a DTMI, not 'nope'"
+    );
+    let (s, e) = server.admin(
+        "PUT",
+        "/analytics/rules/r1",
+        Some(&json!({"scope": {"twin": "c1"},
+        "severity": "major", "condition": {"kind": "above", "signal": "n"}})),
+    );
     assert_eq!(s, 400);
-    assert!(e["error"]["message"].as_str().unwrap().contains("unknown variant `above`"), "{e}");
-    let (s, e) = support::call(&server.base, Some(ADMIN), "PUT", "/analytics/templates/t1", None, &[]);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown variant `above`"),
+        "{e}"
+    );
+    let (s, e) = support::call(
+        &server.base,
+        Some(ADMIN),
+        "PUT",
+        "/analytics/templates/t1",
+        None,
+        &[],
+    );
     assert_eq!(s, 400);
-    assert!(e["error"]["message"].as_str().unwrap().contains("empty"), "{e}");
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("empty"),
+        "{e}"
+    );
     let mut no_steps = template();
     no_steps["steps"] = json!([]);
     let (s, e) = server.admin("PUT", "/analytics/templates/t1", Some(&no_steps));
-    assert_eq!((s, e["error"]["message"].as_str().unwrap()), (400, "template 't1': a procedure needs at least one step"));
-    assert_eq!(server.admin("GET", "/analytics/rules", None).1["value"], json!([]));
+    assert_eq!(
+        (s, e["error"]["message"].as_str().unwrap()),
+        (400, "template 't1': a procedure needs at least one step")
+    );
+    assert_eq!(
+        server.admin("GET", "/analytics/rules", None).1["value"],
+        json!([])
+    );
 
     // A reader cannot define rules; an admin can.
     let rule = json!({"scope": {"model": "dtmi:test:Counter;1"}, "severity": "major", "workOrder": true,
         "condition": {"kind": "threshold", "signal": "n", "op": ">", "value": 5}, "description": "n too high"});
-    assert_eq!(server.call(Some(&reader), "PUT", "/analytics/rules/r1", Some(&rule)).0, 403);
-    assert_eq!(server.admin("PUT", "/analytics/templates/t1", Some(&template())).0, 200);
+    assert_eq!(
+        server
+            .call(Some(&reader), "PUT", "/analytics/rules/r1", Some(&rule))
+            .0,
+        403
+    );
+    assert_eq!(
+        server
+            .admin("PUT", "/analytics/templates/t1", Some(&template()))
+            .0,
+        200
+    );
     let (s, r) = server.admin("PUT", "/analytics/rules/r1", Some(&rule));
     assert_eq!(s, 200, "{r}");
     assert_eq!(r["clearSecs"], 300.0);
 
     // A property patch crosses the threshold: one alert, one work order.
     let patch = json!([{"op": "replace", "path": "/n", "value": 9}]);
-    assert_eq!(server.admin("PATCH", "/digitaltwins/c1", Some(&patch)).0, 204);
+    assert_eq!(
+        server.admin("PATCH", "/digitaltwins/c1", Some(&patch)).0,
+        204
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let alert = loop {
         let (_, l) = server.call(Some(&reader), "GET", "/alerts?twin=c1&state=raised", None);
@@ -89,40 +141,111 @@ fn rules_alerts_and_work_orders_through_the_api() {
     assert_eq!(alert["component"], "gear");
     assert_eq!(alert["part"], "gearbox");
     let order_id = alert["workOrder"].as_str().unwrap().to_string();
-    let (s, order) = server.call(Some(&reader), "GET", &format!("/workorders/{order_id}"), None);
+    let (s, order) = server.call(
+        Some(&reader),
+        "GET",
+        &format!("/workorders/{order_id}"),
+        None,
+    );
     assert_eq!(s, 200);
     assert_eq!(order["component"], "gear");
     assert_eq!(order["steps"][1]["torque"][0]["value"], 23.0);
     assert_eq!(order["state"], "open");
     // The same condition again does not raise a second alert.
-    server.admin("PATCH", "/digitaltwins/c1", Some(&json!([{"op": "replace", "path": "/n", "value": 10}])));
+    server.admin(
+        "PATCH",
+        "/digitaltwins/c1",
+        Some(&json!([{"op": "replace", "path": "/n", "value": 10}])),
+    );
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(server.admin("GET", "/alerts?twin=c1", None).1["value"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        server.admin("GET", "/alerts?twin=c1", None).1["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Lifecycle: readers cannot act; writers acknowledge, step and complete.
     let a = alert["id"].as_str().unwrap();
-    assert_eq!(server.call(Some(&reader), "POST", &format!("/alerts/{a}/acknowledge"), None).0, 403);
-    let (s, acked) = server.call(Some(&writer), "POST", &format!("/alerts/{a}/acknowledge"), None);
-    assert_eq!((s, acked["state"].as_str(), acked["acknowledgedBy"].as_str()), (200, Some("acknowledged"), Some("tom")));
+    assert_eq!(
+        server
+            .call(
+                Some(&reader),
+                "POST",
+                &format!("/alerts/{a}/acknowledge"),
+                None
+            )
+            .0,
+        403
+    );
+    let (s, acked) = server.call(
+        Some(&writer),
+        "POST",
+        &format!("/alerts/{a}/acknowledge"),
+        None,
+    );
+    assert_eq!(
+        (s, acked["state"].as_str(), acked["acknowledgedBy"].as_str()),
+        (200, Some("acknowledged"), Some("tom"))
+    );
     let o = format!("/workorders/{order_id}");
     let (s, e) = server.call(Some(&writer), "POST", &format!("{o}/complete"), None);
-    assert_eq!((s, e["error"]["message"].as_str().unwrap()),
-        (409, format!("work order '{order_id}' still has steps 1, 2 to do").as_str()));
-    assert_eq!(server.call(Some(&writer), "POST", &format!("{o}/assign"), Some(&json!({"assignee": "tom"}))).0, 200);
+    assert_eq!(
+        (s, e["error"]["message"].as_str().unwrap()),
+        (
+            409,
+            format!("work order '{order_id}' still has steps 1, 2 to do").as_str()
+        )
+    );
+    assert_eq!(
+        server
+            .call(
+                Some(&writer),
+                "POST",
+                &format!("{o}/assign"),
+                Some(&json!({"assignee": "tom"}))
+            )
+            .0,
+        200
+    );
     let (s, e) = server.call(Some(&writer), "POST", &format!("{o}/steps/3"), None);
     assert_eq!(s, 404, "{e}");
-    let (s, e) = server.call(Some(&writer), "POST", &format!("{o}/steps/1"), Some(&json!({"done": "yes"})));
-    assert_eq!((s, e["error"]["message"].as_str().unwrap()), (400, "'done' must be true or false, not \"yes\""));
+    let (s, e) = server.call(
+        Some(&writer),
+        "POST",
+        &format!("{o}/steps/1"),
+        Some(&json!({"done": "yes"})),
+    );
+    assert_eq!(
+        (s, e["error"]["message"].as_str().unwrap()),
+        (400, "'done' must be true or false, not \"yes\"")
+    );
     for n in [1, 2] {
-        let (s, _) = server.call(Some(&writer), "POST", &format!("{o}/steps/{n}"), Some(&json!({"note": "ok"})));
+        let (s, _) = server.call(
+            Some(&writer),
+            "POST",
+            &format!("{o}/steps/{n}"),
+            Some(&json!({"note": "ok"})),
+        );
         assert_eq!(s, 200);
     }
     let (s, done) = server.call(Some(&writer), "POST", &format!("{o}/complete"), None);
     assert_eq!((s, done["state"].as_str()), (200, Some("done")));
-    let actions: Vec<&str> = done["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = done["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["created", "assigned", "step", "step", "done"]);
     assert_eq!(done["steps"][0]["doneBy"], "tom");
-    assert_eq!(server.call(Some(&writer), "POST", &format!("{o}/cancel"), None).0, 409);
+    assert_eq!(
+        server
+            .call(Some(&writer), "POST", &format!("{o}/cancel"), None)
+            .0,
+        409
+    );
     let (s, r) = server.call(Some(&writer), "POST", &format!("/alerts/{a}/resolve"), None);
     assert_eq!((s, r["state"].as_str()), (200, Some("resolved")));
     assert_eq!(server.admin("GET", "/alerts/none", None).0, 404);
@@ -132,7 +255,10 @@ fn rules_alerts_and_work_orders_through_the_api() {
     let server = Server::start(dir.path(), &[]);
     let (_, o2) = server.admin("GET", &o, None);
     assert_eq!(o2["state"], "done");
-    assert_eq!(server.admin("GET", "/analytics/rules/r1", None).1["severity"], "major");
+    assert_eq!(
+        server.admin("GET", "/analytics/rules/r1", None).1["severity"],
+        "major"
+    );
     let (s, st) = server.admin("GET", "/analytics/twins/c1", None);
     assert_eq!((s, st["twin"].as_str()), (200, Some("c1")));
     assert_eq!(server.admin("GET", "/analytics/twins/nope", None).0, 404);
@@ -150,13 +276,41 @@ fn bearing_wear_raises_an_alert_and_a_bearing_work_order_before_failure() {
     let dir = tempfile::tempdir().unwrap();
     let (server, mqtt) = Server::start_mqtt(dir.path(), &[]);
     // Three pumps wear out over 2, 3 and 4 simulated days; pump-1 stays healthy.
-    let faults = [("pump-2", 172_800.0), ("pump-3", 259_200.0), ("pump-4", 345_600.0)];
+    let faults = [
+        ("pump-2", 172_800.0),
+        ("pump-3", 259_200.0),
+        ("pump-4", 345_600.0),
+    ];
     let start = 7_200.0;
     let mut args: Vec<String> = [
-        "sim", "run", "--server", &server.base, "--token", ADMIN, "--mqtt", &mqtt,
-        "--api", "127.0.0.1:0", "--progress", "0", "--start", "2026-01-01T00:00:00Z",
-        "--seed", "11", "--speed", "0", "--dt", "10", "--sample", "60", "--props-every", "10",
-        "--assets", "pump:4", "--duration", "360000",
+        "sim",
+        "run",
+        "--server",
+        &server.base,
+        "--token",
+        ADMIN,
+        "--mqtt",
+        &mqtt,
+        "--api",
+        "127.0.0.1:0",
+        "--progress",
+        "0",
+        "--start",
+        "2026-01-01T00:00:00Z",
+        "--seed",
+        "11",
+        "--speed",
+        "0",
+        "--dt",
+        "10",
+        "--sample",
+        "60",
+        "--props-every",
+        "10",
+        "--assets",
+        "pump:4",
+        "--duration",
+        "360000",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -180,7 +334,10 @@ fn bearing_wear_raises_an_alert_and_a_bearing_work_order_before_failure() {
     let mut last = 0;
     loop {
         std::thread::sleep(Duration::from_secs(2));
-        let n = server.admin("GET", "/alerts", None).1["value"].as_array().unwrap().len();
+        let n = server.admin("GET", "/alerts", None).1["value"]
+            .as_array()
+            .unwrap()
+            .len();
         if n == last || Instant::now() > deadline {
             break;
         }
@@ -198,7 +355,10 @@ fn bearing_wear_raises_an_alert_and_a_bearing_work_order_before_failure() {
             .filter(|a| a["twin"] == pump && a["component"] == "bearing")
             .map(|a| sim_secs(a["raisedAt"].as_str().unwrap()))
             .fold(f64::INFINITY, f64::min);
-        assert!(first < fail, "{pump}: no bearing alert before failure at {fail} s: {alerts:#?}");
+        assert!(
+            first < fail,
+            "{pump}: no bearing alert before failure at {fail} s: {alerts:#?}"
+        );
         let order = orders
             .iter()
             .find(|o| o["twin"] == pump && o["component"] == "bearing")
@@ -209,18 +369,29 @@ fn bearing_wear_raises_an_alert_and_a_bearing_work_order_before_failure() {
         leads.push((pump, (fail - first) / 3600.0, (first - start) / 3600.0));
     }
     for (pump, lead, after) in &leads {
-        println!("{pump}: first bearing alert {lead:.1} h before failure ({after:.1} h after wear began)");
+        println!(
+            "{pump}: first bearing alert {lead:.1} h before failure ({after:.1} h after wear began)"
+        );
     }
     let mean = leads.iter().map(|l| l.1).sum::<f64>() / leads.len() as f64;
     println!("mean lead time: {mean:.1} h");
     // The healthy pump raised nothing that asks for maintenance.
     let false_orders: Vec<&Value> = orders.iter().filter(|o| o["twin"] == "pump-1").collect();
-    assert!(false_orders.is_empty(), "the healthy pump got work orders: {false_orders:#?}");
+    assert!(
+        false_orders.is_empty(),
+        "the healthy pump got work orders: {false_orders:#?}"
+    );
     let false_alerts: Vec<&Value> = alerts.iter().filter(|a| a["twin"] == "pump-1").collect();
-    assert!(false_alerts.is_empty(), "the healthy pump raised alerts: {false_alerts:#?}");
+    assert!(
+        false_alerts.is_empty(),
+        "the healthy pump raised alerts: {false_alerts:#?}"
+    );
     // Every series of a watched pump has an anomaly score with its peak.
     let (_, st) = server.admin("GET", "/analytics/twins/pump-2", None);
-    assert!(st["series"]["vibBpfo"]["peak"].as_f64().unwrap() > 0.0, "{st}");
+    assert!(
+        st["series"]["vibBpfo"]["peak"].as_f64().unwrap() > 0.0,
+        "{st}"
+    );
     // The worn pumps carry a live RUL estimate on the twin.
     let (_, p3) = server.admin("GET", "/digitaltwins/pump-3", None);
     assert_eq!(p3["rul"]["method"], "trend", "{p3}");

@@ -1,7 +1,7 @@
 //! Whether a rule's condition holds for a twin, after an event or at a tick.
 
 use super::TwinRt;
-use crate::{Condition, Explanation, Rule, RulSpec};
+use crate::{Condition, Explanation, RulSpec, Rule};
 
 /// A condition's verdict.
 pub(super) enum Verdict {

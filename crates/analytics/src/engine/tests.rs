@@ -112,7 +112,14 @@ fn a_threshold_raises_once_after_holding_and_resolves_after_clearing() {
     );
     e.configure(vec![r], vec![], vec![]);
     let mut seen = vec![];
-    for (t, v) in [(0, 70.0), (10, 85.0), (20, 86.0), (39, 87.0), (40, 88.0), (50, 90.0)] {
+    for (t, v) in [
+        (0, 70.0),
+        (10, 85.0),
+        (20, 86.0),
+        (39, 87.0),
+        (40, 88.0),
+        (50, 90.0),
+    ] {
         let c = e.observe(&telemetry("p1", t, json!({"temp": v})), 0, &Models);
         seen.extend(alerts(&c).into_iter().map(|(h, a)| (t, h, a)));
     }
@@ -124,7 +131,11 @@ fn a_threshold_raises_once_after_holding_and_resolves_after_clearing() {
     // Clears: below for 10 s resolves it.
     let mut later = vec![];
     for (t, v) in [(60, 70.0), (65, 70.0), (70, 70.0)] {
-        later.extend(alerts(&e.observe(&telemetry("p1", t, json!({"temp": v})), 0, &Models)));
+        later.extend(alerts(&e.observe(
+            &telemetry("p1", t, json!({"temp": v})),
+            0,
+            &Models,
+        )));
     }
     assert_eq!(later.len(), 1);
     assert_eq!(later[0].0, AnalyticsChange::AlertResolved);
@@ -168,8 +179,16 @@ fn an_anomaly_names_the_component_and_raises_one_work_order() {
     let bearing = template("bearing", &["vibBpfo", "bearingTemperature"]);
     let coupling = template("coupling", &["vib2x"]);
     e.configure(vec![r], vec![bearing, coupling], vec![]);
-    e.observe(&telemetry("p1", 0, json!({"vibBpfo": 1.0, "vib2x": 1.0})), 0, &Models);
-    let c = e.observe(&telemetry("p1", 1, json!({"vibBpfo": 9.0, "vib2x": 1.5})), 0, &Models);
+    e.observe(
+        &telemetry("p1", 0, json!({"vibBpfo": 1.0, "vib2x": 1.0})),
+        0,
+        &Models,
+    );
+    let c = e.observe(
+        &telemetry("p1", 1, json!({"vibBpfo": 9.0, "vib2x": 1.5})),
+        0,
+        &Models,
+    );
     let orders: Vec<&WorkOrder> = c
         .iter()
         .filter_map(|c| match c {
@@ -267,10 +286,21 @@ fn a_trend_estimate_drives_rul_rules_and_twin_properties() {
     }
     let raised = raised_at.expect("a RUL alert");
     let lead = fail - raised;
-    assert!((1800.0..=7200.0).contains(&lead), "raised {lead} s before failure");
+    assert!(
+        (1800.0..=7200.0).contains(&lead),
+        "raised {lead} s before failure"
+    );
     let ops = patched.unwrap();
-    let paths: Vec<&str> = ops.as_array().unwrap().iter().map(|o| o["path"].as_str().unwrap()).collect();
-    assert!(paths.contains(&"/rul") && paths.contains(&"/health"), "{paths:?}");
+    let paths: Vec<&str> = ops
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths.contains(&"/rul") && paths.contains(&"/health"),
+        "{paths:?}"
+    );
 }
 
 #[test]
@@ -311,8 +341,20 @@ fn open_alerts_and_orders_survive_a_restart() {
     e.configure(vec![r.clone()], vec![], vec![]);
     let c = e.observe(&telemetry("p1", 0, json!({"temp": 90})), 0, &Models);
     let (a, o): (Vec<_>, Vec<_>) = c.into_iter().partition(|c| matches!(c, Change::Alert(..)));
-    let a: Vec<Alert> = a.into_iter().map(|c| match c { Change::Alert(a, _) => a, _ => unreachable!() }).collect();
-    let o: Vec<WorkOrder> = o.into_iter().filter_map(|c| match c { Change::Order(o, _) => Some(o), _ => None }).collect();
+    let a: Vec<Alert> = a
+        .into_iter()
+        .map(|c| match c {
+            Change::Alert(a, _) => a,
+            _ => unreachable!(),
+        })
+        .collect();
+    let o: Vec<WorkOrder> = o
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::Order(o, _) => Some(o),
+            _ => None,
+        })
+        .collect();
     let mut again = engine();
     again.configure(vec![r], vec![], vec![]);
     again.restore(a, o);

@@ -7,9 +7,7 @@
 use std::time::Instant;
 
 use clap::Args;
-use ferrotwin_analytics::{
-    Engine, Makers, ModelInfo, RulEstimator, Rule, Settings, Template,
-};
+use ferrotwin_analytics::{Engine, Makers, ModelInfo, RulEstimator, Rule, Settings, Template};
 use ferrotwin_events::Event;
 use serde_json::{Map, Value, json};
 
@@ -91,7 +89,10 @@ fn messages(twins: std::ops::Range<usize>, fields: usize, step: usize) -> Vec<Ev
     twins
         .map(|i| {
             let mut data = Map::new();
-            data.insert("vibBpfo".into(), json!(0.05 + 0.001 * ((i + step) % 7) as f64));
+            data.insert(
+                "vibBpfo".into(),
+                json!(0.05 + 0.001 * ((i + step) % 7) as f64),
+            );
             for f in 1..fields {
                 let v = 10.0 * f as f64 + ((i * 31 + step * 17 + f * 7) % 13) as f64 * 0.1;
                 data.insert(format!("f{f}"), json!(v));
@@ -109,7 +110,12 @@ fn messages(twins: std::ops::Range<usize>, fields: usize, step: usize) -> Vec<Ev
 }
 
 /// Drives one engine over its twins; returns (seconds spent in the engine, changes).
-fn drive(e: &mut Engine, twins: std::ops::Range<usize>, fields: usize, steps: usize) -> (f64, usize) {
+fn drive(
+    e: &mut Engine,
+    twins: std::ops::Range<usize>,
+    fields: usize,
+    steps: usize,
+) -> (f64, usize) {
     let mut busy = 0.0;
     let mut changes = 0;
     for step in 0..steps {
@@ -126,7 +132,11 @@ fn drive(e: &mut Engine, twins: std::ops::Range<usize>, fields: usize, steps: us
 fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
-        .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+        })
         .map_or(0, |pages| pages * 4096)
 }
 
@@ -162,7 +172,9 @@ pub async fn run(a: AnalyticsBench) -> anyhow::Result<()> {
         .collect();
     let mut slowest: f64 = 0.0;
     for h in handles {
-        let busy = h.join().map_err(|_| anyhow::anyhow!("an engine thread panicked"))??;
+        let busy = h
+            .join()
+            .map_err(|_| anyhow::anyhow!("an engine thread panicked"))??;
         slowest = slowest.max(busy);
     }
     println!(
