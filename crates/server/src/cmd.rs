@@ -3,5 +3,6 @@
 pub mod demo;
 pub mod device;
 pub mod dtdl;
+pub mod rul;
 pub mod sim;
 pub mod token;

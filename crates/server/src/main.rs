@@ -20,7 +20,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use crate::cli::{Cli, Command, DeviceCommand, DtdlCommand, SimCommand, TokenCommand};
+use crate::cli::{Cli, Command, DeviceCommand, DtdlCommand, RulCommand, SimCommand, TokenCommand};
 
 fn main() {
     let cli = Cli::parse();
@@ -39,6 +39,8 @@ fn main() {
         Command::Dtdl(DtdlCommand::Conformance { dir, json }) => cmd::dtdl::conformance(&dir, json),
         Command::Bench(b) => run_async(bench::run(b)),
         Command::Sim(SimCommand::Run(a)) => run_async(cmd::sim::run(a)),
+        Command::Rul(RulCommand::Train(a)) => cmd::rul::train(a),
+        Command::Rul(RulCommand::Predict(a)) => cmd::rul::predict(a),
     };
     std::process::exit(code);
 }
