@@ -115,7 +115,7 @@ impl Model {
 
     /// Estimate for one engine from its cycles so far (oldest first).
     ///
-    /// Reads only the last [`Model::window`] cycles (30 by default); the
+    /// Reads only the last [`Model::window`] cycles (75 by default); the
     /// engine's age is `cycles.len()`. A caller that keeps only a bounded
     /// buffer uses [`Model::estimate_recent`] and passes the age. Works
     /// from the first cycle: shorter histories are padded with their first

@@ -52,7 +52,7 @@ impl Default for TrainConfig {
     fn default() -> TrainConfig {
         TrainConfig {
             algorithm: Algorithm::Trees,
-            window: 30,
+            window: 75,
             members: 3,
             trees: TreeParams {
                 trees: 400,

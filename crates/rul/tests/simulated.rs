@@ -57,10 +57,17 @@ fn estimates_fall_toward_zero_as_a_simulated_engine_wears() {
         let cycles = fly(seed, multi);
         let n = cycles.len();
         let at = |k: usize| model.estimate(&cycles[..k]).rul;
-        let (early, middle, late) = (at(n / 5), at(n / 2), at(n));
-        eprintln!("seed {seed} multi {multi}: {n} cycles; RUL at 20% {early:.0}, 50% {middle:.0}, end {late:.0}");
-        assert!(early > 70.0, "a young engine looks healthy: {early:.0}");
-        assert!(late < 30.0, "a failed engine looks near its end: {late:.0}");
-        assert!(early > middle && middle > late, "{early:.0} > {middle:.0} > {late:.0}");
+        let (middle, late, end) = (at(n / 2), at(n * 4 / 5), at(n));
+        let truth = |k: usize| ((n - k) as f64).min(ferrotwin_rul::RUL_CAP);
+        let pairs: Vec<(f64, f64)> = (31..=n).step_by(5).map(|k| (at(k), truth(k))).collect();
+        let rmse = ferrotwin_rul::metrics::rmse(&pairs);
+        eprintln!(
+            "seed {seed} multi {multi}: {n} cycles; RUL at 50% {middle:.0} (true {:.0}), 80% {late:.0} (true {:.0}), end {end:.0}; RMSE from cycle 31 on {rmse:.1}",
+            truth(n / 2),
+            truth(n * 4 / 5)
+        );
+        assert!(middle > 60.0, "half-way, the engine has life left: {middle:.0}");
+        assert!(end < 30.0, "a failed engine looks near its end: {end:.0}");
+        assert!(middle > late && late > end, "{middle:.0} > {late:.0} > {end:.0}");
     }
 }

@@ -7,9 +7,9 @@ mod support;
 use ferrotwin_rul::{Model, TrainConfig, cmapss, train};
 use indicatif::ProgressBar;
 
-/// Measured 0.0 with this configuration (see docs/rul.md); the floor leaves room
-/// for platform float differences, not for a worse model.
-const FLOOR: f64 = 0.0;
+/// This configuration measured 9.89 (2 of 5 folds, 40 engines); the floor
+/// leaves room for float differences between platforms, not for a worse model.
+const FLOOR: f64 = 11.0;
 
 #[test]
 fn quick_model_on_fd001_stays_under_its_rmse_floor() {
