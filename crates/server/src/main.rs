@@ -1,5 +1,5 @@
 //! The `ferrotwin` binary: one process that serves the platform, plus the
-//! commands around it (tokens, DTDL tools, demo, benchmarks).
+//! commands around it (tokens, DTDL tools, demo, RUL models, benchmarks).
 
 mod bench;
 mod cli;
