@@ -44,12 +44,6 @@ fn main() {
     let r = validate::cross_validate(&engines, &c, &bar).unwrap();
     bar.finish_and_clear();
     println!("{c:?}");
-    for s in &r.sets {
-        let (m, sd) = s.rmse_over_folds();
-        println!(
-            "{}  engines {:4}  RMSE {:6.2}  (folds {:.2} ± {:.2})  score {:8.0}",
-            s.set, s.engines, s.rmse, m, sd, s.score
-        );
-    }
+    print!("{r}");
     println!("{:.0} s", start.elapsed().as_secs_f64());
 }

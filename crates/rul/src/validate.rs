@@ -52,6 +52,27 @@ pub struct Report {
     pub pairs: Vec<(f64, f64)>,
 }
 
+impl std::fmt::Display for Report {
+    /// A table: per data set, engines, pooled RMSE, per-fold RMSE mean ± sd, PHM08 score.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "cross-validation: {} folds by engine; each held-out engine cut at random cycles, scored at its last; true RUL capped at {RUL_CAP}",
+            self.folds
+        )?;
+        writeln!(f, "set      engines  RMSE   RMSE per fold (mean ± sd)  PHM08 score")?;
+        for s in &self.sets {
+            let (m, sd) = s.rmse_over_folds();
+            writeln!(
+                f,
+                "{:<8} {:>7}  {:>5.2}  {:>8.2} ± {:<5.2}           {:>8.0}",
+                s.set, s.engines, s.rmse, m, sd, s.score
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs grouped k-fold cross-validation of `config` on `engines`.
 pub fn cross_validate(
     engines: &[Engine],

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use ferrotwin_rul::validate::Report;
 use ferrotwin_rul::{Algorithm, Model, TrainConfig, cmapss};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -121,26 +120,10 @@ fn train_inner(a: RulTrain) -> anyhow::Result<()> {
         start.elapsed().as_secs_f64()
     );
     match validation {
-        Some(r) => print_report(&r),
+        Some(r) => print!("{r}"),
         None => println!("no cross-validation (--folds below 2)"),
     }
     Ok(())
-}
-
-fn print_report(r: &Report) {
-    println!(
-        "cross-validation: {} folds by engine; each held-out engine cut at random cycles, scored at its last; true RUL capped at {}",
-        r.folds,
-        ferrotwin_rul::RUL_CAP
-    );
-    println!("set      engines  RMSE   RMSE per fold (mean ± sd)  PHM08 score");
-    for s in &r.sets {
-        let (m, sd) = s.rmse_over_folds();
-        println!(
-            "{:<8} {:>7}  {:>5.2}  {:>8.2} ± {:<5.2}           {:>8.0}",
-            s.set, s.engines, s.rmse, m, sd, s.score
-        );
-    }
 }
 
 fn predict_inner(a: RulPredict) -> anyhow::Result<()> {
