@@ -98,7 +98,8 @@ impl Conditions {
     pub fn condition(&self, settings: &[f64; 3]) -> usize {
         (0..self.centroids.len())
             .min_by(|&a, &b| {
-                distance(settings, &self.centroids[a]).total_cmp(&distance(settings, &self.centroids[b]))
+                distance(settings, &self.centroids[a])
+                    .total_cmp(&distance(settings, &self.centroids[b]))
             })
             .unwrap_or(0)
     }

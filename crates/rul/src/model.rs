@@ -89,7 +89,10 @@ impl Model {
         let header: Header =
             serde_json::from_slice(bytes).map_err(|e| Error::Format(e.to_string()))?;
         if header.format != FORMAT {
-            return Err(Error::Format(format!("not a {FORMAT} model: {:?}", header.format)));
+            return Err(Error::Format(format!(
+                "not a {FORMAT} model: {:?}",
+                header.format
+            )));
         }
         if header.version > VERSION {
             return Err(Error::Format(format!(
@@ -97,9 +100,12 @@ impl Model {
                 header.version
             )));
         }
-        let model: Model = serde_json::from_slice(bytes).map_err(|e| Error::Format(e.to_string()))?;
+        let model: Model =
+            serde_json::from_slice(bytes).map_err(|e| Error::Format(e.to_string()))?;
         if model.members.is_empty() || model.window == 0 {
-            return Err(Error::Format("no ensemble members or an empty window".into()));
+            return Err(Error::Format(
+                "no ensemble members or an empty window".into(),
+            ));
         }
         Ok(model)
     }
@@ -132,11 +138,18 @@ impl Model {
         if recent.is_empty() {
             return self.finish(&[RUL_CAP]);
         }
-        let rows: Vec<Vec<f64>> = recent.iter().map(|c| self.conditions.normalise(c)).collect();
+        let rows: Vec<Vec<f64>> = recent
+            .iter()
+            .map(|c| self.conditions.normalise(c))
+            .collect();
         let mut x = Vec::new();
         features::row(&rows, self.window, age.max(recent.len()), &mut x);
         let cols = x.len();
-        let each: Vec<f64> = self.members.iter().map(|m| m.predict(&x, cols)[0]).collect();
+        let each: Vec<f64> = self
+            .members
+            .iter()
+            .map(|m| m.predict(&x, cols)[0])
+            .collect();
         self.finish(&each)
     }
 
@@ -162,7 +175,9 @@ impl Model {
                 *s += p;
             }
         }
-        sum.iter().map(|s| (s / self.members.len() as f64).max(0.0)).collect()
+        sum.iter()
+            .map(|s| (s / self.members.len() as f64).max(0.0))
+            .collect()
     }
 
     pub(crate) fn conditions(&self) -> &Conditions {

@@ -51,7 +51,9 @@ fn model(dir: &std::path::Path) -> Model {
 
 #[test]
 fn estimates_fall_toward_zero_as_a_simulated_engine_wears() {
-    let Some(dir) = support::data_dir() else { return };
+    let Some(dir) = support::data_dir() else {
+        return;
+    };
     let model = model(&dir);
     for (seed, multi) in [(3, false), (4, true)] {
         let cycles = fly(seed, multi);
@@ -66,8 +68,14 @@ fn estimates_fall_toward_zero_as_a_simulated_engine_wears() {
             truth(n / 2),
             truth(n * 4 / 5)
         );
-        assert!(middle > 60.0, "half-way, the engine has life left: {middle:.0}");
+        assert!(
+            middle > 60.0,
+            "half-way, the engine has life left: {middle:.0}"
+        );
         assert!(end < 30.0, "a failed engine looks near its end: {end:.0}");
-        assert!(middle > late && late > end, "{middle:.0} > {late:.0} > {end:.0}");
+        assert!(
+            middle > late && late > end,
+            "{middle:.0} > {late:.0} > {end:.0}"
+        );
     }
 }

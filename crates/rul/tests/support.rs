@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 /// The folder holding train_FD00x.txt, or `None` (after saying why) to skip.
 pub fn data_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("CMAPSS_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cmapss")
-    });
+    let dir = std::env::var_os("CMAPSS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cmapss")
+        });
     if dir.join("train_FD001.txt").is_file() {
         return Some(dir);
     }
