@@ -18,7 +18,13 @@ fn main() {
             continue;
         };
         match k {
-            "algorithm" => c.algorithm = if v == "ridge" { Algorithm::Ridge } else { Algorithm::Trees },
+            "algorithm" => {
+                c.algorithm = if v == "ridge" {
+                    Algorithm::Ridge
+                } else {
+                    Algorithm::Trees
+                }
+            }
             "window" => c.window = v.parse().unwrap(),
             "members" => c.members = v.parse().unwrap(),
             "trees" => c.trees.trees = v.parse().unwrap(),
@@ -38,18 +44,13 @@ fn main() {
     for f in &files {
         engines.extend(cmapss::read(f).unwrap());
     }
-    let bar = ProgressBar::new((c.folds_run() * c.members()) as u64)
-        .with_style(ProgressStyle::with_template("{bar:30} {pos}/{len} fits {msg} {elapsed}").unwrap());
+    let bar = ProgressBar::new((c.folds_run() * c.members()) as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} fits {msg} {elapsed}").unwrap(),
+    );
     let start = std::time::Instant::now();
     let r = validate::cross_validate(&engines, &c, &bar).unwrap();
     bar.finish_and_clear();
     println!("{c:?}");
-    for s in &r.sets {
-        let (m, sd) = s.rmse_over_folds();
-        println!(
-            "{}  engines {:4}  RMSE {:6.2}  (folds {:.2} ± {:.2})  score {:8.0}",
-            s.set, s.engines, s.rmse, m, sd, s.score
-        );
-    }
+    print!("{r}");
     println!("{:.0} s", start.elapsed().as_secs_f64());
 }

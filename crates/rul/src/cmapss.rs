@@ -33,7 +33,9 @@ pub fn set_name(path: &Path) -> String {
         .unwrap_or_default();
     let upper = stem.to_ascii_uppercase();
     match upper.find("FD") {
-        Some(i) if upper.len() >= i + 5 && upper[i + 2..i + 5].bytes().all(|b| b.is_ascii_digit()) => {
+        Some(i)
+            if upper.len() >= i + 5 && upper[i + 2..i + 5].bytes().all(|b| b.is_ascii_digit()) =>
+        {
             upper[i..i + 5].to_owned()
         }
         _ => stem,
@@ -116,9 +118,15 @@ mod tests {
     #[test]
     fn refuses_short_rows_gaps_and_split_units() {
         let short = "1 1 0 0 100 1 2 3";
-        assert!(matches!(parse(short, "x"), Err(Error::Parse { line: 1, .. })));
+        assert!(matches!(
+            parse(short, "x"),
+            Err(Error::Parse { line: 1, .. })
+        ));
         let gap = [row(1, 1), row(1, 3)].join("\n");
-        assert!(matches!(parse(&gap, "x"), Err(Error::Parse { line: 2, .. })));
+        assert!(matches!(
+            parse(&gap, "x"),
+            Err(Error::Parse { line: 2, .. })
+        ));
         let split = [row(1, 1), row(2, 1), row(1, 2)].join("\n");
         assert!(parse(&split, "x").is_err());
     }

@@ -66,7 +66,11 @@ mod tests {
         assert!((out[0] - 2.0 * 37.0).abs() < 1e-9, "recent mean {}", out[0]);
         assert!((out[1] - 2.0 * 24.5).abs() < 1e-9, "window mean {}", out[1]);
         assert!((out[2] - 2.0).abs() < 1e-9, "slope {}", out[2]);
-        assert!(out[3] < out[0] && out[3] > 2.0 * 10.0, "smoothed {}", out[3]);
+        assert!(
+            out[3] < out[0] && out[3] > 2.0 * 10.0,
+            "smoothed {}",
+            out[3]
+        );
         assert_eq!(out[4], 40.0);
     }
 

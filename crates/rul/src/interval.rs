@@ -84,9 +84,15 @@ mod tests {
         }
         let iv = Interval::from_residuals(&pairs).unwrap();
         let (lo, hi) = iv.around(10.0);
-        assert!((lo - 9.2).abs() < 1e-9 && (hi - 10.8).abs() < 1e-9, "{lo} {hi}");
+        assert!(
+            (lo - 9.2).abs() < 1e-9 && (hi - 10.8).abs() < 1e-9,
+            "{lo} {hi}"
+        );
         let (lo, hi) = iv.around(110.0);
-        assert!((lo - 94.0).abs() < 1e-9 && (hi - 126.0).abs() < 1e-9, "{lo} {hi}");
+        assert!(
+            (lo - 94.0).abs() < 1e-9 && (hi - 126.0).abs() < 1e-9,
+            "{lo} {hi}"
+        );
         let (lo, _) = iv.around(0.5);
         assert_eq!(lo, 0.0, "never below zero");
         let (lo, hi) = iv.around(50.0);

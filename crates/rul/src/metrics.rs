@@ -46,9 +46,18 @@ mod tests {
     fn scores_known_values() {
         assert_eq!(rmse(&[(3.0, 0.0), (0.0, 4.0)]), (12.5f64).sqrt());
         assert_eq!(phm08(10.0, 10.0), 0.0);
-        assert!((phm08(20.0, 10.0) - (1f64.exp() - 1.0)).abs() < 1e-12, "late: e^(d/10) - 1");
-        assert!((phm08(0.0, 13.0) - (1f64.exp() - 1.0)).abs() < 1e-12, "early: e^(-d/13) - 1");
-        assert!(phm08(15.0, 10.0) > phm08(5.0, 10.0), "late costs more than early");
+        assert!(
+            (phm08(20.0, 10.0) - (1f64.exp() - 1.0)).abs() < 1e-12,
+            "late: e^(d/10) - 1"
+        );
+        assert!(
+            (phm08(0.0, 13.0) - (1f64.exp() - 1.0)).abs() < 1e-12,
+            "early: e^(-d/13) - 1"
+        );
+        assert!(
+            phm08(15.0, 10.0) > phm08(5.0, 10.0),
+            "late costs more than early"
+        );
         assert_eq!(mean_sd(&[1.0, 3.0]), (2.0, 2f64.sqrt()));
     }
 }

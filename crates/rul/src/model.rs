@@ -89,7 +89,10 @@ impl Model {
         let header: Header =
             serde_json::from_slice(bytes).map_err(|e| Error::Format(e.to_string()))?;
         if header.format != FORMAT {
-            return Err(Error::Format(format!("not a {FORMAT} model: {:?}", header.format)));
+            return Err(Error::Format(format!(
+                "not a {FORMAT} model: {:?}",
+                header.format
+            )));
         }
         if header.version > VERSION {
             return Err(Error::Format(format!(
@@ -97,9 +100,12 @@ impl Model {
                 header.version
             )));
         }
-        let model: Model = serde_json::from_slice(bytes).map_err(|e| Error::Format(e.to_string()))?;
+        let model: Model =
+            serde_json::from_slice(bytes).map_err(|e| Error::Format(e.to_string()))?;
         if model.members.is_empty() || model.window == 0 {
-            return Err(Error::Format("no ensemble members or an empty window".into()));
+            return Err(Error::Format(
+                "no ensemble members or an empty window".into(),
+            ));
         }
         Ok(model)
     }
@@ -115,7 +121,7 @@ impl Model {
 
     /// Estimate for one engine from its cycles so far (oldest first).
     ///
-    /// Reads only the last [`Model::window`] cycles (30 by default); the
+    /// Reads only the last [`Model::window`] cycles (75 by default); the
     /// engine's age is `cycles.len()`. A caller that keeps only a bounded
     /// buffer uses [`Model::estimate_recent`] and passes the age. Works
     /// from the first cycle: shorter histories are padded with their first
@@ -132,11 +138,18 @@ impl Model {
         if recent.is_empty() {
             return self.finish(&[RUL_CAP]);
         }
-        let rows: Vec<Vec<f64>> = recent.iter().map(|c| self.conditions.normalise(c)).collect();
+        let rows: Vec<Vec<f64>> = recent
+            .iter()
+            .map(|c| self.conditions.normalise(c))
+            .collect();
         let mut x = Vec::new();
         features::row(&rows, self.window, age.max(recent.len()), &mut x);
         let cols = x.len();
-        let each: Vec<f64> = self.members.iter().map(|m| m.predict(&x, cols)[0]).collect();
+        let each: Vec<f64> = self
+            .members
+            .iter()
+            .map(|m| m.predict(&x, cols)[0])
+            .collect();
         self.finish(&each)
     }
 
@@ -162,7 +175,9 @@ impl Model {
                 *s += p;
             }
         }
-        sum.iter().map(|s| (s / self.members.len() as f64).max(0.0)).collect()
+        sum.iter()
+            .map(|s| (s / self.members.len() as f64).max(0.0))
+            .collect()
     }
 
     pub(crate) fn conditions(&self) -> &Conditions {
@@ -184,5 +199,16 @@ impl Model {
             upper: upper.max(rul),
             health: (rul / RUL_CAP).clamp(0.0, 1.0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Model>();
     }
 }

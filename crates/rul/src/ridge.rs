@@ -120,6 +120,9 @@ mod tests {
         assert!((m.predict(&[10.0, 4.0]) - 27.0).abs() < 1e-6);
         let shrunk = Ridge::fit(&x, 2, &y, 1e6);
         let mean = y.iter().sum::<f64>() / 50.0;
-        assert!((shrunk.predict(&[10.0, 4.0]) - mean).abs() < 1.0, "a huge penalty predicts the mean");
+        assert!(
+            (shrunk.predict(&[10.0, 4.0]) - mean).abs() < 1.0,
+            "a huge penalty predicts the mean"
+        );
     }
 }

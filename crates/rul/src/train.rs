@@ -52,7 +52,7 @@ impl Default for TrainConfig {
     fn default() -> TrainConfig {
         TrainConfig {
             algorithm: Algorithm::Trees,
-            window: 30,
+            window: 75,
             members: 3,
             trees: TreeParams {
                 trees: 400,
@@ -109,12 +109,20 @@ pub fn run(
     };
     progress.set_message("final model");
     let mut model = fit(engines, config, progress)?;
-    model.set_interval(report.as_ref().and_then(|r| Interval::from_residuals(&r.pairs)));
+    model.set_interval(
+        report
+            .as_ref()
+            .and_then(|r| Interval::from_residuals(&r.pairs)),
+    );
     Ok((model, report))
 }
 
 /// Fits a model on `engines` (no validation, no interval).
-pub fn fit(engines: &[Engine], config: &TrainConfig, progress: &ProgressBar) -> Result<Model, Error> {
+pub fn fit(
+    engines: &[Engine],
+    config: &TrainConfig,
+    progress: &ProgressBar,
+) -> Result<Model, Error> {
     if engines.is_empty() {
         return Err(Error::Train("no engines to train on".into()));
     }
@@ -143,7 +151,11 @@ pub fn fit(engines: &[Engine], config: &TrainConfig, progress: &ProgressBar) -> 
 }
 
 /// Feature rows (row-major) and capped targets of every `stride`-th cycle.
-fn samples(engines: &[Engine], conditions: &Conditions, config: &TrainConfig) -> (Vec<f64>, Vec<f64>) {
+fn samples(
+    engines: &[Engine],
+    conditions: &Conditions,
+    config: &TrainConfig,
+) -> (Vec<f64>, Vec<f64>) {
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for e in engines {
         let rows: Vec<Vec<f64>> = e.cycles.iter().map(|c| conditions.normalise(c)).collect();

@@ -12,6 +12,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
+use crate::interval::Interval;
 use crate::metrics::{mean_sd, phm08, rmse};
 use crate::train::{TrainConfig, fit};
 use crate::{Engine, Error, RUL_CAP, features};
@@ -50,6 +51,38 @@ pub struct Report {
     pub sets: Vec<SetReport>,
     /// Every held-out `(predicted, true)` pair.
     pub pairs: Vec<(f64, f64)>,
+    /// Share of held-out truths inside the ~80% interval, each fold's
+    /// interval built from the other folds' residuals only.
+    pub coverage: f64,
+}
+
+impl std::fmt::Display for Report {
+    /// A table: per data set, engines, pooled RMSE, per-fold RMSE mean ± sd, PHM08 score.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "cross-validation: {} folds by engine; each held-out engine cut at random cycles, scored at its last; true RUL capped at {RUL_CAP}",
+            self.folds
+        )?;
+        writeln!(
+            f,
+            "~80% interval (residual quantiles from the other folds) holds {:.1}% of held-out truths",
+            100.0 * self.coverage
+        )?;
+        writeln!(
+            f,
+            "set      engines  RMSE   RMSE per fold (mean ± sd)  PHM08 score"
+        )?;
+        for s in &self.sets {
+            let (m, sd) = s.rmse_over_folds();
+            writeln!(
+                f,
+                "{:<8} {:>7}  {:>5.2}  {:>8.2} ± {:<5.2}           {:>8.0}",
+                s.set, s.engines, s.rmse, m, sd, s.score
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// Runs grouped k-fold cross-validation of `config` on `engines`.
@@ -61,7 +94,9 @@ pub fn cross_validate(
     let k = config.folds;
     let runs = config.folds_run();
     if runs == 0 {
-        return Err(Error::Train("cross-validation needs at least 2 folds".into()));
+        return Err(Error::Train(
+            "cross-validation needs at least 2 folds".into(),
+        ));
     }
     let mut sets: Vec<String> = engines.iter().map(|e| e.set.clone()).collect();
     sets.sort();
@@ -69,9 +104,14 @@ pub fn cross_validate(
     let mut rng = StdRng::seed_from_u64(config.seed);
     let mut fold = vec![0; engines.len()];
     for set in &sets {
-        let mut ids: Vec<usize> = (0..engines.len()).filter(|&i| engines[i].set == *set).collect();
+        let mut ids: Vec<usize> = (0..engines.len())
+            .filter(|&i| engines[i].set == *set)
+            .collect();
         if ids.len() < k {
-            return Err(Error::Train(format!("{set}: {} engines for {k} folds", ids.len())));
+            return Err(Error::Train(format!(
+                "{set}: {} engines for {k} folds",
+                ids.len()
+            )));
         }
         ids.shuffle(&mut rng);
         for (n, i) in ids.into_iter().enumerate() {
@@ -91,6 +131,7 @@ pub fn cross_validate(
         .collect();
     let mut by_set: Vec<Vec<(f64, f64)>> = vec![Vec::new(); sets.len()];
     let mut pairs = Vec::new();
+    let mut pair_fold = Vec::new();
     for f in 0..runs {
         progress.set_message(format!("fold {}/{runs}", f + 1));
         let train: Vec<Engine> = (0..engines.len())
@@ -100,7 +141,11 @@ pub fn cross_validate(
         let model = fit(&train, config, progress)?;
         let (mut x, mut truth, mut owner) = (Vec::new(), Vec::new(), Vec::new());
         for (i, e) in engines.iter().enumerate().filter(|(i, _)| fold[*i] == f) {
-            let rows: Vec<Vec<f64>> = e.cycles.iter().map(|c| model.conditions().normalise(c)).collect();
+            let rows: Vec<Vec<f64>> = e
+                .cycles
+                .iter()
+                .map(|c| model.conditions().normalise(c))
+                .collect();
             let n = rows.len();
             for _ in 0..config.truncations.max(1) {
                 let end = rng.random_range(config.min_cycles.min(n)..=n);
@@ -123,15 +168,39 @@ pub fn cross_validate(
             report.fold_score.push(score);
             report.score += score;
             by_set[s].extend(&mine);
+            pair_fold.extend(std::iter::repeat_n(f, mine.len()));
             pairs.extend(mine);
         }
     }
     for (report, mine) in reports.iter_mut().zip(&by_set) {
         report.rmse = rmse(mine);
     }
+    let coverage = coverage(&pairs, &pair_fold, runs);
     Ok(Report {
         folds: runs,
         sets: reports,
         pairs,
+        coverage,
     })
+}
+
+/// Cross-fitted coverage of the residual interval: each fold is judged by
+/// an interval built without it (NaN with one fold).
+fn coverage(pairs: &[(f64, f64)], fold: &[usize], folds: usize) -> f64 {
+    let (mut inside, mut total) = (0usize, 0usize);
+    for f in 0..folds {
+        let others: Vec<(f64, f64)> = (0..pairs.len())
+            .filter(|&i| fold[i] != f)
+            .map(|i| pairs[i])
+            .collect();
+        let Some(iv) = Interval::from_residuals(&others) else {
+            continue;
+        };
+        for (_, &(p, t)) in pairs.iter().enumerate().filter(|(i, _)| fold[*i] == f) {
+            let (lo, hi) = iv.around(p);
+            total += 1;
+            inside += usize::from(lo <= t && t <= hi);
+        }
+    }
+    inside as f64 / total as f64
 }

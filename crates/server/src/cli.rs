@@ -40,6 +40,18 @@ pub enum Command {
     /// The virtual factory: simulated machines streaming to a ferrotwin server.
     #[command(subcommand)]
     Sim(SimCommand),
+    /// Remaining useful life (NASA C-MAPSS-shaped engines).
+    #[command(subcommand)]
+    Rul(RulCommand),
+}
+
+/// `rul` subcommands.
+#[derive(Subcommand)]
+pub enum RulCommand {
+    /// Cross-validate on training files, then train on all of them and save the model.
+    Train(crate::cmd::rul::RulTrain),
+    /// Estimate the RUL of each engine of a test file at its last cycle.
+    Predict(crate::cmd::rul::RulPredict),
 }
 
 /// `eval` subcommands.

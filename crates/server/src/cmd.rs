@@ -4,5 +4,6 @@ pub mod demo;
 pub mod device;
 pub mod dtdl;
 pub mod eval;
+pub mod rul;
 pub mod sim;
 pub mod token;

@@ -1,5 +1,5 @@
 //! The `ferrotwin` binary: one process that serves the platform, plus the
-//! commands around it (tokens, DTDL tools, demo, benchmarks).
+//! commands around it (tokens, DTDL tools, demo, RUL models, benchmarks).
 
 mod analytics;
 mod bench;
@@ -21,7 +21,9 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use crate::cli::{Cli, Command, DeviceCommand, DtdlCommand, EvalCommand, SimCommand, TokenCommand};
+use crate::cli::{
+    Cli, Command, DeviceCommand, DtdlCommand, EvalCommand, RulCommand, SimCommand, TokenCommand,
+};
 
 fn main() {
     let cli = Cli::parse();
@@ -41,6 +43,8 @@ fn main() {
         Command::Bench(b) => run_async(bench::run(b)),
         Command::Eval(EvalCommand::Nab(a)) => cmd::eval::nab(a),
         Command::Sim(SimCommand::Run(a)) => run_async(cmd::sim::run(a)),
+        Command::Rul(RulCommand::Train(a)) => cmd::rul::train(a),
+        Command::Rul(RulCommand::Predict(a)) => cmd::rul::predict(a),
     };
     std::process::exit(code);
 }
