@@ -396,3 +396,109 @@ fn bearing_wear_raises_an_alert_and_a_bearing_work_order_before_failure() {
     let (_, p3) = server.admin("GET", "/digitaltwins/pump-3", None);
     assert_eq!(p3["rul"]["method"], "trend", "{p3}");
 }
+
+/// The C-MAPSS training files, or None (a failure in CI) when ../shared is absent.
+fn cmapss() -> Option<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cmapss");
+    if dir.join("train_FD001.txt").exists() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but {} is missing",
+        dir.display()
+    );
+    eprintln!("skipped: {} is missing (the C-MAPSS data)", dir.display());
+    None
+}
+
+#[test]
+fn simulated_turbofans_get_a_learned_rul_and_an_hpc_work_order_before_failure() {
+    let Some(data) = cmapss() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("rul.json");
+    let out = Command::new(bin())
+        .args([
+            "rul",
+            "train",
+            "--algorithm",
+            "ridge",
+            "--folds",
+            "0",
+            "--train",
+        ])
+        .arg(data.join("train_FD001.txt"))
+        .arg(data.join("train_FD002.txt"))
+        .arg("--out")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let model_arg = model.to_str().unwrap().to_string();
+    let (server, mqtt) = Server::start_mqtt(&dir.path().join("data"), &["--rul-model", &model_arg]);
+    let status = Command::new(bin())
+        .args([
+            "sim",
+            "run",
+            "--server",
+            &server.base,
+            "--token",
+            ADMIN,
+            "--mqtt",
+            &mqtt,
+            "--progress",
+            "0",
+            "--start",
+            "2026-01-01T00:00:00Z",
+            "--seed",
+            "5",
+            "--speed",
+            "0",
+            "--dt",
+            "60",
+            "--cycle-secs",
+            "60",
+            "--assets",
+            "turbofan:2",
+            "--duration",
+            "25000",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let orders = loop {
+        let (_, o) = server.admin("GET", "/workorders", None);
+        let o = o["value"].as_array().unwrap().clone();
+        if o.len() >= 2 || Instant::now() > deadline {
+            break o;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    };
+    for engine in ["turbofan-1", "turbofan-2"] {
+        let (_, twin) = server.admin("GET", &format!("/digitaltwins/{engine}"), None);
+        assert_eq!(twin["rul"]["method"], "cmapss", "{twin}");
+        assert_eq!(twin["rul"]["unit"], "cycles");
+        let order = orders
+            .iter()
+            .find(|o| o["twin"] == engine)
+            .unwrap_or_else(|| panic!("{engine}: no work order: {orders:#?}"));
+        assert_eq!(order["component"], "hpc");
+        // Raised while the engine still flew: before its last cycle.
+        let cycles = twin["cycles"].as_f64().unwrap();
+        let at = sim_secs(order["createdAt"].as_str().unwrap()) / 60.0;
+        println!(
+            "{engine}: work order at cycle {at:.0} of {cycles:.0}, RUL estimate then {}",
+            order["rul"]["value"]
+        );
+        assert!(
+            at < cycles,
+            "{engine}: order at cycle {at} after the last cycle {cycles}"
+        );
+    }
+}
