@@ -116,6 +116,7 @@ struct TwinRt {
     sample_secs: f64,
     last_t: Option<i64>,
     patched: (i64, Option<Value>),
+    dirty: bool,
 }
 
 #[derive(Default)]
@@ -374,6 +375,7 @@ impl Engine {
             rt.estimate = Some(e);
             new_estimate = true;
         }
+        rt.dirty |= new_estimate || !scored.is_empty();
         let scored: Vec<(String, f64)> = scored
             .into_iter()
             .map(|(n, s)| (n.to_string(), s))
@@ -409,6 +411,18 @@ impl Engine {
         for (i, twin, v) in todo {
             self.apply(i, &twin, v, now, now, info, &mut out);
         }
+        // Values held back by the patch interval are written once it has passed.
+        let dirty: Vec<String> = self
+            .twins
+            .iter()
+            .filter(|(_, rt)| rt.dirty)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for twin in dirty {
+            if let Some(p) = self.patch(&twin, now, info) {
+                out.push(p);
+            }
+        }
         out
     }
 
@@ -430,6 +444,7 @@ impl Engine {
                 sample_secs: 0.0,
                 last_t: None,
                 patched: (i64::MIN, None),
+                dirty: false,
             });
         if rt.model != model {
             rt.model = model.to_string();
@@ -662,6 +677,7 @@ impl Engine {
             }
         }
         let doc = Value::Object(doc);
+        rt.dirty = false;
         if doc.as_object().is_some_and(|m| m.is_empty()) || rt.patched.1.as_ref() == Some(&doc) {
             return None;
         }

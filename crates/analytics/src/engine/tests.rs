@@ -362,3 +362,34 @@ fn open_alerts_and_orders_survive_a_restart() {
     assert!(alerts(&c).is_empty(), "no second alert: {c:?}");
     assert!(!c.iter().any(|c| matches!(c, Change::Order(..))));
 }
+
+#[test]
+fn values_held_back_by_the_patch_interval_are_written_at_a_later_tick() {
+    let mut e = Engine::new(
+        Makers {
+            detector: Box::new(|| Box::new(FromFirst(None))),
+            learned: Box::new(|_| None),
+        },
+        10_000,
+    );
+    e.observe(&telemetry("p1", 0, json!({"a": 1})), 0, &Models);
+    // Within the interval the new score is held back...
+    let c = e.observe(&telemetry("p1", 1, json!({"a": 9})), 1_000, &Models);
+    assert!(!c.iter().any(|c| matches!(c, Change::Patch { .. })));
+    assert!(
+        !e.tick(5_000, &Models)
+            .iter()
+            .any(|c| matches!(c, Change::Patch { .. }))
+    );
+    // ...and written by the first tick after it, with no new data.
+    let c = e.tick(11_000, &Models);
+    let ops = c
+        .iter()
+        .find_map(|c| match c {
+            Change::Patch { ops, .. } => Some(ops.clone()),
+            _ => None,
+        })
+        .expect("a patch");
+    assert_eq!(ops[0]["value"], 0.8);
+    assert!(e.tick(30_000, &Models).is_empty(), "written once");
+}
