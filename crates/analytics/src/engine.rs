@@ -338,16 +338,20 @@ impl Engine {
                     .anomaly
                     .as_ref()
                     .is_some_and(|f| f.as_ref().is_none_or(|only| only.contains(name)));
-            let s = rt.series.entry(name.clone()).or_insert_with(|| Series {
-                detector: None,
-                last: None,
-                prev: None,
-                score: 0.0,
-                evidence: 0.0,
-                explanation: None,
-                peak: (0.0, 0),
-                seen_wall: now,
-            });
+            if !rt.series.contains_key(name) {
+                let fresh = Series {
+                    detector: None,
+                    last: None,
+                    prev: None,
+                    score: 0.0,
+                    evidence: 0.0,
+                    explanation: None,
+                    peak: (0.0, 0),
+                    seen_wall: now,
+                };
+                rt.series.insert(name.clone(), fresh);
+            }
+            let s = rt.series.get_mut(name).expect("inserted above");
             s.prev = s.last;
             s.last = Some((t, *v));
             s.seen_wall = now;
@@ -376,12 +380,9 @@ impl Engine {
             new_estimate = true;
         }
         rt.dirty |= new_estimate || !scored.is_empty();
-        let scored: Vec<(String, f64)> = scored
-            .into_iter()
-            .map(|(n, s)| (n.to_string(), s))
-            .collect();
-        let rule_ids = rt.rules.clone();
-        for i in rule_ids {
+        // Taken out for the loop, since applying a verdict needs the engine mutably.
+        let rule_ids = std::mem::take(&mut rt.rules);
+        for &i in &rule_ids {
             let verdict = rules::evaluate(
                 &self.rules[i],
                 &self.twins[twin_id],
@@ -389,7 +390,10 @@ impl Engine {
                 &scored,
                 new_estimate,
             );
-            self.apply(i, twin_id, verdict, t, now, info, &mut out);
+            self.apply(i, twin_id, verdict, t, info, &mut out);
+        }
+        if let Some(rt) = self.twins.get_mut(twin_id) {
+            rt.rules = rule_ids;
         }
         if let Some(p) = self.patch(twin_id, now, info) {
             out.push(p);
@@ -409,7 +413,7 @@ impl Engine {
             }
         }
         for (i, twin, v) in todo {
-            self.apply(i, &twin, v, now, now, info, &mut out);
+            self.apply(i, &twin, v, now, info, &mut out);
         }
         // Values held back by the patch interval are written once it has passed.
         let dirty: Vec<String> = self
@@ -513,7 +517,6 @@ impl Engine {
         twin: &str,
         verdict: rules::Verdict,
         t: i64,
-        now: i64,
         info: &dyn ModelInfo,
         out: &mut Vec<Change>,
     ) {
@@ -550,8 +553,7 @@ impl Engine {
                         out.push(Change::Alert(a.clone(), AnalyticsChange::AlertUpdated));
                     }
                 } else if t - since >= (r.for_secs * 1000.0) as i64 {
-                    let alert =
-                        self.raise(rule, twin, signal, value, explanation, t, now, info, out);
+                    let alert = self.raise(rule, twin, signal, value, explanation, t, info, out);
                     self.open_alerts.insert(key, alert);
                 }
             }
@@ -567,7 +569,6 @@ impl Engine {
         value: f64,
         explanation: Option<Explanation>,
         t: i64,
-        now: i64,
         info: &dyn ModelInfo,
         out: &mut Vec<Change>,
     ) -> Alert {
@@ -608,7 +609,7 @@ impl Engine {
             if let Some(id) = self.open_orders.get(&okey) {
                 alert.work_order = Some(id.clone());
             } else {
-                let order = self.order(&alert, suspect.as_ref(), t, now);
+                let order = self.order(&alert, suspect.as_ref(), t);
                 alert.work_order = Some(order.id.clone());
                 self.open_orders.insert(okey, order.id.clone());
                 out.push(Change::Order(order, AnalyticsChange::WorkOrderCreated));
@@ -618,7 +619,7 @@ impl Engine {
         alert
     }
 
-    fn order(&self, alert: &Alert, template: Option<&Template>, t: i64, _now: i64) -> WorkOrder {
+    fn order(&self, alert: &Alert, template: Option<&Template>, t: i64) -> WorkOrder {
         let rt = &self.twins[&alert.twin];
         let (priority, due) = plan(rt.estimate.as_ref(), rt.sample_secs, alert.severity, t);
         let title = match template {

@@ -166,16 +166,6 @@ impl Service {
         Ok(())
     }
 
-    /// Feeds one event straight to the engine and keeps what changed (for
-    /// callers that drive analytics without the bus, such as benchmarks).
-    pub async fn handle(&self, event: &Event, now: i64) -> Result<(), AnalyticsError> {
-        let changes = {
-            let info = Info(self.twins.as_ref());
-            self.engine().observe(event, now, &info)
-        };
-        self.commit(changes).await
-    }
-
     fn reconfigure(&self) -> Result<(), AnalyticsError> {
         self.engine().configure(
             self.store.all(Kind::Rules)?,

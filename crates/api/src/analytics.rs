@@ -12,7 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use ferrotwin_analytics::{AnalyticsError, ListFilter, Rule, Service, Settings, Template};
+use ferrotwin_analytics::{
+    AnalyticsError, ListFilter, Rule, Service, Settings, Template, WorkOrder,
+};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -254,6 +256,15 @@ fn text(v: &Value, key: &str) -> ApiResult<Option<String>> {
     }
 }
 
+/// Applies a lifecycle action to a work order and answers with the order.
+async fn change(
+    s: &ApiState,
+    id: &str,
+    f: impl FnOnce(&mut WorkOrder, i64) -> Result<(), AnalyticsError>,
+) -> ApiResult<Response> {
+    Ok(Json(service(s)?.update_order(id, f).await?).into_response())
+}
+
 async fn assign(
     State(s): State<ApiState>,
     Extension(who): Extension<Actor>,
@@ -262,10 +273,7 @@ async fn assign(
 ) -> ApiResult<Response> {
     let v = optional(&b)?;
     let assignee = text(&v, "assignee")?.unwrap_or_else(|| who.0.clone());
-    let o = service(&s)?
-        .update_order(&id, |o, now| o.assign(&assignee, &who.0, now))
-        .await?;
-    Ok(Json(o).into_response())
+    change(&s, &id, |o, now| o.assign(&assignee, &who.0, now)).await
 }
 
 async fn start(
@@ -273,10 +281,7 @@ async fn start(
     Extension(who): Extension<Actor>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let o = service(&s)?
-        .update_order(&id, |o, now| o.start(&who.0, now))
-        .await?;
-    Ok(Json(o).into_response())
+    change(&s, &id, |o, now| o.start(&who.0, now)).await
 }
 
 async fn step(
@@ -299,10 +304,7 @@ async fn step(
         }
     };
     let note = text(&v, "note")?;
-    let o = service(&s)?
-        .update_order(&id, |o, now| o.step(n, done, note, &who.0, now))
-        .await?;
-    Ok(Json(o).into_response())
+    change(&s, &id, |o, now| o.step(n, done, note, &who.0, now)).await
 }
 
 async fn complete(
@@ -310,10 +312,7 @@ async fn complete(
     Extension(who): Extension<Actor>,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    let o = service(&s)?
-        .update_order(&id, |o, now| o.complete(&who.0, now))
-        .await?;
-    Ok(Json(o).into_response())
+    change(&s, &id, |o, now| o.complete(&who.0, now)).await
 }
 
 async fn cancel(
@@ -324,8 +323,5 @@ async fn cancel(
 ) -> ApiResult<Response> {
     let v = optional(&b)?;
     let reason = text(&v, "reason")?.unwrap_or_default();
-    let o = service(&s)?
-        .update_order(&id, |o, now| o.cancel(&reason, &who.0, now))
-        .await?;
-    Ok(Json(o).into_response())
+    change(&s, &id, |o, now| o.cancel(&reason, &who.0, now)).await
 }

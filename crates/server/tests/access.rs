@@ -5,28 +5,7 @@ mod support;
 use std::process::Command;
 
 use serde_json::json;
-use support::{ADMIN, Server, bin, counter_model};
-
-fn token(data: &std::path::Path, role: &str, extra: &[&str]) -> String {
-    let out = Command::new(bin())
-        .args(["token", "create", "--role", role, "--data"])
-        .arg(data)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string()
-}
+use support::{ADMIN, Server, bin, counter_model, token};
 
 #[test]
 fn roles_are_enforced_and_refused_requests_write_nothing() {

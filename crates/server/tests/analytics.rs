@@ -11,27 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{ADMIN, Server, bin, counter_model};
-
-fn token(data: &std::path::Path, role: &str, name: &str) -> String {
-    let out = Command::new(bin())
-        .args(["token", "create", "--role", role, "--name", name, "--data"])
-        .arg(data)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .to_string()
-}
+use support::{ADMIN, Server, bin, counter_model, token, wait_for};
 
 fn template() -> Value {
     json!({
@@ -49,8 +29,8 @@ fn template() -> Value {
 fn rules_alerts_and_work_orders_through_the_api() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
-    let reader = token(dir.path(), "reader", "rita");
-    let writer = token(dir.path(), "writer", "tom");
+    let reader = token(dir.path(), "reader", &["--name", "rita"]);
+    let writer = token(dir.path(), "writer", &["--name", "tom"]);
     server.admin("POST", "/models", Some(&counter_model()));
     let twin = json!({"$metadata": {"$model": "dtmi:test:Counter;1"}, "n": 1});
     assert_eq!(server.admin("PUT", "/digitaltwins/c1", Some(&twin)).0, 200);
@@ -127,15 +107,11 @@ fn rules_alerts_and_work_orders_through_the_api() {
         server.admin("PATCH", "/digitaltwins/c1", Some(&patch)).0,
         204
     );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let alert = loop {
+    let alert = wait_for(20, || {
         let (_, l) = server.call(Some(&reader), "GET", "/alerts?twin=c1&state=raised", None);
-        if let Some(a) = l["value"].as_array().and_then(|v| v.first()) {
-            break a.clone();
-        }
-        assert!(Instant::now() < deadline, "no alert raised");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+        l["value"].as_array().and_then(|v| v.first()).cloned()
+    })
+    .expect("no alert raised");
     assert_eq!(alert["rule"], "r1");
     assert_eq!(alert["value"], 9.0);
     assert_eq!(alert["component"], "gear");
@@ -394,16 +370,12 @@ fn bearing_wear_raises_an_alert_and_a_bearing_work_order_before_failure() {
     );
     // The worn pumps carry a live RUL estimate on the twin (written at
     // most every 10 s, so it may trail the end of the run).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    let p3 = wait_for(30, || {
         let (_, p3) = server.admin("GET", "/digitaltwins/pump-3", None);
-        if p3["rul"]["method"] == "trend" {
-            assert!(p3["health"].as_f64().is_some(), "{p3}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no RUL on the twin: {p3}");
-        std::thread::sleep(Duration::from_millis(500));
-    }
+        (p3["rul"]["method"] == "trend").then_some(p3)
+    })
+    .expect("no trend RUL on pump-3");
+    assert!(p3["health"].as_f64().is_some(), "{p3}");
 }
 
 /// The C-MAPSS training files, or None (a failure in CI) when ../shared is absent.
@@ -480,26 +452,19 @@ fn simulated_turbofans_get_a_learned_rul_and_an_hpc_work_order_before_failure() 
         .status()
         .unwrap();
     assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let orders = loop {
+    let orders = wait_for(60, || {
         let (_, o) = server.admin("GET", "/workorders", None);
         let o = o["value"].as_array().unwrap().clone();
-        if o.len() >= 2 || Instant::now() > deadline {
-            break o;
-        }
-        std::thread::sleep(Duration::from_secs(1));
-    };
+        (o.len() >= 2).then_some(o)
+    })
+    .expect("fewer than two work orders");
     for engine in ["turbofan-1", "turbofan-2"] {
         // The twin's RUL is written at most every 10 s, so it may trail the run.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let twin = loop {
+        let twin = wait_for(30, || {
             let (_, twin) = server.admin("GET", &format!("/digitaltwins/{engine}"), None);
-            if twin["rul"]["method"] == "cmapss" || Instant::now() > deadline {
-                break twin;
-            }
-            std::thread::sleep(Duration::from_millis(500));
-        };
-        assert_eq!(twin["rul"]["method"], "cmapss", "{twin}");
+            (twin["rul"]["method"] == "cmapss").then_some(twin)
+        })
+        .unwrap_or_else(|| panic!("{engine}: no cmapss RUL on the twin"));
         assert_eq!(twin["rul"]["unit"], "cycles");
         let order = orders
             .iter()

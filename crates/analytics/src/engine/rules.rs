@@ -34,7 +34,7 @@ pub(super) fn evaluate(
     rule: &Rule,
     rt: &TwinRt,
     signals: &[(String, f64)],
-    scored: &[(String, f64)],
+    scored: &[(&str, f64)],
     new_estimate: bool,
 ) -> Verdict {
     let value_of = |name: &str| signals.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
@@ -66,7 +66,7 @@ pub(super) fn evaluate(
             };
             match hit {
                 Some((name, score)) => {
-                    let why = rt.series.get(name).and_then(|s| s.explanation.clone());
+                    let why = rt.series.get(*name).and_then(|s| s.explanation.clone());
                     verdict(*score > *above, Some(name), *score, why)
                 }
                 None => Verdict::Skip,

@@ -151,6 +151,43 @@ impl Drop for Server {
     }
 }
 
+/// Creates an API token with the CLI while a server may run; `extra` are more
+/// `token create` flags (`--name`, `--expires-in`). Returns the token.
+pub fn token(data: &Path, role: &str, extra: &[&str]) -> String {
+    let out = Command::new(bin())
+        .args(["token", "create", "--role", role, "--data"])
+        .arg(data)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// Calls `probe` until it returns something or `secs` pass; None on timeout.
+pub fn wait_for<T>(secs: u64, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = probe() {
+            return Some(v);
+        }
+        if std::time::Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 /// One HTTP request with optional headers.
 pub fn call(
     base: &str,
