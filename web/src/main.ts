@@ -11,7 +11,8 @@ import { explorerView } from "./views/explorer";
 import { twinView } from "./views/twin";
 import { sceneView } from "./views/scene";
 import { alertsView } from "./views/alerts";
-import { workordersView, workorderView } from "./views/workorders";
+import { workordersView } from "./views/workorders";
+import { workorderView } from "./views/procedure";
 import { simView } from "./views/sim";
 
 const app = document.getElementById("app")!;
