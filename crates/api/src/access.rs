@@ -26,6 +26,8 @@ pub fn required_role(method: &Method, path: &str) -> Role {
         || path == "/history/write"
         || path.starts_with("/alerts/")
         || path.starts_with("/workorders")
+        || path.starts_with("/sim/")
+        || path.starts_with("/collab/")
     {
         Role::Writer
     } else {
@@ -46,7 +48,9 @@ pub async fn authorize(State(state): State<ApiState>, req: Request, next: Next) 
         .map(str::trim);
     // Browsers cannot set headers on EventSource or WebSocket, so the
     // event stream also takes the token as a query parameter.
-    let query_token = if token.is_none() && req.uri().path().starts_with("/events") {
+    let query_token = if token.is_none()
+        && (req.uri().path().starts_with("/events") || req.uri().path().starts_with("/collab/"))
+    {
         crate::paging::Params::parse(req.uri().query())
             .get("access_token")
             .map(str::to_owned)
@@ -90,6 +94,7 @@ pub async fn authorize(State(state): State<ApiState>, req: Request, next: Next) 
     }
     let mut req = req;
     req.extensions_mut().insert(Actor(who));
+    req.extensions_mut().insert(role);
     next.run(req).await
 }
 
@@ -117,5 +122,8 @@ mod tests {
         assert_eq!(required_role(&Method::POST, "/models"), Role::Admin);
         assert_eq!(required_role(&Method::PUT, "/eventroutes/r"), Role::Admin);
         assert_eq!(required_role(&Method::POST, "/jobs/deletions"), Role::Admin);
+        assert_eq!(required_role(&Method::GET, "/sim/truth"), Role::Reader);
+        assert_eq!(required_role(&Method::POST, "/sim/faults"), Role::Writer);
+        assert_eq!(required_role(&Method::GET, "/auth/whoami"), Role::Reader);
     }
 }

@@ -17,7 +17,10 @@ mod live;
 mod metrics;
 mod ops;
 mod paging;
+mod sim;
 mod state;
+mod ui;
+mod whoami;
 
 pub use commands::{DeviceCommandError, DeviceCommands, DeviceReply};
 pub use delivery::{NoDelivery, RouteCounters, RouteDelivery};
@@ -44,6 +47,8 @@ pub fn router(state: ApiState, scheme: Scheme) -> Router {
     let history =
         history::routes()
             .merge(analytics::routes())
+            .merge(whoami::routes())
+            .merge(sim::routes())
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 access::authorize,
@@ -52,6 +57,7 @@ pub fn router(state: ApiState, scheme: Scheme) -> Router {
         .merge(adt)
         .merge(history)
         .merge(ops::routes())
+        .merge(ui::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::observe,

@@ -28,6 +28,8 @@ pub struct ApiState {
     pub delivery: Arc<dyn RouteDelivery>,
     /// Analytics: rules, alerts, work orders (None when turned off).
     pub analytics: Option<Arc<ferrotwin_analytics::Service>>,
+    /// The simulator's API base URL, proxied under `/sim` (None: no simulator).
+    pub sim_api: Option<String>,
 }
 
 /// The scheme a listener serves, for absolute nextLinks.

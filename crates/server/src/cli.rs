@@ -98,6 +98,9 @@ pub struct ServeArgs {
     /// A RUL model from `ferrotwin rul train`, offered to twins as the learned estimator `cmapss`.
     #[arg(long, env = "FERROTWIN_RUL_MODEL")]
     pub rul_model: Option<PathBuf>,
+    /// A running simulator's API (`ferrotwin sim --api ADDR`), offered to the web app under /sim: http://ADDR.
+    #[arg(long, env = "FERROTWIN_SIM_API")]
+    pub sim_api: Option<String>,
     /// Events buffered for each live subscriber before it lags [default: 16384].
     #[arg(long, env = "FERROTWIN_EVENT_BUFFER")]
     pub event_buffer: Option<usize>,

@@ -49,6 +49,7 @@ struct FileConfig {
     no_analytics: Option<bool>,
     rul_model: Option<PathBuf>,
     analytics_patch_secs: Option<f64>,
+    sim_api: Option<String>,
 }
 
 /// What `serve` runs with.
@@ -89,6 +90,8 @@ pub struct Config {
     pub event_source: String,
     /// Analytics, unless turned off.
     pub analytics: Option<AnalyticsConfig>,
+    /// The simulator's API, proxied under `/sim` for the web app.
+    pub sim_api: Option<String>,
 }
 
 /// How analytics runs.
@@ -189,7 +192,14 @@ impl Config {
                 rul_model: args.rul_model.clone().or(file.rul_model),
                 patch_every: std::time::Duration::from_secs_f64(patch_secs),
             });
+        let sim_api = args.sim_api.clone().or(file.sim_api);
+        if let Some(u) = &sim_api
+            && !(u.starts_with("http://") && u.len() > "http://".len())
+        {
+            anyhow::bail!("--sim-api must be an http:// URL such as http://127.0.0.1:9100, not '{u}'");
+        }
         Ok(Config {
+            sim_api,
             analytics,
             endpoints: file.endpoint,
             route_backlog_max_bytes: route_backlog_max_mb * 1024 * 1024,

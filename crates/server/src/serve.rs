@@ -98,6 +98,7 @@ impl Server {
             commands: commands.clone(),
             delivery: Arc::new(crate::delivery::Delivery(routing.clone())),
             analytics: analytics.as_ref().map(|(s, _)| s.clone()),
+            sim_api: cfg.sim_api.clone(),
         };
         let mut server = Server {
             http: None,

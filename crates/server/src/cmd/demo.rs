@@ -27,6 +27,7 @@ fn simulator(
     base: &str,
     token: &str,
     mqtt: std::net::SocketAddr,
+    api: std::net::SocketAddr,
 ) -> anyhow::Result<ferrotwin_sim::run::RunConfig> {
     let fault = ferrotwin_sim::FaultSpec::parse_cli("pump-2:bearing_wear:1:172800:exponential")?;
     Ok(ferrotwin_sim::run::RunConfig {
@@ -39,7 +40,7 @@ fn simulator(
         sample_secs: None,
         props_every: 10,
         duration_secs: None,
-        api: Some("127.0.0.1:0".parse().expect("literal")),
+        api: Some(api),
         faults: vec![(fault, Some(3600.0))],
         sensor_twins: true,
         epoch: chrono::Utc::now(),
@@ -181,6 +182,11 @@ pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
         args.mqtt = Some(port);
         mqtt = Some(port);
     }
+    // The web app's fault panel reaches the simulator through the server.
+    let sim_api = free_port()?;
+    if args.sim_api.is_none() {
+        args.sim_api = Some(format!("http://{sim_api}"));
+    }
     let token = match std::env::var("FERROTWIN_BOOTSTRAP_TOKEN") {
         Ok(t) if !t.is_empty() => t,
         _ => format!("demo-{}", uuid::Uuid::new_v4().simple()),
@@ -195,6 +201,7 @@ pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
                 s.models, s.twins, s.relationships
             );
             println!("admin token: {token}");
+            println!("web app: {base}/ui/#token={token}");
             println!("try:");
             println!(
                 "  curl -s -H 'Authorization: Bearer {token}' '{base}/digitaltwins/pump-1?api-version=2023-10-31'"
@@ -211,7 +218,7 @@ pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
             println!("  curl -s '{base}/metrics'");
             match mqtt {
                 Some(addr) => {
-                    let cfg = simulator(&base, &token, addr)?;
+                    let cfg = simulator(&base, &token, addr, sim_api)?;
                     println!(
                         "simulating {SIM_ASSETS} over MQTT at {addr}, 60x real time; pump-2's bearing wears out over two simulated days"
                     );
