@@ -8,6 +8,7 @@ mod access;
 mod adt;
 mod analytics;
 mod body;
+mod collab;
 mod commands;
 mod delivery;
 mod devices;
@@ -26,7 +27,7 @@ pub use commands::{DeviceCommandError, DeviceCommands, DeviceReply};
 pub use delivery::{NoDelivery, RouteCounters, RouteDelivery};
 pub use live::to_cloudevent;
 pub use metrics::Metrics;
-pub use state::{ApiState, Scheme};
+pub use state::{ApiState, Collab, Scheme};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -48,6 +49,7 @@ pub fn router(state: ApiState, scheme: Scheme) -> Router {
         history::routes()
             .merge(analytics::routes())
             .merge(whoami::routes())
+            .merge(collab::routes())
             .merge(sim::routes())
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),

@@ -28,8 +28,18 @@ pub struct ApiState {
     pub delivery: Arc<dyn RouteDelivery>,
     /// Analytics: rules, alerts, work orders (None when turned off).
     pub analytics: Option<Arc<ferrotwin_analytics::Service>>,
+    /// Presence rooms and annotations.
+    pub collab: Arc<Collab>,
     /// The simulator's API base URL, proxied under `/sim` (None: no simulator).
     pub sim_api: Option<String>,
+}
+
+/// Remote collaboration: who is looking at which twin, and what they pinned.
+pub struct Collab {
+    /// Live rooms, one per twin being looked at.
+    pub rooms: ferrotwin_collab::Rooms,
+    /// Durable annotations.
+    pub annotations: ferrotwin_collab::Annotations,
 }
 
 /// The scheme a listener serves, for absolute nextLinks.

@@ -5,6 +5,7 @@ mod analytics;
 mod bench;
 mod cli;
 mod cmd;
+mod collab;
 mod commands;
 mod config;
 mod delivery;

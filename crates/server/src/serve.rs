@@ -99,6 +99,7 @@ impl Server {
             delivery: Arc::new(crate::delivery::Delivery(routing.clone())),
             analytics: analytics.as_ref().map(|(s, _)| s.clone()),
             sim_api: cfg.sim_api.clone(),
+            collab: crate::collab::start(&cfg.data, &graph)?,
         };
         let mut server = Server {
             http: None,
