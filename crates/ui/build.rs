@@ -41,7 +41,17 @@ fn main() {
     let out_arg = out.to_str().expect("OUT_DIR is UTF-8");
     run(
         Command::new(npm)
-            .args(["run", "--silent", "build", "--", "--outDir", out_arg, "--emptyOutDir", "--logLevel", "warn"])
+            .args([
+                "run",
+                "--silent",
+                "build",
+                "--",
+                "--outDir",
+                out_arg,
+                "--emptyOutDir",
+                "--logLevel",
+                "warn",
+            ])
             .current_dir(&web),
         "npm run build (the web app)",
     );
@@ -65,7 +75,9 @@ fn run(cmd: &mut Command, what: &str) {
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("creating OUT_DIR/web");
-    for e in std::fs::read_dir(from).unwrap_or_else(|e| panic!("FERROTWIN_WEB_DIST {}: {e}", from.display())) {
+    for e in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("FERROTWIN_WEB_DIST {}: {e}", from.display()))
+    {
         let e = e.expect("reading FERROTWIN_WEB_DIST");
         let target = to.join(e.file_name());
         if e.file_type().expect("file type").is_dir() {

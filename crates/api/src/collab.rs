@@ -5,7 +5,7 @@
 //!
 //! The room's wire format, one JSON object per text message. The server
 //! first sends `{"type":"welcome","you":P,"participants":[P...],"annotations":[A...]}`,
-//! then `join`, `leave`, `pointer`, `annotation`, `annotationDeleted`
+//! then `join`, `leave`, `pointer` (never your own), `annotation`, `annotationDeleted`
 //! (see [`RoomMessage`]) and `{"type":"lagged","missed":N}`. A client sends
 //! `{"type":"pointer","pointer":{"target":TWIN,"position":[x,y,z],"part":NAME}|null}`;
 //! anything else gets `{"type":"error","message":...}` and the room goes on.
@@ -36,10 +36,7 @@ const POINTER_RATE: u32 = 30;
 /// The collaboration routes.
 pub fn routes() -> Router<ApiState> {
     Router::new()
-        .route(
-            "/collab/twins/{id}/annotations",
-            get(list).post(create),
-        )
+        .route("/collab/twins/{id}/annotations", get(list).post(create))
         .route("/collab/twins/{id}/annotations/{aid}", delete(remove))
         .route("/collab/twins/{id}/presence", get(presence))
         .route("/collab/twins/{id}/ws", get(join))
@@ -89,10 +86,9 @@ async fn remove(
     Extension(who): Extension<Actor>,
 ) -> ApiResult<StatusCode> {
     s.collab.annotations.delete(&id, &aid).map_err(err)?;
-    s.collab.rooms.announce(
-        &id,
-        RoomMessage::AnnotationDeleted { id: aid, by: who.0 },
-    );
+    s.collab
+        .rooms
+        .announce(&id, RoomMessage::AnnotationDeleted { id: aid, by: who.0 });
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -135,7 +131,8 @@ async fn room(
             return;
         }
     };
-    let welcome = json!({"type": "welcome", "you": me, "participants": others, "annotations": annotations});
+    let welcome =
+        json!({"type": "welcome", "you": me, "participants": others, "annotations": annotations});
     if socket
         .send(Message::Text(welcome.to_string().into()))
         .await
@@ -184,6 +181,9 @@ async fn relay(
             }
             m = rx.recv() => {
                 let text = match m {
+                    // Your own join and pointer are not news to you.
+                    Ok(RoomMessage::Join { participant }) if participant.session == session => continue,
+                    Ok(RoomMessage::Pointer { session: from, .. }) if from == session => continue,
                     Ok(m) => serde_json::to_string(&m).expect("room messages serialize"),
                     Err(RecvError::Lagged(n)) => json!({"type": "lagged", "missed": n}).to_string(),
                     Err(RecvError::Closed) => return,
@@ -199,11 +199,19 @@ async fn relay(
 /// Reads a client's message: only pointer updates are accepted.
 fn parse_pointer(text: &str) -> Result<Option<Pointer>, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| {
-        format!("not valid JSON: {e} (line {}, column {})", e.line(), e.column())
+        format!(
+            "not valid JSON: {e} (line {}, column {})",
+            e.line(),
+            e.column()
+        )
     })?;
     match v.get("type").and_then(Value::as_str) {
         Some("pointer") => {}
-        Some(other) => return Err(format!("unknown message type '{other}'; send type \"pointer\"")),
+        Some(other) => {
+            return Err(format!(
+                "unknown message type '{other}'; send type \"pointer\""
+            ));
+        }
         None => return Err("a message needs a \"type\"".into()),
     }
     let p = v.get("pointer").cloned().unwrap_or(Value::Null);
@@ -221,14 +229,23 @@ mod tests {
 
     #[test]
     fn client_messages_are_checked() {
-        assert_eq!(parse_pointer(r#"{"type":"pointer","pointer":null}"#), Ok(None));
+        assert_eq!(
+            parse_pointer(r#"{"type":"pointer","pointer":null}"#),
+            Ok(None)
+        );
         assert!(parse_pointer(r#"{"type":"pointer","pointer":{"target":"pump-1","position":[0,1,2],"part":"casing"}}"#).unwrap().is_some());
         for (bad, says) in [
             ("{", "not valid JSON"),
             (r#"{"type":"chat"}"#, "unknown message type"),
             (r#"{"pointer":null}"#, "needs a \"type\""),
-            (r#"{"type":"pointer","pointer":{"target":"p","position":[0,1]}}"#, "pointer:"),
-            (r#"{"type":"pointer","pointer":{"target":"p","position":[0,1e9,0]}}"#, "within"),
+            (
+                r#"{"type":"pointer","pointer":{"target":"p","position":[0,1]}}"#,
+                "pointer:",
+            ),
+            (
+                r#"{"type":"pointer","pointer":{"target":"p","position":[0,1e9,0]}}"#,
+                "within",
+            ),
         ] {
             let e = parse_pointer(bad).unwrap_err();
             assert!(e.contains(says), "{bad}: {e}");

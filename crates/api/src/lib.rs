@@ -45,16 +45,15 @@ pub fn router(state: ApiState, scheme: Scheme) -> Router {
             access::authorize,
         ))
         .layer(axum::middleware::from_fn(adt::api_version));
-    let history =
-        history::routes()
-            .merge(analytics::routes())
-            .merge(whoami::routes())
-            .merge(collab::routes())
-            .merge(sim::routes())
-            .layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                access::authorize,
-            ));
+    let history = history::routes()
+        .merge(analytics::routes())
+        .merge(whoami::routes())
+        .merge(collab::routes())
+        .merge(sim::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::authorize,
+        ));
     Router::new()
         .merge(adt)
         .merge(history)

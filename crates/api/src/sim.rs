@@ -5,12 +5,12 @@
 //! process under `ferrotwin demo`, or anywhere `ferrotwin sim --api` serves
 //! it, given to the server as `--sim-api URL`.
 
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use axum::Router;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;

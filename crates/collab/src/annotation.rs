@@ -104,11 +104,13 @@ impl NewAnnotation {
                 return Err(CollabError::Invalid("a text annotation needs text".into()));
             }
             AnnotationKind::Point | AnnotationKind::Arrow if self.position.is_none() => {
-                return Err(CollabError::Invalid(format!(
-                    "a {:?} annotation needs a position [x, y, z] in the machine's coordinates",
-                    self.kind
-                )
-                .to_lowercase()));
+                return Err(CollabError::Invalid(
+                    format!(
+                        "a {:?} annotation needs a position [x, y, z] in the machine's coordinates",
+                        self.kind
+                    )
+                    .to_lowercase(),
+                ));
             }
             _ => {}
         }
@@ -184,9 +186,18 @@ mod tests {
     #[test]
     fn checks_what_each_kind_needs() {
         let cases = [
-            (serde_json::json!({"kind": "text", "text": "check the seal"}), None),
-            (serde_json::json!({"kind": "text", "text": "  "}), Some("needs text")),
-            (serde_json::json!({"kind": "point"}), Some("needs a position")),
+            (
+                serde_json::json!({"kind": "text", "text": "check the seal"}),
+                None,
+            ),
+            (
+                serde_json::json!({"kind": "text", "text": "  "}),
+                Some("needs text"),
+            ),
+            (
+                serde_json::json!({"kind": "point"}),
+                Some("needs a position"),
+            ),
             (
                 serde_json::json!({"kind": "arrow", "position": [0, 1, 0]}),
                 Some("needs a direction"),
@@ -203,7 +214,10 @@ mod tests {
                 serde_json::json!({"kind": "point", "position": [0, 1, 0], "color": "red;x"}),
                 Some("#rgb"),
             ),
-            (serde_json::json!({"kind": "circle"}), Some("unknown variant")),
+            (
+                serde_json::json!({"kind": "circle"}),
+                Some("unknown variant"),
+            ),
             (
                 serde_json::json!({"kind": "text", "text": "x", "extra": 1}),
                 Some("unknown field"),

@@ -56,7 +56,11 @@ impl Pointer {
                 "pointer target must be a twin id".into(),
             ));
         }
-        if !self.position.iter().all(|v| v.is_finite() && v.abs() <= 1000.0) {
+        if !self
+            .position
+            .iter()
+            .all(|v| v.is_finite() && v.abs() <= 1000.0)
+        {
             return Err(CollabError::Invalid(
                 "pointer position must be three finite numbers within ±1000 m".into(),
             ));
@@ -124,7 +128,14 @@ impl Rooms {
         twin: &str,
         name: &str,
         role: &str,
-    ) -> Result<(Participant, Vec<Participant>, broadcast::Receiver<RoomMessage>), CollabError> {
+    ) -> Result<
+        (
+            Participant,
+            Vec<Participant>,
+            broadcast::Receiver<RoomMessage>,
+        ),
+        CollabError,
+    > {
         let mut rooms = self.rooms.lock().expect("rooms lock");
         let room = rooms.entry(twin.to_string()).or_insert_with(|| Room {
             tx: broadcast::channel(ROOM_BUFFER).0,
@@ -196,11 +207,15 @@ mod tests {
         let rooms = Rooms::default();
         let (ana, before, mut rx_ana) = rooms.join("pump-1", "ana", "writer").unwrap();
         assert!(before.is_empty());
-        assert!(matches!(rx_ana.recv().await.unwrap(), RoomMessage::Join { participant } if participant == ana));
+        assert!(
+            matches!(rx_ana.recv().await.unwrap(), RoomMessage::Join { participant } if participant == ana)
+        );
         let (bob, before, _rx_bob) = rooms.join("pump-1", "bob", "reader").unwrap();
         assert_eq!(before, vec![ana.clone()]);
         assert_ne!(ana.color, bob.color);
-        assert!(matches!(rx_ana.recv().await.unwrap(), RoomMessage::Join { participant } if participant.name == "bob"));
+        assert!(
+            matches!(rx_ana.recv().await.unwrap(), RoomMessage::Join { participant } if participant.name == "bob")
+        );
         let p = Pointer {
             target: "pump-1".into(),
             position: [0.1, 0.5, 0.0],
@@ -213,9 +228,13 @@ mod tests {
                 pointer: Some(p.clone()),
             },
         );
-        assert!(matches!(rx_ana.recv().await.unwrap(), RoomMessage::Pointer { pointer: Some(q), .. } if q == p));
+        assert!(
+            matches!(rx_ana.recv().await.unwrap(), RoomMessage::Pointer { pointer: Some(q), .. } if q == p)
+        );
         rooms.leave("pump-1", &bob.session);
-        assert!(matches!(rx_ana.recv().await.unwrap(), RoomMessage::Leave { session } if session == bob.session));
+        assert!(
+            matches!(rx_ana.recv().await.unwrap(), RoomMessage::Leave { session } if session == bob.session)
+        );
         assert_eq!(rooms.participants("pump-1"), vec![ana.clone()]);
         rooms.leave("pump-1", &ana.session);
         assert!(rooms.participants("pump-1").is_empty());

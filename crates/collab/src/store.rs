@@ -47,8 +47,9 @@ impl Annotations {
         let mut out = Vec::new();
         for row in t.range(from.as_str()..to.as_str())? {
             let (_, v) = row?;
-            let a: Annotation = serde_json::from_slice(v.value())
-                .map_err(|e| CollabError::Storage(format!("a stored annotation is unreadable: {e}")))?;
+            let a: Annotation = serde_json::from_slice(v.value()).map_err(|e| {
+                CollabError::Storage(format!("a stored annotation is unreadable: {e}"))
+            })?;
             out.push(a);
         }
         Ok(out)
@@ -136,9 +137,15 @@ mod tests {
         }
         let s = Annotations::open(&path).unwrap();
         let got = s.list("pump-1").unwrap();
-        assert_eq!(got.iter().map(|a| a.text.as_str()).collect::<Vec<_>>(), ["first", "second"]);
+        assert_eq!(
+            got.iter().map(|a| a.text.as_str()).collect::<Vec<_>>(),
+            ["first", "second"]
+        );
         assert_eq!(s.delete("pump-1", &a.id).unwrap().text, "first");
-        assert!(matches!(s.delete("pump-1", &a.id), Err(CollabError::NotFound(_))));
+        assert!(matches!(
+            s.delete("pump-1", &a.id),
+            Err(CollabError::NotFound(_))
+        ));
         assert_eq!(s.list("pump-1").unwrap().len(), 1);
         assert_eq!(s.delete_twin("pump-1").unwrap(), 1);
         assert!(s.list("pump-1").unwrap().is_empty());

@@ -32,7 +32,10 @@ pub fn start(data: &Path, graph: &Graph) -> anyhow::Result<Arc<Collab>> {
                     }
                 }
                 Received::Lagged(n) => {
-                    tracing::warn!(missed = n, "collaboration clean-up fell behind the event bus");
+                    tracing::warn!(
+                        missed = n,
+                        "collaboration clean-up fell behind the event bus"
+                    );
                 }
                 Received::Closed => return,
             }

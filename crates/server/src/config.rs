@@ -196,7 +196,9 @@ impl Config {
         if let Some(u) = &sim_api
             && !(u.starts_with("http://") && u.len() > "http://".len())
         {
-            anyhow::bail!("--sim-api must be an http:// URL such as http://127.0.0.1:9100, not '{u}'");
+            anyhow::bail!(
+                "--sim-api must be an http:// URL such as http://127.0.0.1:9100, not '{u}'"
+            );
         }
         Ok(Config {
             sim_api,

@@ -47,7 +47,10 @@ mod tests {
         let index = asset("").expect("index.html is embedded");
         assert!(index.mime.starts_with("text/html"), "{}", index.mime);
         let html = std::str::from_utf8(&index.bytes).unwrap();
-        assert!(html.contains("/ui/assets/"), "index.html loads the bundle: {html}");
+        assert!(
+            html.contains("/ui/assets/"),
+            "index.html loads the bundle: {html}"
+        );
         let bundle: Vec<_> = paths().filter(|p| p.ends_with(".js")).collect();
         assert!(!bundle.is_empty(), "a JavaScript bundle is embedded");
         assert!(asset("no/such/file").is_none());
