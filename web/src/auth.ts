@@ -42,12 +42,14 @@ export async function signIn(token: string, remember: boolean): Promise<Identity
   return me;
 }
 
-/** Signs in with a kept token, or a `#token=` in the address (as `ferrotwin demo` prints). */
+/** Signs in with a kept token, or a `#token=` in the address (as `ferrotwin demo` prints; `&next=/route` says where to go). */
 export async function resume(): Promise<Identity | null> {
   const m = location.hash.match(/[#&]token=([^&]+)/);
   if (m) {
     const t = decodeURIComponent(m[1]);
-    history.replaceState(null, "", location.pathname + location.search + "#/");
+    const next = location.hash.match(/[#&]next=([^&]+)/);
+    // The token leaves the address bar (and the history) at once.
+    history.replaceState(null, "", location.pathname + location.search + "#" + (next ? decodeURIComponent(next[1]) : "/"));
     try {
       return await signIn(t, true);
     } catch {
