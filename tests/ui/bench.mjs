@@ -42,8 +42,8 @@ async function plant(n) {
   const pumps = Math.ceil(n / 2);
   const assets = n - pumps > 0 ? `pump:${pumps},cnc:${n - pumps}` : `pump:${pumps}`;
   const sim = await start(
-    ["sim", "--server", base, "--token", token, "--mqtt", mqtt, "--assets", assets, "--speed", "60"],
-    [/sim t=\d+/],
+    ["sim", "run", "--server", base, "--token", token, "--mqtt", mqtt, "--assets", assets, "--speed", "60", "--api", "127.0.0.1:0"],
+    [/simulator API on/],
     { timeoutMs: 300000 },
   );
   return {
