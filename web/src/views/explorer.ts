@@ -1,0 +1,682 @@
+// The twin explorer (`#/twins`): free-text or ADT query search with paged
+// results in a virtualised list, a model browser with twin counts, and a
+// side panel that follows a twin's relationships both ways. The search
+// lives in the address (`?mode=&q=&model=&sel=`) so it survives a reload
+// and can be shared.
+
+import "./views.css";
+import { ApiError, call, type Page, type Twin } from "../api";
+import { ago, fmt, h, mount } from "../dom";
+import * as live from "../live";
+import { models, modelName, parentIds, type ModelInfo } from "./models";
+
+const ROW = 34;
+const PAGE = 200;
+const DEBOUNCE_MS = 250;
+const COUNT_CONCURRENCY = 4;
+
+type Mode = "text" | "adt";
+
+const EXAMPLES: [string, string][] = [
+  ["Pumps (and anything extending Pump)", "SELECT * FROM DIGITALTWINS WHERE IS_OF_MODEL('dtmi:ferrotwin:manufacturing:Pump;1')"],
+  ["Machines in fault", "SELECT * FROM DIGITALTWINS WHERE IS_OF_MODEL('dtmi:ferrotwin:manufacturing:Machine;1') AND status = 'fault'"],
+  ["Remaining life under a day", "SELECT * FROM DIGITALTWINS WHERE rul.value < 86400 AND rul.unit = 's'"],
+  ["Anomaly score above 0.8", "SELECT * FROM DIGITALTWINS WHERE anomalyScore > 0.8"],
+  ["Machines on line-1", "SELECT M FROM DIGITALTWINS L JOIN M RELATED L.hasMachine WHERE L.$dtId = 'line-1'"],
+  ["Id starts with pump", "SELECT * FROM DIGITALTWINS WHERE STARTSWITH($dtId, 'pump')"],
+];
+
+/** A string literal for the query language. */
+export function quote(s: string): string {
+  return "'" + s.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'";
+}
+
+/** Runs one page of a query; `signal` cancels it. */
+function queryPage(q: string, token: string | undefined, signal: AbortSignal): Promise<Page<any>> {
+  return call<Page<any>>("POST", "/query", token ? { continuationToken: token } : { query: q }, {}, { "max-items-per-page": String(PAGE) }, signal);
+}
+
+/** The query free text runs: $dtId and name contain the text (as typed or in lower case), or the model's id or display name does. */
+function textQuery(text: string, model: string, all: Map<string, ModelInfo>): string {
+  const conds: string[] = [];
+  if (model) conds.push(`IS_OF_MODEL(${quote(model)})`);
+  const t = text.trim();
+  if (t) {
+    const variants = [...new Set([t, t.toLowerCase()])];
+    const ors = variants.flatMap((v) => [`CONTAINS($dtId, ${quote(v)})`, `CONTAINS(name, ${quote(v)})`]);
+    const lower = t.toLowerCase();
+    for (const m of all.values()) {
+      if (m.id.toLowerCase().includes(lower) || m.displayName.toLowerCase().includes(lower)) ors.push(`IS_OF_MODEL(${quote(m.id)})`);
+    }
+    conds.push(ors.length > 1 ? `(${ors.join(" OR ")})` : ors[0]);
+  }
+  return "SELECT * FROM DIGITALTWINS" + (conds.length ? " WHERE " + conds.join(" AND ") : "");
+}
+
+/** The COUNT() form of a plain `SELECT x FROM DIGITALTWINS ...` query, or null. */
+function countQuery(q: string): string | null {
+  const m = q.match(/^\s*SELECT\s+(\*|[A-Za-z_]\w*)\s+FROM\s+DIGITALTWINS\b([\s\S]*)$/i);
+  if (!m || /\b(JOIN|MATCH)\b/i.test(m[2])) return null;
+  return `SELECT COUNT() FROM DIGITALTWINS${m[2]}`;
+}
+
+function isTwin(v: any): v is Twin {
+  return v && typeof v === "object" && typeof v.$dtId === "string" && v.$metadata;
+}
+
+/** The twin a result row stands for, if any (a twin, or a one-column projection of one). */
+function rowTwin(r: any): Twin | null {
+  if (isTwin(r)) return r;
+  if (r && typeof r === "object") {
+    const vals = Object.values(r);
+    if (vals.length === 1 && isTwin(vals[0])) return vals[0];
+  }
+  return null;
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof ApiError) return `${e.code}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+function statusBadge(t: Twin): HTMLElement | string {
+  const s = t.status;
+  if (typeof s !== "string") return "";
+  const cls = s === "fault" ? "state-alarm" : s === "maintenance" ? "state-warning" : s === "running" ? "state-normal" : "";
+  return h("span", { class: `badge ${cls}` }, s);
+}
+
+/** Runs `jobs` with at most `n` at a time. */
+async function pool(jobs: (() => Promise<void>)[], n: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) await jobs[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
+}
+
+/** A list that only builds the rows in view. */
+function virtualList(renderRow: (i: number) => HTMLElement, onNearEnd: () => void) {
+  const spacer = h("div", { class: "vlist-spacer" });
+  const el = h("div", { class: "vlist", tabindex: 0, role: "listbox" }, spacer);
+  let count = 0;
+  let frame = 0;
+  const draw = () => {
+    frame = 0;
+    spacer.style.height = `${count * ROW}px`;
+    const first = Math.max(0, Math.floor(el.scrollTop / ROW) - 5);
+    const last = Math.min(count, Math.ceil((el.scrollTop + el.clientHeight) / ROW) + 5);
+    const rows: HTMLElement[] = [];
+    for (let i = first; i < last; i++) {
+      const r = renderRow(i);
+      r.style.top = `${i * ROW}px`;
+      r.style.height = `${ROW}px`;
+      rows.push(r);
+    }
+    spacer.replaceChildren(...rows);
+    if (count > 0 && last >= count - 20) onNearEnd();
+  };
+  const schedule = () => {
+    if (!frame) frame = requestAnimationFrame(draw);
+  };
+  el.addEventListener("scroll", schedule, { passive: true });
+  const ro = new ResizeObserver(schedule);
+  ro.observe(el);
+  return {
+    el,
+    setCount(n: number) {
+      count = n;
+      schedule();
+    },
+    redraw: schedule,
+    reveal(i: number) {
+      if (i * ROW < el.scrollTop) el.scrollTop = i * ROW;
+      else if ((i + 1) * ROW > el.scrollTop + el.clientHeight) el.scrollTop = (i + 1) * ROW - el.clientHeight;
+      schedule();
+    },
+    destroy() {
+      ro.disconnect();
+      if (frame) cancelAnimationFrame(frame);
+    },
+  };
+}
+
+/** `#/twins` */
+export async function explorerView(root: HTMLElement, _args: string[], params: URLSearchParams): Promise<() => void> {
+  let mode: Mode = params.get("mode") === "adt" ? "adt" : "text";
+  let text = mode === "text" ? params.get("q") ?? "" : "";
+  let adt = mode === "adt" ? params.get("q") ?? "" : "";
+  let model = params.get("model") ?? "";
+  let selected = params.get("sel") ?? "";
+  let all: Map<string, ModelInfo> = new Map();
+
+  let rows: any[] = [];
+  let token: string | undefined;
+  let loading = false;
+  let search: AbortController | null = null;
+  let debounce = 0;
+  const byId = new Map<string, number>();
+  const controllers = new Set<AbortController>();
+  const track = () => {
+    const c = new AbortController();
+    controllers.add(c);
+    return c;
+  };
+
+  const saveUrl = () => {
+    const p = new URLSearchParams();
+    if (mode === "adt") p.set("mode", "adt");
+    const q = mode === "adt" ? adt : text;
+    if (q) p.set("q", q);
+    if (model && mode === "text") p.set("model", model);
+    if (selected) p.set("sel", selected);
+    const s = p.toString();
+    history.replaceState(null, "", "#/twins" + (s ? "?" + s : ""));
+  };
+
+  // Search form
+  const textInput = h("input", {
+    type: "search",
+    placeholder: "Search twins: id, name or model",
+    "aria-label": "free-text search",
+    value: text,
+    class: "grow",
+  });
+  const adtInput = h("textarea", { rows: 3, spellcheck: "false", "aria-label": "ADT query", class: "grow mono", placeholder: "SELECT * FROM DIGITALTWINS WHERE ..." });
+  adtInput.value = adt;
+  const runBtn = h("button", { type: "submit" }, "Run query");
+  const modeText = h("button", { type: "button", class: "tab" }, "Free text");
+  const modeAdt = h("button", { type: "button", class: "tab" }, "ADT query");
+  const modelChip = h("span", { class: "chip-slot" });
+  const runs = h("div", { class: "hint mono runs" });
+  const examples = h(
+    "div",
+    { class: "examples" },
+    h("span", { class: "hint" }, "Examples: "),
+    EXAMPLES.map(([label, q]) =>
+      h("button", { type: "button", class: "link example", title: q, onclick: () => { adtInput.value = q; adt = q; start(); } }, label),
+    ),
+  );
+  const textHint = h(
+    "p",
+    { class: "hint" },
+    "Free text looks in the twin id ($dtId) and the name property (case-sensitive, as typed or in lower case), and in model ids and display names (any case; twins of extending models count).",
+  );
+  const textRow = h("div", { class: "row" }, textInput, modelChip);
+  const adtRow = h("div", { class: "row" }, adtInput, runBtn);
+  const form = h("form", { class: "search panel" }, h("div", { class: "row tabs" }, modeText, modeAdt), textRow, adtRow, textHint, examples, runs);
+
+  // Results
+  const summary = h("div", { class: "summary", role: "status" });
+  const headRow = h("div", { class: "vrow head" });
+  const loadMore = h("button", { type: "button", class: "secondary", onclick: () => void more() }, "Load more");
+  const foot = h("div", { class: "row foot" });
+
+  const list = virtualList(renderRow, () => {
+    if (token && !loading) void more();
+  });
+
+  // Model browser
+  const modelTree = h("div", { class: "model-tree" }, h("p", { class: "muted" }, "Loading models…"));
+
+  // Peek panel
+  const peek = h("aside", { class: "panel peek" });
+  let trail: string[] = [];
+  let peekCtl: AbortController | null = null;
+
+  mount(
+    root,
+    h(
+      "div",
+      { class: "explorer" },
+      h("aside", { class: "panel models" }, h("h3", {}, "Models"), modelTree),
+      h("section", { class: "results" }, form, summary, h("div", { class: "vlist-wrap" }, headRow, list.el), foot),
+      peek,
+    ),
+  );
+
+  function columnsOf(): string[] {
+    const first = rows[0];
+    if (!first || rowTwin(first)) return [];
+    return Object.keys(first);
+  }
+
+  function renderHead() {
+    const cols = columnsOf();
+    if (rows.length && cols.length) {
+      mount(headRow, cols.map((c) => h("span", { class: "cell" }, c)));
+      headRow.className = "vrow head proj";
+    } else {
+      mount(headRow, ["Twin id", "Name", "Model", "Status", "Updated"].map((c) => h("span", { class: "cell" }, c)));
+      headRow.className = "vrow head";
+    }
+  }
+
+  function renderRow(i: number): HTMLElement {
+    const r = rows[i];
+    const t = rowTwin(r);
+    if (t) {
+      const el = h(
+        "div",
+        {
+          class: "vrow" + (t.$dtId === selected ? " selected" : ""),
+          role: "option",
+          "aria-selected": t.$dtId === selected ? "true" : "false",
+          onclick: () => select(t.$dtId, true),
+          ondblclick: () => { location.hash = `#/twin/${encodeURIComponent(t.$dtId)}`; },
+        },
+        h("span", { class: "cell id" }, h("a", { href: `#/twin/${encodeURIComponent(t.$dtId)}`, onclick: (e: Event) => e.stopPropagation() }, t.$dtId)),
+        h("span", { class: "cell" }, typeof t.name === "string" ? t.name : ""),
+        h("span", { class: "cell muted", title: t.$metadata.$model }, modelName(all, t.$metadata.$model)),
+        h("span", { class: "cell" }, statusBadge(t)),
+        h("span", { class: "cell muted" }, ago(t.$metadata.$lastUpdateTime)),
+      );
+      return el;
+    }
+    const cols = columnsOf();
+    return h(
+      "div",
+      { class: "vrow proj" },
+      cols.map((c) => {
+        const v = r?.[c];
+        if (isTwin(v)) {
+          return h("span", { class: "cell" }, h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); select(v.$dtId, true); } }, v.$dtId));
+        }
+        return h("span", { class: "cell mono", title: fmt(v) }, fmt(v));
+      }),
+    );
+  }
+
+  function renderFoot(error?: string) {
+    const parts: (Node | string)[] = [];
+    if (error) parts.push(h("span", { class: "error" }, error));
+    else if (loading) parts.push(h("span", { class: "muted" }, rows.length ? `Loading more… (${rows.length.toLocaleString()} loaded)` : ""));
+    else if (token) parts.push(h("span", { class: "muted" }, `${rows.length.toLocaleString()} loaded, more available`), loadMore);
+    else if (rows.length) parts.push(h("span", { class: "muted" }, `All ${rows.length.toLocaleString()} loaded`));
+    mount(foot, parts);
+  }
+
+  function currentQuery(): string {
+    return mode === "adt" ? adt.trim() : textQuery(text, model, all);
+  }
+
+  function indexRows(from: number) {
+    for (let i = from; i < rows.length; i++) {
+      const t = rowTwin(rows[i]);
+      if (t) byId.set(t.$dtId, i);
+    }
+  }
+
+  async function start() {
+    saveUrl();
+    search?.abort();
+    rows = [];
+    byId.clear();
+    token = undefined;
+    list.setCount(0);
+    list.el.scrollTop = 0;
+    renderHead();
+    const q = currentQuery();
+    runs.textContent = mode === "text" ? `Runs: ${q}` : "";
+    if (!q) {
+      mount(summary, h("span", { class: "muted" }, "Write a query, or pick an example."));
+      renderFoot();
+      return;
+    }
+    const ctl = track();
+    search = ctl;
+    loading = true;
+    mount(summary, h("span", { class: "muted" }, "Searching…"));
+    renderFoot();
+    const t0 = performance.now();
+    const cq = countQuery(q);
+    const count = cq ? queryPage(cq, undefined, ctl.signal).then((p) => p.value[0]?.COUNT as number | undefined).catch(() => undefined) : Promise.resolve(undefined);
+    try {
+      const page = await queryPage(q, undefined, ctl.signal);
+      if (ctl.signal.aborted) return;
+      rows = page.value;
+      token = page.continuationToken ?? undefined;
+      indexRows(0);
+      loading = false;
+      renderHead();
+      list.setCount(rows.length);
+      const ms = Math.round(performance.now() - t0);
+      const n = await count;
+      if (ctl.signal.aborted) return;
+      const isCount = rows.length === 1 && rows[0] && Object.keys(rows[0]).length === 1 && "COUNT" in rows[0];
+      if (isCount) mount(summary, h("span", {}, h("strong", {}, Number(rows[0].COUNT).toLocaleString()), " twins counted"), h("span", { class: "muted" }, ` · ${ms} ms`));
+      else if (!rows.length) mount(summary, h("span", { class: "muted" }, mode === "text" && !text.trim() && !model ? "There are no twins yet." : "Nothing matches."));
+      else
+        mount(
+          summary,
+          h("span", {}, n !== undefined ? [h("strong", {}, n.toLocaleString()), n === 1 ? " twin matches" : " twins match"] : [h("strong", {}, rows.length.toLocaleString()), token ? " results so far" : " results"]),
+          h("span", { class: "muted" }, ` · first page in ${ms} ms`),
+        );
+      renderFoot();
+    } catch (e) {
+      if (ctl.signal.aborted) return;
+      loading = false;
+      mount(summary, h("span", { class: "error" }, `The query failed: ${errorText(e)}`));
+      renderFoot();
+    } finally {
+      controllers.delete(ctl);
+    }
+  }
+
+  async function more() {
+    if (!token || loading || !search) return;
+    const ctl = search;
+    loading = true;
+    renderFoot();
+    try {
+      const page = await queryPage("", token, ctl.signal);
+      if (ctl.signal.aborted) return;
+      const from = rows.length;
+      rows.push(...page.value);
+      token = page.continuationToken ?? undefined;
+      indexRows(from);
+      loading = false;
+      list.setCount(rows.length);
+      renderFoot();
+    } catch (e) {
+      if (ctl.signal.aborted) return;
+      loading = false;
+      renderFoot(`Loading more failed: ${errorText(e)}`);
+    }
+  }
+
+  function setMode(m: Mode) {
+    mode = m;
+    modeText.classList.toggle("active", m === "text");
+    modeAdt.classList.toggle("active", m === "adt");
+    textRow.hidden = m !== "text";
+    textHint.hidden = m !== "text";
+    adtRow.hidden = m !== "adt";
+    examples.hidden = m !== "adt";
+    if (all.size) renderTree();
+  }
+
+  modeText.addEventListener("click", () => {
+    if (mode === "text") return;
+    setMode("text");
+    void start();
+    textInput.focus();
+  });
+  modeAdt.addEventListener("click", () => {
+    if (mode === "adt") return;
+    if (!adtInput.value.trim()) adtInput.value = textQuery(text, model, all);
+    adt = adtInput.value;
+    setMode("adt");
+    void start();
+    adtInput.focus();
+  });
+  textInput.addEventListener("input", () => {
+    text = textInput.value;
+    clearTimeout(debounce);
+    debounce = window.setTimeout(() => void start(), DEBOUNCE_MS);
+  });
+  adtInput.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    clearTimeout(debounce);
+    if (mode === "adt") adt = adtInput.value;
+    else text = textInput.value;
+    void start();
+  });
+  adtInput.title = "Ctrl+Enter runs the query";
+
+  list.el.addEventListener("keydown", (e) => {
+    if (e.key !== "ArrowDown" && e.key !== "ArrowUp" && e.key !== "Enter") return;
+    const i = selected ? byId.get(selected) ?? -1 : -1;
+    if (e.key === "Enter") {
+      if (selected) location.hash = `#/twin/${encodeURIComponent(selected)}`;
+      return;
+    }
+    e.preventDefault();
+    const j = Math.max(0, Math.min(rows.length - 1, i + (e.key === "ArrowDown" ? 1 : -1)));
+    const t = rowTwin(rows[j]);
+    if (t) {
+      select(t.$dtId, true);
+      list.reveal(j);
+    }
+  });
+
+  function renderChip() {
+    if (!model) {
+      modelChip.replaceChildren();
+      return;
+    }
+    mount(
+      modelChip,
+      h(
+        "span",
+        { class: "chip", title: model },
+        "Model: ",
+        modelName(all, model),
+        h("button", { type: "button", class: "link", "aria-label": "clear the model filter", onclick: () => { model = ""; renderChip(); renderTree(); void start(); } }, "×"),
+      ),
+    );
+  }
+
+  // Model browser
+  const counts = new Map<string, number | string>();
+  function renderTree() {
+    if (!all.size) {
+      mount(modelTree, h("p", { class: "muted" }, "No models on the platform yet."));
+      return;
+    }
+    const children = new Map<string, string[]>();
+    const roots: string[] = [];
+    for (const m of all.values()) {
+      const ps = parentIds(m.doc).filter((p) => all.has(p));
+      if (ps.length) {
+        const list = children.get(ps[0]) ?? [];
+        list.push(m.id);
+        children.set(ps[0], list);
+      } else roots.push(m.id);
+    }
+    const byName = (a: string, b: string) => modelName(all, a).localeCompare(modelName(all, b));
+    const item = (id: string, depth: number): HTMLElement[] => {
+      const m = all.get(id)!;
+      const n = counts.get(id);
+      const el = h(
+        "button",
+        {
+          type: "button",
+          class: "model" + (model === id && mode === "text" ? " active" : ""),
+          style: `padding-left:${8 + depth * 14}px`,
+          title: `${id}${m.description ? "\n" + m.description : ""}\nTwins of this model or of models extending it.`,
+          onclick: () => pickModel(id),
+        },
+        h("span", { class: "grow" }, m.displayName, m.decommissioned ? h("span", { class: "muted" }, " (decommissioned)") : null),
+        h("span", { class: "count" }, n === undefined ? "…" : typeof n === "number" ? n.toLocaleString() : "?"),
+      );
+      return [el, ...(children.get(id) ?? []).sort(byName).flatMap((c) => item(c, depth + 1))];
+    };
+    mount(
+      modelTree,
+      h(
+        "button",
+        { type: "button", class: "model" + (!model && mode === "text" ? " active" : ""), onclick: () => pickModel("") },
+        h("span", { class: "grow" }, "All twins"),
+        h("span", { class: "count" }, counts.has("") ? fmtCount(counts.get("")) : "…"),
+      ),
+      roots.sort(byName).flatMap((r) => item(r, 0)),
+      h("p", { class: "hint" }, "Counts include twins of extending models."),
+    );
+  }
+  const fmtCount = (n: number | string | undefined) => (typeof n === "number" ? n.toLocaleString() : "?");
+
+  function pickModel(id: string) {
+    if (mode === "adt") {
+      adtInput.value = id ? `SELECT * FROM DIGITALTWINS WHERE IS_OF_MODEL(${quote(id)})` : "SELECT * FROM DIGITALTWINS";
+      adt = adtInput.value;
+    } else model = id;
+    renderChip();
+    renderTree();
+    void start();
+  }
+
+  async function loadCounts() {
+    const ctl = track();
+    const jobs = ["", ...all.keys()].map((id) => async () => {
+      if (ctl.signal.aborted) return;
+      const q = id ? `SELECT COUNT() FROM DIGITALTWINS WHERE IS_OF_MODEL(${quote(id)})` : "SELECT COUNT() FROM DIGITALTWINS";
+      try {
+        const p = await queryPage(q, undefined, ctl.signal);
+        counts.set(id, Number(p.value[0]?.COUNT ?? 0));
+      } catch (e) {
+        if (ctl.signal.aborted) return;
+        counts.set(id, errorText(e));
+      }
+      renderTree();
+    });
+    await pool(jobs, COUNT_CONCURRENCY);
+    controllers.delete(ctl);
+  }
+
+  // Peek: the selected twin and its relationships
+  function select(id: string, fromList: boolean) {
+    if (fromList) trail = [id];
+    else if (trail[trail.length - 1] !== id) {
+      const at = trail.indexOf(id);
+      trail = at >= 0 ? trail.slice(0, at + 1) : [...trail, id];
+    }
+    selected = id;
+    saveUrl();
+    list.redraw();
+    void loadPeek(id);
+  }
+
+  async function relPage(path: string, signal: AbortSignal): Promise<Page<any>> {
+    return call<Page<any>>("GET", path, undefined, {}, {}, signal);
+  }
+
+  function relList(title: string, items: any[], next: string | null | undefined, outgoing: boolean, signal: AbortSignal): HTMLElement {
+    const ul = h("ul", { class: "rels" });
+    const add = (rs: any[]) => {
+      for (const r of rs) {
+        const other = outgoing ? r.$targetId : r.$sourceId;
+        const props = Object.entries(r).filter(([k]) => !k.startsWith("$"));
+        ul.append(
+          h(
+            "li",
+            {},
+            h("span", { class: "rel-name" }, r.$relationshipName),
+            outgoing ? " → " : " ← ",
+            h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); select(other, false); } }, other),
+            props.length ? h("span", { class: "muted" }, " (" + props.map(([k, v]) => `${k}: ${fmt(v)}`).join(", ") + ")") : null,
+          ),
+        );
+      }
+    };
+    add(items);
+    const box = h("div", {}, h("h3", {}, title), items.length ? ul : h("p", { class: "muted" }, "None."));
+    let link = next;
+    const moreBtn = h("button", { type: "button", class: "link" }, "more…");
+    moreBtn.addEventListener("click", async () => {
+      if (!link) return;
+      moreBtn.disabled = true;
+      try {
+        const u = new URL(link, location.origin);
+        const p = await relPage(u.pathname + u.search, signal);
+        add(p.value);
+        link = p.nextLink;
+        if (!link) moreBtn.remove();
+      } catch (e) {
+        if (!signal.aborted) box.append(h("p", { class: "error" }, errorText(e)));
+      } finally {
+        moreBtn.disabled = false;
+      }
+    });
+    if (link) box.append(moreBtn);
+    return box;
+  }
+
+  async function loadPeek(id: string) {
+    peekCtl?.abort();
+    if (peekCtl) controllers.delete(peekCtl);
+    const ctl = track();
+    peekCtl = ctl;
+    const crumbs = trail.length > 1
+      ? h(
+          "nav",
+          { class: "trail", "aria-label": "relationships followed" },
+          trail.flatMap((t, i) => [i ? h("span", { class: "muted" }, " › ") : null, t === id ? h("strong", {}, t) : h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); select(t, false); } }, t)]),
+        )
+      : null;
+    mount(peek, crumbs, h("p", { class: "muted" }, `Loading ${id}…`));
+    try {
+      const enc = encodeURIComponent(id);
+      const [twin, out, inc] = await Promise.all([
+        call<Twin>("GET", `/digitaltwins/${enc}`, undefined, {}, {}, ctl.signal),
+        relPage(`/digitaltwins/${enc}/relationships`, ctl.signal),
+        relPage(`/digitaltwins/${enc}/incomingrelationships`, ctl.signal),
+      ]);
+      if (ctl.signal.aborted) return;
+      const props = Object.entries(twin).filter(([k, v]) => !k.startsWith("$") && (typeof v !== "object" || v === null));
+      mount(
+        peek,
+        crumbs,
+        h("h2", { class: "peek-id" }, twin.$dtId),
+        h("div", { class: "row" }, h("span", { class: "muted", title: twin.$metadata.$model }, modelName(all, twin.$metadata.$model)), statusBadge(twin)),
+        h("div", { class: "row" }, h("a", { class: "button", href: `#/twin/${enc}` }, "Open twin"), h("a", { href: `#/scene?twin=${enc}` }, "3D view")),
+        props.length
+          ? h("dl", { class: "kv" }, props.slice(0, 12).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, fmt(v))]))
+          : null,
+        relList("Relationships", out.value, out.nextLink, true, ctl.signal),
+        relList("Incoming", inc.value, inc.nextLink, false, ctl.signal),
+      );
+    } catch (e) {
+      if (ctl.signal.aborted) return;
+      mount(peek, crumbs, h("p", { class: "error" }, e instanceof ApiError && e.status === 404 ? `There is no twin '${id}' (it may have been deleted).` : `Could not load ${id}: ${errorText(e)}`));
+    } finally {
+      controllers.delete(ctl);
+    }
+  }
+
+  function emptyPeek() {
+    mount(peek, h("p", { class: "muted" }, "Select a twin to see its relationships. Click a related twin to follow the relationship; ↑/↓ move through the list, Enter opens the twin."));
+  }
+
+  // Keep shown twins current.
+  const unlisten = live.listen((e) => {
+    if (e.type !== "Microsoft.DigitalTwins.Twin.Update") return;
+    const i = byId.get(e.subject);
+    if (i === undefined) return;
+    const t = rowTwin(rows[i]);
+    if (!t) return;
+    live.applyPatch(t, e.data?.patch ?? []);
+    t.$metadata.$lastUpdateTime = e.time;
+    list.redraw();
+  });
+
+  setMode(mode);
+  renderChip();
+  renderHead();
+  if (selected) select(selected, true);
+  else emptyPeek();
+
+  try {
+    all = await models();
+  } catch (e) {
+    mount(modelTree, h("p", { class: "error" }, `Could not load models: ${errorText(e)}`));
+  }
+  renderChip();
+  renderTree();
+  void start();
+  void loadCounts();
+  if (mode === "text") textInput.focus();
+
+  return () => {
+    clearTimeout(debounce);
+    for (const c of controllers) c.abort();
+    unlisten();
+    list.destroy();
+  };
+}
