@@ -8,10 +8,11 @@ import "./views.css";
 import { ApiError, call, type Page, type Twin } from "../api";
 import { ago, fmt, h, mount } from "../dom";
 import * as live from "../live";
+import { countQuery, queryPage, quote, textQuery } from "./adtquery";
 import { models, modelName, parentIds, type ModelInfo } from "./models";
+import { virtualList } from "./vlist";
 
 const ROW = 34;
-const PAGE = 200;
 const DEBOUNCE_MS = 250;
 const COUNT_CONCURRENCY = 4;
 
@@ -25,40 +26,6 @@ const EXAMPLES: [string, string][] = [
   ["Machines on line-1", "SELECT M FROM DIGITALTWINS L JOIN M RELATED L.hasMachine WHERE L.$dtId = 'line-1'"],
   ["Id starts with pump", "SELECT * FROM DIGITALTWINS WHERE STARTSWITH($dtId, 'pump')"],
 ];
-
-/** A string literal for the query language. */
-export function quote(s: string): string {
-  return "'" + s.replace(/\\/g, "\\\\").replace(/'/g, "\\'") + "'";
-}
-
-/** Runs one page of a query; `signal` cancels it. */
-function queryPage(q: string, token: string | undefined, signal: AbortSignal): Promise<Page<any>> {
-  return call<Page<any>>("POST", "/query", token ? { continuationToken: token } : { query: q }, {}, { "max-items-per-page": String(PAGE) }, signal);
-}
-
-/** The query free text runs: $dtId and name contain the text (as typed or in lower case), or the model's id or display name does. */
-function textQuery(text: string, model: string, all: Map<string, ModelInfo>): string {
-  const conds: string[] = [];
-  if (model) conds.push(`IS_OF_MODEL(${quote(model)})`);
-  const t = text.trim();
-  if (t) {
-    const variants = [...new Set([t, t.toLowerCase()])];
-    const ors = variants.flatMap((v) => [`CONTAINS($dtId, ${quote(v)})`, `CONTAINS(name, ${quote(v)})`]);
-    const lower = t.toLowerCase();
-    for (const m of all.values()) {
-      if (m.id.toLowerCase().includes(lower) || m.displayName.toLowerCase().includes(lower)) ors.push(`IS_OF_MODEL(${quote(m.id)})`);
-    }
-    conds.push(ors.length > 1 ? `(${ors.join(" OR ")})` : ors[0]);
-  }
-  return "SELECT * FROM DIGITALTWINS" + (conds.length ? " WHERE " + conds.join(" AND ") : "");
-}
-
-/** The COUNT() form of a plain `SELECT x FROM DIGITALTWINS ...` query, or null. */
-function countQuery(q: string): string | null {
-  const m = q.match(/^\s*SELECT\s+(\*|[A-Za-z_]\w*)\s+FROM\s+DIGITALTWINS\b([\s\S]*)$/i);
-  if (!m || /\b(JOIN|MATCH)\b/i.test(m[2])) return null;
-  return `SELECT COUNT() FROM DIGITALTWINS${m[2]}`;
-}
 
 function isTwin(v: any): v is Twin {
   return v && typeof v === "object" && typeof v.$dtId === "string" && v.$metadata;
@@ -93,52 +60,6 @@ async function pool(jobs: (() => Promise<void>)[], n: number): Promise<void> {
     while (next < jobs.length) await jobs[next++]();
   };
   await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
-}
-
-/** A list that only builds the rows in view. */
-function virtualList(renderRow: (i: number) => HTMLElement, onNearEnd: () => void) {
-  const spacer = h("div", { class: "vlist-spacer" });
-  const el = h("div", { class: "vlist", tabindex: 0, role: "listbox" }, spacer);
-  let count = 0;
-  let frame = 0;
-  const draw = () => {
-    frame = 0;
-    spacer.style.height = `${count * ROW}px`;
-    const first = Math.max(0, Math.floor(el.scrollTop / ROW) - 5);
-    const last = Math.min(count, Math.ceil((el.scrollTop + el.clientHeight) / ROW) + 5);
-    const rows: HTMLElement[] = [];
-    for (let i = first; i < last; i++) {
-      const r = renderRow(i);
-      r.style.top = `${i * ROW}px`;
-      r.style.height = `${ROW}px`;
-      rows.push(r);
-    }
-    spacer.replaceChildren(...rows);
-    if (count > 0 && last >= count - 20) onNearEnd();
-  };
-  const schedule = () => {
-    if (!frame) frame = requestAnimationFrame(draw);
-  };
-  el.addEventListener("scroll", schedule, { passive: true });
-  const ro = new ResizeObserver(schedule);
-  ro.observe(el);
-  return {
-    el,
-    setCount(n: number) {
-      count = n;
-      schedule();
-    },
-    redraw: schedule,
-    reveal(i: number) {
-      if (i * ROW < el.scrollTop) el.scrollTop = i * ROW;
-      else if ((i + 1) * ROW > el.scrollTop + el.clientHeight) el.scrollTop = (i + 1) * ROW - el.clientHeight;
-      schedule();
-    },
-    destroy() {
-      ro.disconnect();
-      if (frame) cancelAnimationFrame(frame);
-    },
-  };
 }
 
 /** `#/twins` */
@@ -212,7 +133,7 @@ export async function explorerView(root: HTMLElement, _args: string[], params: U
   const loadMore = h("button", { type: "button", class: "secondary", onclick: () => void more() }, "Load more");
   const foot = h("div", { class: "row foot" });
 
-  const list = virtualList(renderRow, () => {
+  const list = virtualList(ROW, renderRow, () => {
     if (token && !loading) void more();
   });
 
@@ -474,11 +395,8 @@ export async function explorerView(root: HTMLElement, _args: string[], params: U
     const roots: string[] = [];
     for (const m of all.values()) {
       const ps = parentIds(m.doc).filter((p) => all.has(p));
-      if (ps.length) {
-        const list = children.get(ps[0]) ?? [];
-        list.push(m.id);
-        children.set(ps[0], list);
-      } else roots.push(m.id);
+      if (ps.length) children.set(ps[0], [...(children.get(ps[0]) ?? []), m.id]);
+      else roots.push(m.id);
     }
     const byName = (a: string, b: string) => modelName(all, a).localeCompare(modelName(all, b));
     const item = (id: string, depth: number): HTMLElement[] => {
@@ -659,14 +577,13 @@ export async function explorerView(root: HTMLElement, _args: string[], params: U
   setMode(mode);
   renderChip();
   renderHead();
-  if (selected) select(selected, true);
-  else emptyPeek();
-
   try {
     all = await models();
   } catch (e) {
     mount(modelTree, h("p", { class: "error" }, `Could not load models: ${errorText(e)}`));
   }
+  if (selected) select(selected, true);
+  else emptyPeek();
   renderChip();
   renderTree();
   void start();

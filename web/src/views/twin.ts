@@ -9,6 +9,7 @@ import { ApiError, call, type Page, type Twin, type WorkOrder } from "../api";
 import { ago, fmt, h, mount } from "../dom";
 import * as live from "../live";
 import { can } from "../auth";
+import { quote } from "./adtquery";
 import { alertsTable, byUrgency, type FullAlert } from "./alerts";
 import { telemetryCharts } from "./chart";
 import { commandsPanel } from "./command";
@@ -349,7 +350,7 @@ export async function twinView(root: HTMLElement, args: string[], params: URLSea
   // Units come from the DTDL, else from the twin's sensor twins (quantity + unit).
   for (const c of flat?.contents ?? []) if (c.kind === "Telemetry" && c.unit) units.set(c.name, c.unit);
   try {
-    const r = await call<Page<any>>("POST", "/query", { query: `SELECT S FROM DIGITALTWINS T JOIN S RELATED T.hasSensor WHERE T.$dtId = '${id.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'` }, {}, {}, ctl.signal);
+    const r = await call<Page<any>>("POST", "/query", { query: `SELECT S FROM DIGITALTWINS T JOIN S RELATED T.hasSensor WHERE T.$dtId = ${quote(id)}` }, {}, {}, ctl.signal);
     for (const row of r.value) {
       const s = row.S;
       if (s && typeof s.quantity === "string" && typeof s.unit === "string" && !units.has(s.quantity)) units.set(s.quantity, s.unit);

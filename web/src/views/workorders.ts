@@ -8,7 +8,7 @@ import { ApiError, call, type WorkOrder } from "../api";
 import { can } from "../auth";
 import { ago, dur, fmt, h, mount, toast } from "../dom";
 import * as live from "../live";
-import { quote } from "./explorer";
+import { quote } from "./adtquery";
 import { models, modelName } from "./models";
 
 const STATES = ["open", "assigned", "inProgress", "done", "cancelled", "all"] as const;
