@@ -6,9 +6,10 @@
 import "./views.css";
 import { ApiError, call, post, type Alert } from "../api";
 import { can } from "../auth";
-import { ago, fmt, h, mount, toast } from "../dom";
+import { fmt, h, mount, toast } from "../dom";
 import * as live from "../live";
 import { confirmDialog } from "./command";
+import { when, whenTitle } from "./when";
 
 /** An alert with its lifecycle stamps. */
 export type FullAlert = Alert & { acknowledgedAt?: string; acknowledgedBy?: string; resolvedAt?: string; resolvedBy?: string };
@@ -58,9 +59,9 @@ function actions(a: FullAlert, changed: (a: FullAlert) => void): HTMLElement | n
 function stateCell(a: FullAlert): HTMLElement {
   const who =
     a.state === "resolved"
-      ? `resolved ${ago(a.resolvedAt)} by ${a.resolvedBy === "rule" ? "the rule (condition cleared)" : a.resolvedBy ?? "?"}`
+      ? `resolved ${when(a.resolvedAt)} by ${a.resolvedBy === "rule" ? "the rule (condition cleared)" : a.resolvedBy ?? "?"}`
       : a.state === "acknowledged"
-        ? `acknowledged ${ago(a.acknowledgedAt)} by ${a.acknowledgedBy ?? "?"}`
+        ? `acknowledged ${when(a.acknowledgedAt)} by ${a.acknowledgedBy ?? "?"}`
         : "not yet acknowledged";
   return h("span", { class: `badge st-${a.state}`, title: who }, a.state);
 }
@@ -92,8 +93,8 @@ export function alertsTable(list: FullAlert[], changed: (a: FullAlert) => void, 
           h("td", {}, stateCell(a)),
           twinColumn ? h("td", {}, h("a", { href: `#/twin/${enc}` }, a.twin)) : null,
           h("td", {}, h("div", {}, a.description), h("div", { class: "hint" }, [`rule ${a.rule}`, ...detail].join(" · "))),
-          h("td", { title: new Date(a.raisedAt).toLocaleString() }, ago(a.raisedAt)),
-          h("td", { title: new Date(a.lastSeenAt).toLocaleString() }, ago(a.lastSeenAt), a.count > 1 ? h("span", { class: "muted" }, ` · ${a.count}×`) : null),
+          h("td", { title: whenTitle(a.raisedAt) }, when(a.raisedAt)),
+          h("td", { title: whenTitle(a.lastSeenAt) }, when(a.lastSeenAt), a.count > 1 ? h("span", { class: "muted" }, ` · ${a.count}×`) : null),
           h(
             "td",
             { class: "links" },

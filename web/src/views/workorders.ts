@@ -9,6 +9,7 @@ import { can } from "../auth";
 import { ago, dur, fmt, h, mount, toast } from "../dom";
 import * as live from "../live";
 import { quote } from "./adtquery";
+import { when, whenTitle } from "./when";
 import { models, modelName } from "./models";
 
 const STATES = ["open", "assigned", "inProgress", "done", "cancelled", "all"] as const;
@@ -89,7 +90,7 @@ export function ordersTable(list: WorkOrder[], twinColumn = true, fresh: Set<str
           h("td", {}, dueCell(o)),
           h("td", { title: o.rul ? `method ${o.rul.method}` : "" }, rulText(o.rul)),
           h("td", {}, progress(o)),
-          h("td", { title: new Date(o.updatedAt).toLocaleString() }, ago(o.updatedAt)),
+          h("td", { title: whenTitle(o.updatedAt) }, when(o.updatedAt)),
         ),
       ),
     ),
