@@ -112,6 +112,7 @@ class Chart {
     public unit: string,
     private color: string,
     private panel: Panel,
+    private stepped: boolean,
   ) {
     this.title = h("span", { class: "chart-value" });
     this.note = h("span", { class: "hint" });
@@ -151,7 +152,8 @@ class Chart {
         {},
         { label: "min", stroke: "transparent", points: { show: false }, spanGaps: false },
         { label: "max", stroke: "transparent", points: { show: false }, spanGaps: false },
-        { label: "mean", stroke: this.color, width: 1.5, points: { show: false }, spanGaps: false },
+        // uPlot shows the points themselves only where they are sparse; a property holds its value until it changes.
+        { label: "mean", stroke: this.color, width: 1.5, spanGaps: false, ...(this.stepped ? { paths: uPlot.paths.stepped!({ align: 1 }) } : {}) },
       ],
       bands: [{ series: [2, 1], fill: this.color + "33" }],
       hooks: {
@@ -295,11 +297,15 @@ class Panel {
     this.width = Math.max(240, Math.floor(this.chartsEl.clientWidth || 600));
     for (const n of chosen.slice(0, MAX_CHARTS)) this.addChart(n);
     this.renderPicker();
+    if (!chosen.length) {
+      mount(this.status, "History holds no telemetry for this twin; pick a property under Series to chart it.");
+    }
     this.unlisten = live.listen((e) => {
       if (e.type !== "microsoft.iot.telemetry" || live.twinOf(e) !== this.twin) return;
       const m = e.subject.match(/\/components\/([^/]+)$/);
       this.onTelemetry(Date.parse(e.time), m ? m[1] : "", e.data);
     });
+    if (!chosen.length) return;
     await this.findExtent();
     await this.refetch();
   }
@@ -409,6 +415,12 @@ class Panel {
 
   /** Fetches every chart's buckets for the current range. */
   async refetch() {
+    if (!this.charts.size) {
+      this.rangeBar.replaceChildren();
+      mount(this.status, "No series charted; pick some under Series.");
+      return;
+    }
+    if (!this.edge) this.edge = Date.now();
     this.place();
     this.renderRanges();
     this.renderStatus();
@@ -472,7 +484,7 @@ class Panel {
   addChart(name: string) {
     if (this.charts.has(name) || this.charts.size >= MAX_CHARTS) return;
     const color = COLORS[[...this.charts.keys()].length % COLORS.length];
-    const c = new Chart(name, this.opts.units.get(name) ?? "", color, this);
+    const c = new Chart(name, this.opts.units.get(name) ?? "", color, this, this.series.find((s) => s.name === name)?.kind === "property");
     this.charts.set(name, c);
     this.chartsEl.append(c.el);
     c.make(this.width);
@@ -500,6 +512,7 @@ class Panel {
     this.charts.delete(name);
     this.renderPicker();
     this.report();
+    if (!this.charts.size) void this.refetch();
   }
 
   private renderPicker() {

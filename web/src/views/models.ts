@@ -69,6 +69,23 @@ export interface FlatModel {
   contents: Content[];
 }
 
+/** Symbols of common DTDL units; others are shown by name. */
+const UNITS: Record<string, string> = {
+  degreeCelsius: "°C", degreeFahrenheit: "°F", kelvin: "K", percent: "%",
+  metrePerSecond: "m/s", millimetrePerSecond: "mm/s", metrePerSecondSquared: "m/s²", gForce: "g",
+  hertz: "Hz", kilohertz: "kHz", revolutionPerMinute: "rpm", radianPerSecond: "rad/s",
+  watt: "W", kilowatt: "kW", megawatt: "MW", kilowattHour: "kWh", ampere: "A", milliampere: "mA", volt: "V", kilovolt: "kV",
+  pascal: "Pa", kilopascal: "kPa", bar: "bar", millibar: "mbar", poundPerSquareInch: "psi",
+  cubicMetrePerHour: "m³/h", cubicMetrePerSecond: "m³/s", litrePerSecond: "L/s", litrePerHour: "L/h",
+  second: "s", millisecond: "ms", minute: "min", hour: "h", day: "d",
+  metre: "m", millimetre: "mm", micrometre: "µm", kilogram: "kg", gram: "g", newtonMetre: "N·m", newton: "N",
+};
+
+/** A DTDL unit as people write it, e.g. `degreeCelsius` as `°C`. */
+export function unitSymbol(unit: unknown): string | undefined {
+  return typeof unit === "string" ? UNITS[unit] ?? unit : undefined;
+}
+
 let cache: Promise<Map<string, ModelInfo>> | null = null;
 const flats = new Map<string, FlatModel>();
 
@@ -192,7 +209,7 @@ function field(f: any, named: Named, depth = 0): Field {
     displayName: text(f?.displayName) || f?.name || "",
     description: text(f?.description),
     schema: resolveSchema(f?.schema, named, depth + 1),
-    unit: typeof f?.unit === "string" ? f.unit : undefined,
+    unit: unitSymbol(f?.unit),
     nullable: f?.nullable === true,
   };
 }
@@ -232,7 +249,7 @@ export async function flatModel(id: string): Promise<FlatModel> {
         displayName: text(c.displayName) || c.name,
         description: text(c.description),
         definedIn: d["@id"] ?? id,
-        unit: typeof c.unit === "string" ? c.unit : undefined,
+        unit: unitSymbol(c.unit),
         writable: c.writable === true,
       };
       if (kind === "Property" || kind === "Telemetry") item.schema = resolveSchema(c.schema, named);

@@ -131,7 +131,7 @@ export async function twinView(root: HTMLElement, args: string[], params: URLSea
   );
 
   const renderHeader = () => {
-    const c = condition(twin, alerts, status?.anomalyScore ?? (typeof twin.anomalyScore === "number" ? twin.anomalyScore : undefined));
+    const c = condition(twin, alerts, status && Object.keys(status.series).length ? status.anomalyScore : typeof twin.anomalyScore === "number" ? twin.anomalyScore : undefined);
     condBadge.className = `badge ${c.cls}`;
     condBadge.textContent = c.label;
     condBadge.title = c.why;
@@ -204,7 +204,9 @@ export async function twinView(root: HTMLElement, args: string[], params: URLSea
       mount(analyticsBox, h("p", { class: statusError.startsWith("AnalyticsOff") ? "muted" : "error" }, statusError));
       return;
     }
-    const score = status?.anomalyScore ?? (typeof twin.anomalyScore === "number" ? twin.anomalyScore : undefined);
+    // Analytics answers 0 for a twin it does not watch; that is no score, not a good one.
+    const watched = status && Object.keys(status.series).length > 0;
+    const score = watched ? status!.anomalyScore : typeof twin.anomalyScore === "number" ? twin.anomalyScore : undefined;
     const rul = status?.rul ?? (twin.rul && typeof twin.rul === "object" ? twin.rul : null);
     const health = status?.rul?.health ?? (typeof twin.health === "number" ? twin.health : undefined);
     const series = Object.entries(status?.series ?? {}).sort((a, b) => b[1].evidence - a[1].evidence || b[1].score - a[1].score);
@@ -348,7 +350,7 @@ export async function twinView(root: HTMLElement, args: string[], params: URLSea
     }
   };
   // Units come from the DTDL, else from the twin's sensor twins (quantity + unit).
-  for (const c of flat?.contents ?? []) if (c.kind === "Telemetry" && c.unit) units.set(c.name, c.unit);
+  for (const c of flat?.contents ?? []) if ((c.kind === "Telemetry" || c.kind === "Property") && c.unit) units.set(c.name, c.unit);
   try {
     const r = await call<Page<any>>("POST", "/query", { query: `SELECT S FROM DIGITALTWINS T JOIN S RELATED T.hasSensor WHERE T.$dtId = ${quote(id)}` }, {}, {}, ctl.signal);
     for (const row of r.value) {
