@@ -36,7 +36,7 @@ function actions(a: FullAlert, changed: (a: FullAlert) => void): HTMLElement | n
     if (what === "resolve") {
       const ok = await confirmDialog(
         `Resolve this alert on ${a.twin}?`,
-        [h("p", {}, a.description), h("p", { class: "hint" }, "Resolving closes it for everyone. If the condition is still true, the rule raises a new alert.")],
+        [h("p", {}, a.description), h("p", { class: "hint" }, "Resolving closes it for everyone. If its condition holds again, the rule raises a new alert.")],
         "Resolve",
       );
       if (!ok) return;

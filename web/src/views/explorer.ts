@@ -5,16 +5,17 @@
 // and can be shared.
 
 import "./views.css";
-import { ApiError, call, type Page, type Twin } from "../api";
+import { ApiError, type Twin } from "../api";
 import { ago, fmt, h, mount } from "../dom";
 import * as live from "../live";
 import { countQuery, queryPage, quote, textQuery } from "./adtquery";
-import { models, modelName, parentIds, type ModelInfo } from "./models";
+import { modelTree } from "./modeltree";
+import { models, modelName, type ModelInfo } from "./models";
+import { statusBadge, twinPeek } from "./peek";
 import { virtualList } from "./vlist";
 
 const ROW = 34;
 const DEBOUNCE_MS = 250;
-const COUNT_CONCURRENCY = 4;
 
 type Mode = "text" | "adt";
 
@@ -44,22 +45,6 @@ function rowTwin(r: any): Twin | null {
 function errorText(e: unknown): string {
   if (e instanceof ApiError) return `${e.code}: ${e.message}`;
   return e instanceof Error ? e.message : String(e);
-}
-
-function statusBadge(t: Twin): HTMLElement | string {
-  const s = t.status;
-  if (typeof s !== "string") return "";
-  const cls = s === "fault" ? "state-alarm" : s === "maintenance" ? "state-warning" : s === "running" ? "state-normal" : "";
-  return h("span", { class: `badge ${cls}` }, s);
-}
-
-/** Runs `jobs` with at most `n` at a time. */
-async function pool(jobs: (() => Promise<void>)[], n: number): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) await jobs[next++]();
-  };
-  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
 }
 
 /** `#/twins` */
@@ -137,22 +122,26 @@ export async function explorerView(root: HTMLElement, _args: string[], params: U
     if (token && !loading) void more();
   });
 
-  // Model browser
-  const modelTree = h("div", { class: "model-tree" }, h("p", { class: "muted" }, "Loading models…"));
-
-  // Peek panel
-  const peek = h("aside", { class: "panel peek" });
-  let trail: string[] = [];
-  let peekCtl: AbortController | null = null;
+  const tree = modelTree((id) => pickModel(id));
+  const peek = twinPeek(
+    () => all,
+    (id) => {
+      selected = id;
+      saveUrl();
+      list.redraw();
+    },
+  );
+  const select = (id: string, fromList: boolean) => peek.show(id, fromList);
+  const renderTree = () => tree.render(mode === "text" ? model : null);
 
   mount(
     root,
     h(
       "div",
       { class: "explorer" },
-      h("aside", { class: "panel models" }, h("h3", {}, "Models"), modelTree),
+      h("aside", { class: "panel models" }, h("h3", {}, "Models"), tree.el),
       h("section", { class: "results" }, form, summary, h("div", { class: "vlist-wrap" }, headRow, list.el), foot),
-      peek,
+      peek.el,
     ),
   );
 
@@ -384,52 +373,6 @@ export async function explorerView(root: HTMLElement, _args: string[], params: U
     );
   }
 
-  // Model browser
-  const counts = new Map<string, number | string>();
-  function renderTree() {
-    if (!all.size) {
-      mount(modelTree, h("p", { class: "muted" }, "No models on the platform yet."));
-      return;
-    }
-    const children = new Map<string, string[]>();
-    const roots: string[] = [];
-    for (const m of all.values()) {
-      const ps = parentIds(m.doc).filter((p) => all.has(p));
-      if (ps.length) children.set(ps[0], [...(children.get(ps[0]) ?? []), m.id]);
-      else roots.push(m.id);
-    }
-    const byName = (a: string, b: string) => modelName(all, a).localeCompare(modelName(all, b));
-    const item = (id: string, depth: number): HTMLElement[] => {
-      const m = all.get(id)!;
-      const n = counts.get(id);
-      const el = h(
-        "button",
-        {
-          type: "button",
-          class: "model" + (model === id && mode === "text" ? " active" : ""),
-          style: `padding-left:${8 + depth * 14}px`,
-          title: `${id}${m.description ? "\n" + m.description : ""}\nTwins of this model or of models extending it.`,
-          onclick: () => pickModel(id),
-        },
-        h("span", { class: "grow" }, m.displayName, m.decommissioned ? h("span", { class: "muted" }, " (decommissioned)") : null),
-        h("span", { class: "count" }, n === undefined ? "…" : typeof n === "number" ? n.toLocaleString() : "?"),
-      );
-      return [el, ...(children.get(id) ?? []).sort(byName).flatMap((c) => item(c, depth + 1))];
-    };
-    mount(
-      modelTree,
-      h(
-        "button",
-        { type: "button", class: "model" + (!model && mode === "text" ? " active" : ""), onclick: () => pickModel("") },
-        h("span", { class: "grow" }, "All twins"),
-        h("span", { class: "count" }, counts.has("") ? fmtCount(counts.get("")) : "…"),
-      ),
-      roots.sort(byName).flatMap((r) => item(r, 0)),
-      h("p", { class: "hint" }, "Counts include twins of extending models."),
-    );
-  }
-  const fmtCount = (n: number | string | undefined) => (typeof n === "number" ? n.toLocaleString() : "?");
-
   function pickModel(id: string) {
     if (mode === "adt") {
       adtInput.value = id ? `SELECT * FROM DIGITALTWINS WHERE IS_OF_MODEL(${quote(id)})` : "SELECT * FROM DIGITALTWINS";
@@ -438,128 +381,6 @@ export async function explorerView(root: HTMLElement, _args: string[], params: U
     renderChip();
     renderTree();
     void start();
-  }
-
-  async function loadCounts() {
-    const ctl = track();
-    const jobs = ["", ...all.keys()].map((id) => async () => {
-      if (ctl.signal.aborted) return;
-      const q = id ? `SELECT COUNT() FROM DIGITALTWINS WHERE IS_OF_MODEL(${quote(id)})` : "SELECT COUNT() FROM DIGITALTWINS";
-      try {
-        const p = await queryPage(q, undefined, ctl.signal);
-        counts.set(id, Number(p.value[0]?.COUNT ?? 0));
-      } catch (e) {
-        if (ctl.signal.aborted) return;
-        counts.set(id, errorText(e));
-      }
-      renderTree();
-    });
-    await pool(jobs, COUNT_CONCURRENCY);
-    controllers.delete(ctl);
-  }
-
-  // Peek: the selected twin and its relationships
-  function select(id: string, fromList: boolean) {
-    if (fromList) trail = [id];
-    else if (trail[trail.length - 1] !== id) {
-      const at = trail.indexOf(id);
-      trail = at >= 0 ? trail.slice(0, at + 1) : [...trail, id];
-    }
-    selected = id;
-    saveUrl();
-    list.redraw();
-    void loadPeek(id);
-  }
-
-  async function relPage(path: string, signal: AbortSignal): Promise<Page<any>> {
-    return call<Page<any>>("GET", path, undefined, {}, {}, signal);
-  }
-
-  function relList(title: string, items: any[], next: string | null | undefined, outgoing: boolean, signal: AbortSignal): HTMLElement {
-    const ul = h("ul", { class: "rels" });
-    const add = (rs: any[]) => {
-      for (const r of rs) {
-        const other = outgoing ? r.$targetId : r.$sourceId;
-        const props = Object.entries(r).filter(([k]) => !k.startsWith("$"));
-        ul.append(
-          h(
-            "li",
-            {},
-            h("span", { class: "rel-name" }, r.$relationshipName),
-            outgoing ? " → " : " ← ",
-            h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); select(other, false); } }, other),
-            props.length ? h("span", { class: "muted" }, " (" + props.map(([k, v]) => `${k}: ${fmt(v)}`).join(", ") + ")") : null,
-          ),
-        );
-      }
-    };
-    add(items);
-    const box = h("div", {}, h("h3", {}, title), items.length ? ul : h("p", { class: "muted" }, "None."));
-    let link = next;
-    const moreBtn = h("button", { type: "button", class: "link" }, "more…");
-    moreBtn.addEventListener("click", async () => {
-      if (!link) return;
-      moreBtn.disabled = true;
-      try {
-        const u = new URL(link, location.origin);
-        const p = await relPage(u.pathname + u.search, signal);
-        add(p.value);
-        link = p.nextLink;
-        if (!link) moreBtn.remove();
-      } catch (e) {
-        if (!signal.aborted) box.append(h("p", { class: "error" }, errorText(e)));
-      } finally {
-        moreBtn.disabled = false;
-      }
-    });
-    if (link) box.append(moreBtn);
-    return box;
-  }
-
-  async function loadPeek(id: string) {
-    peekCtl?.abort();
-    if (peekCtl) controllers.delete(peekCtl);
-    const ctl = track();
-    peekCtl = ctl;
-    const crumbs = trail.length > 1
-      ? h(
-          "nav",
-          { class: "trail", "aria-label": "relationships followed" },
-          trail.flatMap((t, i) => [i ? h("span", { class: "muted" }, " › ") : null, t === id ? h("strong", {}, t) : h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); select(t, false); } }, t)]),
-        )
-      : null;
-    mount(peek, crumbs, h("p", { class: "muted" }, `Loading ${id}…`));
-    try {
-      const enc = encodeURIComponent(id);
-      const [twin, out, inc] = await Promise.all([
-        call<Twin>("GET", `/digitaltwins/${enc}`, undefined, {}, {}, ctl.signal),
-        relPage(`/digitaltwins/${enc}/relationships`, ctl.signal),
-        relPage(`/digitaltwins/${enc}/incomingrelationships`, ctl.signal),
-      ]);
-      if (ctl.signal.aborted) return;
-      const props = Object.entries(twin).filter(([k, v]) => !k.startsWith("$") && (typeof v !== "object" || v === null));
-      mount(
-        peek,
-        crumbs,
-        h("h2", { class: "peek-id" }, twin.$dtId),
-        h("div", { class: "row" }, h("span", { class: "muted", title: twin.$metadata.$model }, modelName(all, twin.$metadata.$model)), statusBadge(twin)),
-        h("div", { class: "row" }, h("a", { class: "button", href: `#/twin/${enc}` }, "Open twin"), h("a", { href: `#/scene?twin=${enc}` }, "3D view")),
-        props.length
-          ? h("dl", { class: "kv" }, props.slice(0, 12).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, fmt(v))]))
-          : null,
-        relList("Relationships", out.value, out.nextLink, true, ctl.signal),
-        relList("Incoming", inc.value, inc.nextLink, false, ctl.signal),
-      );
-    } catch (e) {
-      if (ctl.signal.aborted) return;
-      mount(peek, crumbs, h("p", { class: "error" }, e instanceof ApiError && e.status === 404 ? `There is no twin '${id}' (it may have been deleted).` : `Could not load ${id}: ${errorText(e)}`));
-    } finally {
-      controllers.delete(ctl);
-    }
-  }
-
-  function emptyPeek() {
-    mount(peek, h("p", { class: "muted" }, "Select a twin to see its relationships. Click a related twin to follow the relationship; ↑/↓ move through the list, Enter opens the twin."));
   }
 
   // Keep shown twins current.
@@ -579,15 +400,14 @@ export async function explorerView(root: HTMLElement, _args: string[], params: U
   renderHead();
   try {
     all = await models();
+    void tree.load(all);
   } catch (e) {
-    mount(modelTree, h("p", { class: "error" }, `Could not load models: ${errorText(e)}`));
+    tree.fail(`Could not load models: ${errorText(e)}`);
   }
   if (selected) select(selected, true);
-  else emptyPeek();
   renderChip();
   renderTree();
   void start();
-  void loadCounts();
   if (mode === "text") textInput.focus();
 
   return () => {
@@ -595,5 +415,7 @@ export async function explorerView(root: HTMLElement, _args: string[], params: U
     for (const c of controllers) c.abort();
     unlisten();
     list.destroy();
+    tree.destroy();
+    peek.destroy();
   };
 }
