@@ -9,6 +9,7 @@ import { can } from "../auth";
 import { fmt, h, mount, toast } from "../dom";
 import * as live from "../live";
 import { confirmDialog } from "./command";
+import { errorText } from "./errors";
 import { when, whenTitle } from "./when";
 
 /** An alert with its lifecycle stamps. */
@@ -24,10 +25,6 @@ export function byUrgency(a: Alert, b: Alert): number {
   return s || Date.parse(b.raisedAt) - Date.parse(a.raisedAt);
 }
 
-function errorText(e: unknown): string {
-  if (e instanceof ApiError) return `${e.code}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Acknowledge and resolve buttons for writers; `changed` gets the updated alert. */
 function actions(a: FullAlert, changed: (a: FullAlert) => void): HTMLElement | null {

@@ -8,9 +8,10 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import "./views.css";
-import { ApiError, call } from "../api";
+import { call } from "../api";
 import { dur, fmt, h, mount } from "../dom";
 import * as live from "../live";
+import { errorText } from "./errors";
 
 /** A history series of the twin. */
 interface SeriesInfo {
@@ -59,10 +60,6 @@ const COLORS = ["#3fa7ff", "#3fb950", "#d29922", "#bc8cff", "#f0883e", "#56d4dd"
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function errorText(e: unknown): string {
-  if (e instanceof ApiError) return `${e.code}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Columns for uPlot from buckets; a null breaks the line where data are missing. */
 function columns(buckets: Bucket[], widthMs: number): [number[], (number | null)[], (number | null)[], (number | null)[]] {

@@ -5,12 +5,13 @@
 // and can be shared.
 
 import "./views.css";
-import { ApiError, type Twin } from "../api";
+import type { Twin } from "../api";
 import { ago, fmt, h, mount } from "../dom";
 import * as live from "../live";
 import { countQuery, queryPage, quote, textQuery } from "./adtquery";
-import { modelTree } from "./modeltree";
+import { errorText } from "./errors";
 import { models, modelName, type ModelInfo } from "./models";
+import { modelTree } from "./modeltree";
 import { statusBadge, twinPeek } from "./peek";
 import { virtualList } from "./vlist";
 
@@ -42,10 +43,6 @@ function rowTwin(r: any): Twin | null {
   return null;
 }
 
-function errorText(e: unknown): string {
-  if (e instanceof ApiError) return `${e.code}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** `#/twins` */
 export async function explorerView(root: HTMLElement, _args: string[], params: URLSearchParams): Promise<() => void> {

@@ -2,9 +2,9 @@
 // the number of twins of it or of models extending it (`SELECT COUNT()`
 // with IS_OF_MODEL, a few queries at a time).
 
-import { ApiError } from "../api";
 import { h, mount } from "../dom";
 import { queryPage, quote } from "./adtquery";
+import { errorText } from "./errors";
 import { modelName, parentIds, type ModelInfo } from "./models";
 
 const COUNT_CONCURRENCY = 4;
@@ -82,7 +82,7 @@ export function modelTree(pick: (id: string) => void) {
         counts.set(id, Number(p.value[0]?.COUNT ?? 0));
       } catch (e) {
         if (ctl.signal.aborted) return;
-        counts.set(id, e instanceof ApiError ? `${e.code}: ${e.message}` : String(e));
+        counts.set(id, errorText(e));
       }
       render();
     });

@@ -4,14 +4,11 @@
 
 import { ApiError, call, type Page, type Twin } from "../api";
 import { fmt, h, mount } from "../dom";
+import { errorText } from "./errors";
 import { modelName, type ModelInfo } from "./models";
 
 const PROPS_SHOWN = 12;
 
-function errorText(e: unknown): string {
-  if (e instanceof ApiError) return `${e.code}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** A twin's status property as a badge. */
 export function statusBadge(t: Twin): HTMLElement | string {

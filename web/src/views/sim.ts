@@ -10,6 +10,7 @@ import { ApiError, call } from "../api";
 import { can } from "../auth";
 import { dur, fmt, h, mount, toast } from "../dom";
 import { confirmDialog } from "./command";
+import { errorText } from "./errors";
 
 interface SimAsset {
   id: string;
@@ -83,10 +84,6 @@ const DEFAULTS: Record<string, [number, string, number, string]> = {
 
 const UNIT_SECS: [string, number][] = [["s", 1], ["min", 60], ["h", 3600], ["d", 86400]];
 
-function errorText(e: unknown): string {
-  if (e instanceof ApiError) return `${e.code}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Simulated seconds since the run began, as `T+1 d 6 h`. */
 function simTime(s: number): string {

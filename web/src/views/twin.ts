@@ -6,13 +6,14 @@
 
 import "./views.css";
 import { ApiError, call, type Page, type Twin, type WorkOrder } from "../api";
+import { can } from "../auth";
 import { ago, fmt, h, mount } from "../dom";
 import * as live from "../live";
-import { can } from "../auth";
 import { quote } from "./adtquery";
 import { alertsTable, byUrgency, type FullAlert } from "./alerts";
 import { telemetryCharts } from "./chart";
 import { commandsPanel } from "./command";
+import { errorText } from "./errors";
 import { flatModel, models, modelName, schemaText, type Content, type FlatModel } from "./models";
 import { byPriority, isOpen, ordersTable, rulText } from "./workorders";
 
@@ -35,10 +36,6 @@ interface TwinStatus {
   rul: { value: number; lower: number; upper: number; unit: string; health: number; method: string } | null;
 }
 
-function errorText(e: unknown): string {
-  if (e instanceof ApiError) return `${e.code}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** The condition the header shows: worst of the twin's status, open alerts and anomaly score. */
 function condition(twin: Twin, alerts: FullAlert[], score: number | undefined): { cls: string; label: string; why: string } {

@@ -9,8 +9,9 @@ import { can } from "../auth";
 import { ago, dur, fmt, h, mount, toast } from "../dom";
 import * as live from "../live";
 import { quote } from "./adtquery";
-import { when, whenTitle } from "./when";
+import { errorText } from "./errors";
 import { models, modelName } from "./models";
+import { when, whenTitle } from "./when";
 
 const STATES = ["open", "assigned", "inProgress", "done", "cancelled", "all"] as const;
 const STATE_LABEL: Record<string, string> = { open: "open", assigned: "assigned", inProgress: "in progress", done: "done", cancelled: "cancelled" };
@@ -26,10 +27,6 @@ interface Template {
   steps: unknown[];
 }
 
-function errorText(e: unknown): string {
-  if (e instanceof ApiError) return `${e.code}: ${e.message}`;
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** An RUL estimate in words: seconds as a duration, else value and unit. */
 export function rulText(r: { value: number; lower: number; upper: number; unit: string } | null | undefined): string {
