@@ -49,6 +49,7 @@ export async function call<T = unknown>(
   body?: unknown,
   params: Record<string, string | number | undefined> = {},
   headers: Record<string, string> = {},
+  signal?: AbortSignal,
 ): Promise<T> {
   const h: Record<string, string> = { ...headers };
   if (token) h["Authorization"] = `Bearer ${token}`;
@@ -57,6 +58,7 @@ export async function call<T = unknown>(
     method,
     headers: h,
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
   });
   const text = await res.text();
   let json: any = null;
