@@ -72,6 +72,7 @@ export async function demo() {
   return {
     base,
     token,
+    data,
     app: (route = "/") => `${base}/ui/#token=${token}&next=${encodeURIComponent(route)}`,
     log: p.log,
     stop: async () => {
