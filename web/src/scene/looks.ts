@@ -24,16 +24,20 @@ const SHELL_OPACITY = 0.13;
 export class Looks {
   private variants = new Map<string, THREE.Material>();
   private pads = new Map<State, THREE.MeshBasicMaterial>();
-  /** The highlight glow, drawn over everything so it shows through shells. */
+  /**
+   * The highlight glow on the part's visible surfaces (depth-tested, so
+   * overlapping faces do not pile up; X-ray shells write no depth, so
+   * internal parts glow through them).
+   */
   readonly glow = new THREE.MeshBasicMaterial({
     color: "#ffb627",
     transparent: true,
     opacity: 0.35,
-    depthTest: false,
+    depthFunc: THREE.LessEqualDepth,
     depthWrite: false,
     blending: THREE.AdditiveBlending,
   });
-  /** A slightly larger back-face shell around a highlighted part, so small parts stand out. */
+  /** A faint, slightly larger shell drawn over everything, so a part shows even behind a closed casing. */
   readonly halo = new THREE.MeshBasicMaterial({
     color: "#ffb627",
     transparent: true,
@@ -82,8 +86,8 @@ export class Looks {
   /** Pulses the glow; `t` in seconds. */
   pulse(t: number): void {
     const k = 0.5 + 0.5 * Math.sin(t * 5);
-    this.glow.opacity = 0.16 + 0.26 * k;
-    this.halo.opacity = 0.1 + 0.3 * k;
+    this.glow.opacity = 0.25 + 0.35 * k;
+    this.halo.opacity = 0.06 + 0.14 * k;
   }
 
   dispose(): void {

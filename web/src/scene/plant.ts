@@ -163,3 +163,21 @@ export async function loadPlant(): Promise<Plant> {
   }
   return { twins, sites, machines, componentPart, partTwin, sensors };
 }
+
+/** The 3D model kind of a DTDL model, following `extends` up to a shipped base model. */
+export async function kindOfModel(modelId: string): Promise<string | null> {
+  const seen = new Set<string>();
+  let level = [modelId];
+  while (level.length) {
+    const next: string[] = [];
+    for (const id of level) {
+      if (KIND_OF_MODEL[id]) return KIND_OF_MODEL[id];
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const m = await get<{ model?: { extends?: string | string[] } }>(`/models/${encodeURIComponent(id)}`, { includeModelDefinition: "true" });
+      next.push(...[m.model?.extends ?? []].flat());
+    }
+    level = next;
+  }
+  return null;
+}

@@ -229,6 +229,14 @@ export class Viewer {
     return m ? { kind: m.kind, parts: m.model.parts, shells: m.model.shells, size: m.model.size.clone() } : null;
   }
 
+  /** Whether a part sits inside one of its machine's shells, so only X-ray shows it. */
+  isInternal(twinId: string, part: string): boolean {
+    const m = this.list.get(twinId);
+    if (!m || m.model.shells.includes(part)) return false;
+    const c = this.partBox(twinId, part)?.getCenter(new THREE.Vector3());
+    return !!c && m.model.shells.some((s) => this.partBox(twinId, s)?.containsPoint(c));
+  }
+
   /** The world bounding box of a machine or one of its parts. */
   partBox(twinId: string, part: string | null = null): THREE.Box3 | null {
     const m = this.list.get(twinId);
@@ -298,9 +306,12 @@ export class Viewer {
       m.root.add(beacon);
       m.glows.push(beacon);
     }
+    const size = this.partBox(twinId, part)?.getSize(new THREE.Vector3()).length() ?? 1;
+    // The halo is a rim of about a centimetre and a half, whatever the part's size.
+    const rim = 1 + Math.min(0.15, 0.03 / Math.max(size, 0.01));
     for (const pm of m.meshes) {
       if (part !== null && pm.part !== part) continue;
-      for (const [mat, scale] of [[this.looks.glow, 1], [this.looks.halo, 1.12]] as const) {
+      for (const [mat, scale] of [[this.looks.glow, 1], [this.looks.halo, rim]] as const) {
         const g = new THREE.Mesh(pm.mesh.geometry, mat);
         g.renderOrder = 999;
         g.userData.noPick = true;
@@ -385,7 +396,7 @@ export class Viewer {
     const box = this.partBox(twinId, part ?? null);
     if (!box || box.isEmpty()) return;
     // A small part is shown with some of its machine around it.
-    this.flyTo(box, true, part ? 0.5 : 0.15);
+    this.flyTo(box, true, part ? 0.5 : 0.15, part ? 1.3 : 0.85);
   }
 
   /** Frames every machine. */
@@ -398,7 +409,7 @@ export class Viewer {
     if (!box.isEmpty()) this.flyTo(box, false);
   }
 
-  private flyTo(box: THREE.Box3, animate = true, minRadius = 0.15): void {
+  private flyTo(box: THREE.Box3, animate = true, minRadius = 0.15, margin = 0.85): void {
     const sphere = box.getBoundingSphere(new THREE.Sphere());
     const fov = THREE.MathUtils.degToRad(this.camera.fov);
     // Far enough that the bounding sphere fits the narrower field of view.
@@ -406,7 +417,7 @@ export class Viewer {
     const fit = Math.max(sphere.radius, minRadius) / Math.sin(half);
     const dir = this.camera.position.clone().sub(this.controls.target).normalize();
     if (dir.y < 0.35) dir.setY(0.35).normalize();
-    const to = { position: sphere.center.clone().addScaledVector(dir, fit * 0.85), target: sphere.center.clone() };
+    const to = { position: sphere.center.clone().addScaledVector(dir, fit * margin), target: sphere.center.clone() };
     if (!animate) {
       this.camera.position.copy(to.position);
       this.controls.target.copy(to.target);

@@ -216,8 +216,7 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
 
   /** Flies to a machine part; internal parts switch X-ray on so they can be seen. */
   function show(machine: string, part: string | null): void {
-    const info = viewer.machineInfo(machine);
-    if (part && info && info.shells.length && !info.shells.includes(part) && !viewer.xrayOn) {
+    if (part && viewer.isInternal(machine, part) && !viewer.xrayOn) {
       xray.checked = true;
       viewer.setXray(true);
     }
