@@ -5,6 +5,7 @@
 // when are recorded on the order) and assign, start, complete or cancel
 // it; readers see it read-only. Changes by others arrive live.
 
+import { CollabLayer } from "../collab/layer";
 import "../scene/scene.css";
 import * as THREE from "three";
 import { ApiError, get, post, type Step, type WorkOrder } from "../api";
@@ -61,6 +62,14 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
     viewer = new Viewer(host);
   } catch (e) {
     viewerError = errorText(e);
+  }
+  // The technician and a remote expert on the same order share the twin's room.
+  const collab = viewer ? new CollabLayer(viewer, order.twin) : null;
+  if (collab && viewer) {
+    stage.append(h("div", { class: "scene-collab" }, collab.panel));
+    viewer.onPick((hit) => {
+      if (collab.placing()) void collab.place(hit);
+    });
   }
   const xray = h("input", { type: "checkbox" });
   const bar = h("div", { class: "wo-3d-bar" });
@@ -379,6 +388,7 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
     closed = true;
     unlisten();
     unstate();
+    collab?.dispose();
     viewer?.dispose();
   };
 }

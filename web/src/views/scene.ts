@@ -4,6 +4,7 @@
 // time slider that replays the scene from history. `?twin=id` flies to a
 // machine (or the machine part a component twin stands for).
 
+import { CollabLayer } from "../collab/layer";
 import "../scene/scene.css";
 import * as THREE from "three";
 import { ApiError, get, post, type Alert, type WorkOrder } from "../api";
@@ -94,6 +95,10 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
   }
   host.style.cssText = "position:absolute;inset:0";
   window.ferrotwinScene = viewer;
+  // People looking at the same twin share a room: presence, pointers, annotations.
+  const focused = params.get("twin");
+  const collab = focused ? new CollabLayer(viewer, focused) : null;
+  if (collab) stage.append(h("div", { class: "scene-collab" }, collab.panel));
 
   let plant: Plant | null = null;
   let conditions: Conditions | null = null;
@@ -484,6 +489,10 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     tip.hidden = false;
   });
   viewer.onPick((hit) => {
+    if (collab?.placing()) {
+      void collab.place(hit);
+      return;
+    }
     if (!plant) return;
     const mp = mounts.get(hit.twinId);
     const target = mp ? mp.sensors[0].id : (hit.part && plant.partTwin.get(hit.twinId)?.get(hit.part)) || hit.twinId;
@@ -514,6 +523,7 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     clearTimeout(reloadTimer);
     clearTimeout(paintTimer);
     if (window.ferrotwinScene === viewer) delete window.ferrotwinScene;
+    collab?.dispose();
     viewer.dispose();
   };
 }
