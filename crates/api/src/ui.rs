@@ -11,8 +11,9 @@ use axum::routing::get;
 use crate::ApiState;
 
 /// What the app may load: itself, its API and socket on the same origin,
-/// and the glTF buffers it embeds as data: URIs.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss: data: blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+/// the glTF buffers it embeds as data: URIs, and WebAssembly (the meshopt
+/// decoder of the compressed models) without allowing eval.
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss: data: blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
 /// `/`, `/ui` and `/ui/{*path}`.
 pub fn routes() -> Router<ApiState> {
