@@ -98,7 +98,7 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
   // People looking at the same twin share a room: presence, pointers, annotations.
   const focused = params.get("twin");
   const collab = focused ? new CollabLayer(viewer, focused) : null;
-  if (collab) stage.append(h("div", { class: "scene-collab" }, collab.panel));
+  if (collab) stage.append(h("div", { class: "scene-collab bottom" }, collab.panel));
 
   let plant: Plant | null = null;
   let conditions: Conditions | null = null;
