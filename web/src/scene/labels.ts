@@ -30,6 +30,8 @@ interface Card {
   rows: Map<string, Row>;
   obj: CSS2DObject;
   sprite?: THREE.Sprite;
+  /** The state of what the card is about, whatever its rows say. */
+  state?: State;
   dirty: boolean;
 }
 
@@ -82,13 +84,13 @@ export class Labels {
     card.dirty = true;
   }
 
-  /** Sets a card's title (the machine's name, say). */
-  title(twinId: string, part: string | null, title: string): void {
+  /** Sets a card's title (the machine's name, say) and the state its border shows at least. */
+  title(twinId: string, part: string | null, title: string, state?: State): void {
     const card = this.cards.get(key(twinId, part));
-    if (card && card.title.textContent !== title) {
-      card.title.textContent = title;
-      card.dirty = true;
-    }
+    if (!card) return;
+    if (card.title.textContent !== title) card.title.textContent = title;
+    card.state = state;
+    card.dirty = true;
   }
 
   /** Removes one row, or the whole card when `rowKey` is null. */
@@ -126,7 +128,7 @@ export class Labels {
       card.el.classList.toggle("far", at.distanceTo(camera.position) > FAR);
       if (!card.dirty) continue;
       card.dirty = false;
-      let worst: State | undefined;
+      let worst: State | undefined = card.state;
       for (const row of card.rows.values()) {
         if (row.shown !== row.text) {
           row.el.textContent = row.text;

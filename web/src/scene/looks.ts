@@ -17,7 +17,7 @@ export const STATE_COLORS: Record<State, string> = {
 };
 
 /** How strongly a state tints the paint. */
-const TINT = 0.6;
+const TINT = 0.45;
 /** Opacity of shells in X-ray. */
 const SHELL_OPACITY = 0.13;
 
@@ -59,7 +59,7 @@ export class Looks {
         if (state !== "normal") {
           const c = new THREE.Color(STATE_COLORS[state]);
           m.color.lerp(c, TINT);
-          m.emissive.copy(c).multiplyScalar(0.35);
+          m.emissive.copy(c).multiplyScalar(0.22);
         }
         if (xray === "shell") {
           m.transparent = true;

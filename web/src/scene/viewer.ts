@@ -41,6 +41,7 @@ interface Machine {
   /** Placed in the world; holds the model clone, the pad, labels and markers. */
   root: THREE.Group;
   body: THREE.Object3D;
+  lod: THREE.LOD;
   parts: Map<string, THREE.Object3D>;
   meshes: PartMesh[];
   state: State;
@@ -50,6 +51,10 @@ interface Machine {
   glows: THREE.Object3D[];
 }
 
+/** Machines switch to their one-mesh form beyond this many metres… */
+const FAR_MIN = 20;
+/** …or this many times their size, whichever is further. */
+const FAR_PER_METRE = 7;
 /** Hover reports at most this often. */
 const HOVER_MS = 60;
 /** The highlight pulse redraws at most this often. */
@@ -171,7 +176,14 @@ export class Viewer {
     root.position.copy(position);
     root.rotation.y = rotationY;
     const body = m.root.clone(true);
-    root.add(body);
+    // Near: every part; far: the model merged into one mesh (picking still tests the parts).
+    const lod = new THREE.LOD();
+    lod.addLevel(body, 0);
+    const far = new THREE.Mesh(m.far.geometry, m.far.material);
+    far.userData.noPick = true;
+    lod.addLevel(far, Math.max(FAR_MIN, m.size.length() * FAR_PER_METRE), 0.1);
+    lod.autoUpdate = !this.xray;
+    root.add(lod);
     const parts = new Map<string, THREE.Object3D>();
     const meshes: PartMesh[] = [];
     const shells = new Set(m.shells);
@@ -184,6 +196,7 @@ export class Viewer {
         meshes.push({ mesh: o, part, shell: part !== null && shells.has(part), base: o.material as THREE.Material });
       }
     });
+    meshes.push({ mesh: far, part: null, shell: false, base: far.material as THREE.Material });
     let pad: THREE.Mesh | null = null;
     // Only machines standing on the floor get a state pad (not sensors on a machine).
     if (position.y < 0.05) {
@@ -199,7 +212,7 @@ export class Viewer {
       pad.renderOrder = -1;
       root.add(pad);
     }
-    const machine: Machine = { twinId, kind: m.kind, model: m, root, body, parts, meshes, state: "normal", partStates: new Map(), pad, glows: [] };
+    const machine: Machine = { twinId, kind: m.kind, model: m, root, body, lod, parts, meshes, state: "normal", partStates: new Map(), pad, glows: [] };
     this.scene.add(root);
     this.applyLooks(machine);
     return machine;
@@ -260,15 +273,17 @@ export class Viewer {
   }
 
   private applyLooks(m: Machine): void {
+    let worst = m.state;
+    for (const s of m.partStates.values()) if (severity(s) > severity(worst)) worst = s;
     for (const pm of m.meshes) {
-      const state = (pm.part && m.partStates.get(pm.part)) || m.state;
+      // The far mesh has no parts, so it shows the machine's worst state.
+      const state = pm.part ? m.partStates.get(pm.part) || m.state : pm.mesh === m.lod.levels[1]?.object ? worst : m.state;
       pm.mesh.material = this.looks.variant(pm.base, state, !this.xray ? "off" : pm.shell ? "shell" : "inner");
     }
-    if (m.pad) {
-      let worst = m.state;
-      for (const s of m.partStates.values()) if (severity(s) > severity(worst)) worst = s;
-      m.pad.material = this.looks.pad(worst);
-    }
+    if (m.pad) m.pad.material = this.looks.pad(worst);
+    // X-ray is for looking inside, so it keeps every machine in full detail.
+    m.lod.autoUpdate = !this.xray;
+    if (this.xray) m.lod.levels.forEach((l, i) => (l.object.visible = i === 0));
   }
 
   /** X-ray: shells turn translucent (and let clicks through) so the parts inside show. */
@@ -369,9 +384,9 @@ export class Viewer {
     this.labels.set(twinId, part, key, text, state, m.root, this.anchor(m, part));
   }
 
-  /** Titles a label card (by default the twin id, or the part name). */
-  setLabelTitle(twinId: string, part: string | null, title: string): void {
-    this.labels?.title(twinId, part, title);
+  /** Titles a label card (by default the twin id, or the part name); `state` colours its border. */
+  setLabelTitle(twinId: string, part: string | null, title: string, state?: State): void {
+    this.labels?.title(twinId, part, title, state);
   }
 
   /** Removes a label row, a card (key null) or every card of a twin (part undefined). */

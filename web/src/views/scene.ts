@@ -105,6 +105,7 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
   let placements: Placement[] = [];
   const mounts = new Map<string, MountPoint>();
   const values = new Map<string, Record<string, any>>();
+  const stateOf = new Map<string, State>();
   let replay: { window: HistoryWindow; t: number } | null = null;
   let closed = false;
   let reloadTimer = 0;
@@ -143,7 +144,8 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
       const text = rul.unit === "s" ? `${fmtDur(rul.value)} (${fmtDur(rul.lower)}–${fmtDur(rul.upper)})` : `${fmt(rul.value)} ${rul.unit ?? ""}`;
       viewer.setLabel(id, null, "rul", `RUL ${text}`, rul.unit === "s" && rul.value < 3 * 86400 ? "warning" : undefined);
     } else viewer.clearLabel(id, null, "rul");
-    viewer.setLabelTitle(id, null, titleOf(id));
+    if (cond) stateOf.set(id, cond.state);
+    viewer.setLabelTitle(id, null, titleOf(id), stateOf.get(id));
   }
 
   function paintStates(): void {
@@ -199,7 +201,7 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
             " ",
             h("b", {}, w ? w.machine : a.twin),
             w?.part ? ` · ${w.part.replace(/_/g, " ")}` : "",
-            h("div", { class: "muted" }, a.description, " · ", replay ? new Date(a.raisedAt).toLocaleString() : ago(a.raisedAt)),
+            h("div", { class: "muted" }, a.description, " · ", h("span", { title: a.raisedAt }, raisedText(a.raisedAt))),
           );
         }),
       ...orders.map((o) => {
@@ -526,6 +528,12 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     collab?.dispose();
     viewer.dispose();
   };
+}
+
+/** When an alert was raised: relative if past, else the clock time (a simulator's clock can run ahead). */
+function raisedText(iso: string): string {
+  const t = Date.parse(iso);
+  return t <= Date.now() ? ago(iso) : new Date(t).toLocaleString();
 }
 
 function fmtDur(s: unknown): string {

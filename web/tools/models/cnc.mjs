@@ -13,7 +13,8 @@ import { box, cyl, material, part, repeat } from "./shapes.mjs";
 const panel = material("enclosure-paint", "#d5d9dd", 0.2, 0.55);
 const trim = material("trim-dark", "#3a3f45", 0.3, 0.5);
 const glass = material("window-glass", "#9fc4d8", 0.0, 0.05, { opacity: 0.28 });
-const cast = material("cast-grey", "#70777e", 0.5, 0.6);
+const cast = material("cast-grey", "#4f575f", 0.35, 0.65);
+const accent = material("accent-blue", "#1f57a5", 0.3, 0.45);
 const steel = material("steel", "#b8bec6", 0.9, 0.3);
 const alu = material("aluminium", "#cfd4d8", 0.95, 0.25);
 const carbide = material("carbide", "#8c8f93", 0.85, 0.35);
@@ -62,6 +63,7 @@ function enclosure() {
           cyl(0.035, 0.035, 0.3, [0.95, top + 0.15, -0.7], "y", 12),
         ],
       ],
+      [accent, [box(W + 0.01, 0.12, 0.012, [0, top - 0.16, D / 2 + 0.002]), box(0.012, 0.12, D + 0.01, [-W / 2 - 0.002, top - 0.16, 0]), box(0.012, 0.12, D + 0.01, [W / 2 + 0.002, top - 0.16, 0])]],
       [glass, [box(0.63, h - 0.12, 0.008, [-0.375, (doorY[0] + doorY[1]) / 2, D / 2 + 0.025]), box(0.63, h - 0.12, 0.008, [0.375, (doorY[0] + doorY[1]) / 2, D / 2 + 0.025])]],
     ],
     true,

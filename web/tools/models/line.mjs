@@ -20,6 +20,7 @@ const drivePaint = material("drive-paint", "#3c5a7a", 0.3, 0.5);
 const stationPaint = material("station-paint", "#d7dbde", 0.2, 0.5);
 const guard = material("guard-orange", "#e07b22", 0.2, 0.55);
 const lamp = material("stack-light", "#3fb950", 0.1, 0.3, { emissive: "#15401b" });
+const product = material("workpiece", "#8aa4bf", 0.6, 0.4);
 
 function frame() {
   const legs = repeat(9, (i) => {
@@ -82,6 +83,7 @@ function station(n) {
     ],
     [guard, [cyl(0.035, 0.02, 0.2, [x, 1.28, 0], "y", 12), box(0.5, 0.04, 0.04, [x, TOP + 0.07, 0.38]), box(0.5, 0.04, 0.04, [x, TOP + 0.07, -0.38])]],
     [lamp, [cyl(0.035, 0.035, 0.18, [x, postH + 0.23, -0.62], "y", 12)]],
+    [product, [box(0.3, 0.12, 0.24, [x, TOP + 0.066, 0]), box(0.26, 0.02, 0.3, [x, TOP + 0.01, 0])]],
   ]);
 }
 
