@@ -58,7 +58,7 @@ const FAR_PER_METRE = 7;
 /** Hover reports at most this often. */
 const HOVER_MS = 60;
 /** The highlight pulse redraws at most this often. */
-const PULSE_MS = 50;
+const PULSE_MS = 80;
 /** A click is a press and release this close together (px). */
 const CLICK_SLOP = 5;
 
