@@ -411,28 +411,35 @@ export class Viewer {
     const box = this.partBox(twinId, part ?? null);
     if (!box || box.isEmpty()) return;
     // A small part is shown with some of its machine around it.
-    this.flyTo(box, true, part ? 0.5 : 0.15, part ? 1.3 : 0.85);
+    this.flyTo([box], true, part ? 0.5 : 0.15, part ? 1.6 : 1.1);
   }
 
   /** Frames every machine. */
   frameAll(): void {
-    const box = new THREE.Box3();
-    for (const m of this.list.values()) {
-      m.root.updateMatrixWorld(true);
-      box.expandByObject(m.body);
-    }
-    if (!box.isEmpty()) this.flyTo(box, false);
+    const boxes = [...this.list.keys()].map((id) => this.partBox(id)!).filter((b) => !b.isEmpty());
+    if (boxes.length) this.flyTo(boxes, false);
   }
 
-  private flyTo(box: THREE.Box3, animate = true, minRadius = 0.15, margin = 0.85): void {
-    const sphere = box.getBoundingSphere(new THREE.Sphere());
-    const fov = THREE.MathUtils.degToRad(this.camera.fov);
-    // Far enough that the bounding sphere fits the narrower field of view.
-    const half = Math.atan(Math.tan(fov / 2) * Math.min(1, this.camera.aspect));
-    const fit = Math.max(sphere.radius, minRadius) / Math.sin(half);
+  private flyTo(boxes: THREE.Box3[], animate = true, minRadius = 0.15, margin = 1.1): void {
+    const centre = boxes.reduce((u, b) => u.union(b), new THREE.Box3()).getCenter(new THREE.Vector3());
     const dir = this.camera.position.clone().sub(this.controls.target).normalize();
     if (dir.y < 0.35) dir.setY(0.35).normalize();
-    const to = { position: sphere.center.clone().addScaledVector(dir, fit * margin), target: sphere.center.clone() };
+    // The distance at which every corner of the box is inside the view.
+    const right = new THREE.Vector3().crossVectors(new THREE.Vector3(0, 1, 0), dir).normalize();
+    const up = new THREE.Vector3().crossVectors(dir, right);
+    const tanV = Math.tan(THREE.MathUtils.degToRad(this.camera.fov) / 2);
+    const tanH = tanV * this.camera.aspect;
+    let fit = minRadius / Math.min(tanV, tanH);
+    // Each machine's own corners, not the plant's: those can be empty floor.
+    for (const box of boxes)
+      for (const x of [box.min.x, box.max.x])
+        for (const y of [box.min.y, box.max.y])
+          for (const z of [box.min.z, box.max.z]) {
+            const p = new THREE.Vector3(x, y, z).sub(centre);
+            const depth = p.dot(dir);
+            fit = Math.max(fit, depth + Math.abs(p.dot(right)) / tanH, depth + Math.abs(p.dot(up)) / tanV);
+          }
+    const to = { position: centre.clone().addScaledVector(dir, fit * margin), target: centre };
     if (!animate) {
       this.camera.position.copy(to.position);
       this.controls.target.copy(to.target);
