@@ -146,7 +146,6 @@ export class Viewer {
     this.raf = requestAnimationFrame(this.tick);
   }
 
-  // ---- machines -------------------------------------------------------
 
   /** Adds (or moves) the machine of a twin; `kind` names its model file. */
   async addMachine(twinId: string, kind: string, position: THREE.Vector3, rotationY = 0): Promise<void> {
@@ -259,7 +258,6 @@ export class Viewer {
     return obj ? new THREE.Box3().setFromObject(obj) : null;
   }
 
-  // ---- looks ----------------------------------------------------------
 
   /** Colours a machine (part null) or one part by state. */
   setPartState(twinId: string, part: string | null, state: State): void {
@@ -375,7 +373,6 @@ export class Viewer {
     else this.container.removeAttribute("data-highlight");
   }
 
-  // ---- labels ---------------------------------------------------------
 
   /** Sets a live value on the label card of a machine (part null) or part. */
   setLabel(twinId: string, part: string | null, key: string, text: string, state?: State): void {
@@ -404,7 +401,6 @@ export class Viewer {
     return m.root.worldToLocal(top);
   }
 
-  // ---- camera ---------------------------------------------------------
 
   /** Flies the camera to a machine or one of its parts. */
   focus(twinId: string, part?: string | null): void {
@@ -451,7 +447,6 @@ export class Viewer {
     this.changed();
   }
 
-  // ---- coordinates ----------------------------------------------------
 
   /** A world point in a machine's own coordinates (stays valid when the machine moves). */
   toLocal(twinId: string, world: THREE.Vector3): THREE.Vector3 {
@@ -469,7 +464,6 @@ export class Viewer {
     return m.root.localToWorld(local.clone());
   }
 
-  // ---- markers --------------------------------------------------------
 
   /** Adds (or replaces) a marker; with `twinId` it moves with that machine. */
   addMarker(id: string, o: MarkerOptions): void {
@@ -502,7 +496,6 @@ export class Viewer {
     this.changed();
   }
 
-  // ---- picking --------------------------------------------------------
 
   /** Calls `cb` when a machine is clicked; returns the unsubscribe function. */
   onPick(cb: (hit: Hit) => void): () => void {
@@ -578,7 +571,6 @@ export class Viewer {
     for (const cb of this.hoverers) cb(hit);
   }
 
-  // ---- rendering ------------------------------------------------------
 
   /** Asks for a redraw. */
   changed(layout = false): void {
@@ -695,7 +687,6 @@ export class Viewer {
     );
   }
 
-  // ---- AR -------------------------------------------------------------
 
   /** Whether this device can show AR (WebXR immersive-ar). */
   static async arSupported(): Promise<boolean> {

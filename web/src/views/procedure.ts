@@ -77,7 +77,6 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
   let kind: string | null = null;
   let arOk = false;
 
-  // ---- 3D ---------------------------------------------------------------
 
   function partOf(i: number): string | null {
     return order.steps[i]?.part ?? order.part ?? null;
@@ -186,7 +185,6 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
     }
   }
 
-  // ---- actions ------------------------------------------------------------
 
   async function act(path: string, body: unknown, onError?: (m: string) => void): Promise<void> {
     busy = true;
@@ -224,7 +222,6 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
     show3d(true);
   }
 
-  // ---- rendering ----------------------------------------------------------
 
   function render(): void {
     const open = order.state !== "done" && order.state !== "cancelled";

@@ -118,7 +118,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     return fallback;
   };
 
-  // ---- drawing ----------------------------------------------------------
 
   function paintLabels(id: string, cond?: MachineCondition): void {
     const m = plant?.machines.get(id);
@@ -252,7 +251,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     await Promise.all(jobs);
   }
 
-  // ---- loading ----------------------------------------------------------
 
   async function load(first: boolean): Promise<void> {
     const p = await loadPlant();
@@ -327,7 +325,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     reloadTimer = window.setTimeout(() => void load(false).catch((e) => say(h("div", { class: "error" }, "Could not re-read the twin graph: ", errorText(e)))), RELOAD_MS);
   }
 
-  // ---- live events ------------------------------------------------------
 
   function onEvent(e: live.CloudEvent): void {
     if (!plant || !conditions) {
@@ -375,7 +372,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     }
   }
 
-  // ---- replay -----------------------------------------------------------
 
   let loadingWindow: Promise<void> | null = null;
   async function enterReplay(): Promise<void> {
@@ -436,7 +432,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     paintStates();
   }
 
-  // ---- interaction --------------------------------------------------------
 
   function describe(hit: Hit): HTMLElement | null {
     if (!plant) return null;
