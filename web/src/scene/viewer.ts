@@ -146,7 +146,6 @@ export class Viewer {
     this.raf = requestAnimationFrame(this.tick);
   }
 
-
   /** Adds (or moves) the machine of a twin; `kind` names its model file. */
   async addMachine(twinId: string, kind: string, position: THREE.Vector3, rotationY = 0): Promise<void> {
     const have = this.list.get(twinId);
@@ -257,7 +256,6 @@ export class Viewer {
     m.root.updateMatrixWorld(true);
     return obj ? new THREE.Box3().setFromObject(obj) : null;
   }
-
 
   /** Colours a machine (part null) or one part by state. */
   setPartState(twinId: string, part: string | null, state: State): void {
@@ -373,7 +371,6 @@ export class Viewer {
     else this.container.removeAttribute("data-highlight");
   }
 
-
   /** Sets a live value on the label card of a machine (part null) or part. */
   setLabel(twinId: string, part: string | null, key: string, text: string, state?: State): void {
     const m = this.list.get(twinId);
@@ -400,7 +397,6 @@ export class Viewer {
     const top = new THREE.Vector3((box.min.x + box.max.x) / 2, box.max.y + (part ? 0.02 : 0.15), (box.min.z + box.max.z) / 2);
     return m.root.worldToLocal(top);
   }
-
 
   /** Flies the camera to a machine or one of its parts. */
   focus(twinId: string, part?: string | null): void {
@@ -447,7 +443,6 @@ export class Viewer {
     this.changed();
   }
 
-
   /** A world point in a machine's own coordinates (stays valid when the machine moves). */
   toLocal(twinId: string, world: THREE.Vector3): THREE.Vector3 {
     const m = this.list.get(twinId);
@@ -463,7 +458,6 @@ export class Viewer {
     m.root.updateMatrixWorld(true);
     return m.root.localToWorld(local.clone());
   }
-
 
   /** Adds (or replaces) a marker; with `twinId` it moves with that machine. */
   addMarker(id: string, o: MarkerOptions): void {
@@ -495,7 +489,6 @@ export class Viewer {
     this.markerObjs.delete(id);
     this.changed();
   }
-
 
   /** Calls `cb` when a machine is clicked; returns the unsubscribe function. */
   onPick(cb: (hit: Hit) => void): () => void {
@@ -570,7 +563,6 @@ export class Viewer {
     this.hovered = key;
     for (const cb of this.hoverers) cb(hit);
   }
-
 
   /** Asks for a redraw. */
   changed(layout = false): void {
@@ -686,7 +678,6 @@ export class Viewer {
       }, ms),
     );
   }
-
 
   /** Whether this device can show AR (WebXR immersive-ar). */
   static async arSupported(): Promise<boolean> {

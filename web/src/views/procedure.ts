@@ -77,7 +77,6 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
   let kind: string | null = null;
   let arOk = false;
 
-
   function partOf(i: number): string | null {
     return order.steps[i]?.part ?? order.part ?? null;
   }
@@ -185,7 +184,6 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
     }
   }
 
-
   async function act(path: string, body: unknown, onError?: (m: string) => void): Promise<void> {
     busy = true;
     render();
@@ -221,7 +219,6 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
     render();
     show3d(true);
   }
-
 
   function render(): void {
     const open = order.state !== "done" && order.state !== "cancelled";

@@ -118,7 +118,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     return fallback;
   };
 
-
   function paintLabels(id: string, cond?: MachineCondition): void {
     const m = plant?.machines.get(id);
     if (!m) return;
@@ -251,7 +250,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     await Promise.all(jobs);
   }
 
-
   async function load(first: boolean): Promise<void> {
     const p = await loadPlant();
     if (closed) return;
@@ -325,7 +323,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     reloadTimer = window.setTimeout(() => void load(false).catch((e) => say(h("div", { class: "error" }, "Could not re-read the twin graph: ", errorText(e)))), RELOAD_MS);
   }
 
-
   function onEvent(e: live.CloudEvent): void {
     if (!plant || !conditions) {
       buffered.push(e);
@@ -371,7 +368,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
         break;
     }
   }
-
 
   let loadingWindow: Promise<void> | null = null;
   async function enterReplay(): Promise<void> {
@@ -431,7 +427,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     liveBtn.hidden = true;
     paintStates();
   }
-
 
   function describe(hit: Hit): HTMLElement | null {
     if (!plant) return null;
