@@ -45,7 +45,7 @@ interface MountPoint {
 
 const errorText = (e: unknown) => (e instanceof ApiError ? `${e.message} (${e.status} ${e.code})` : e instanceof Error ? e.message : String(e));
 
-export async function sceneView(root: HTMLElement, _args: string[], params: URLSearchParams): Promise<() => void> {
+export function sceneView(root: HTMLElement, _args: string[], params: URLSearchParams): () => void {
   const stage = h("div", { class: "scene-stage" });
   const host = h("div", {});
   const overlay = h("div", { class: "scene-overlay" });
@@ -289,6 +289,7 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
       for (const o of orders.value) conditions.orders.set(o.id, o);
       await loadLatest(p);
     }
+    if (closed) return;
     say(null);
     paintStates();
     if (first) {
@@ -493,12 +494,14 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
   liveBtn.addEventListener("click", backToLive);
 
   const unlisten = live.listen(onEvent);
-  try {
-    await load(true);
-    for (const e of buffered.splice(0)) onEvent(e);
-  } catch (e) {
-    say(h("div", {}, h("b", { class: "error" }, "Could not build the plant."), h("p", {}, errorText(e)), h("button", { class: "secondary", onclick: () => location.reload() }, "Try again")));
-  }
+  // Loading runs on while the cleanup is handed back, so leaving mid-load frees the viewer at once.
+  load(true)
+    .then(() => {
+      for (const e of buffered.splice(0)) onEvent(e);
+    })
+    .catch((e) => {
+      if (!closed) say(h("div", {}, h("b", { class: "error" }, "Could not build the plant."), h("p", {}, errorText(e)), h("button", { class: "secondary", onclick: () => location.reload() }, "Try again")));
+    });
 
   return () => {
     closed = true;
