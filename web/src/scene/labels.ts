@@ -125,7 +125,11 @@ export class Labels {
     const at = new THREE.Vector3();
     for (const card of this.cards.values()) {
       card.obj.getWorldPosition(at);
-      card.el.classList.toggle("far", at.distanceTo(camera.position) > FAR);
+      const far = at.distanceTo(camera.position) > FAR;
+      card.el.classList.toggle("far", far);
+      // From afar only what needs attention keeps a label.
+      const calm = !card.el.dataset.state || card.el.dataset.state === "normal";
+      card.el.classList.toggle("quiet", far && calm);
       if (!card.dirty) continue;
       card.dirty = false;
       let worst: State | undefined = card.state;

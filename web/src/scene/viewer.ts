@@ -58,7 +58,7 @@ const FAR_PER_METRE = 7;
 /** Hover reports at most this often. */
 const HOVER_MS = 60;
 /** The highlight pulse redraws at most this often. */
-const PULSE_MS = 50;
+const PULSE_MS = 80;
 /** A click is a press and release this close together (px). */
 const CLICK_SLOP = 5;
 
@@ -145,8 +145,6 @@ export class Viewer {
     this.resize();
     this.raf = requestAnimationFrame(this.tick);
   }
-
-  // ---- machines -------------------------------------------------------
 
   /** Adds (or moves) the machine of a twin; `kind` names its model file. */
   async addMachine(twinId: string, kind: string, position: THREE.Vector3, rotationY = 0): Promise<void> {
@@ -258,8 +256,6 @@ export class Viewer {
     m.root.updateMatrixWorld(true);
     return obj ? new THREE.Box3().setFromObject(obj) : null;
   }
-
-  // ---- looks ----------------------------------------------------------
 
   /** Colours a machine (part null) or one part by state. */
   setPartState(twinId: string, part: string | null, state: State): void {
@@ -375,8 +371,6 @@ export class Viewer {
     else this.container.removeAttribute("data-highlight");
   }
 
-  // ---- labels ---------------------------------------------------------
-
   /** Sets a live value on the label card of a machine (part null) or part. */
   setLabel(twinId: string, part: string | null, key: string, text: string, state?: State): void {
     const m = this.list.get(twinId);
@@ -404,35 +398,40 @@ export class Viewer {
     return m.root.worldToLocal(top);
   }
 
-  // ---- camera ---------------------------------------------------------
-
   /** Flies the camera to a machine or one of its parts. */
   focus(twinId: string, part?: string | null): void {
     const box = this.partBox(twinId, part ?? null);
     if (!box || box.isEmpty()) return;
     // A small part is shown with some of its machine around it.
-    this.flyTo(box, true, part ? 0.5 : 0.15, part ? 1.3 : 0.85);
+    this.flyTo([box], true, part ? 0.5 : 0.15, part ? 1.6 : 1.1);
   }
 
   /** Frames every machine. */
   frameAll(): void {
-    const box = new THREE.Box3();
-    for (const m of this.list.values()) {
-      m.root.updateMatrixWorld(true);
-      box.expandByObject(m.body);
-    }
-    if (!box.isEmpty()) this.flyTo(box, false);
+    const boxes = [...this.list.keys()].map((id) => this.partBox(id)!).filter((b) => !b.isEmpty());
+    if (boxes.length) this.flyTo(boxes, false);
   }
 
-  private flyTo(box: THREE.Box3, animate = true, minRadius = 0.15, margin = 0.85): void {
-    const sphere = box.getBoundingSphere(new THREE.Sphere());
-    const fov = THREE.MathUtils.degToRad(this.camera.fov);
-    // Far enough that the bounding sphere fits the narrower field of view.
-    const half = Math.atan(Math.tan(fov / 2) * Math.min(1, this.camera.aspect));
-    const fit = Math.max(sphere.radius, minRadius) / Math.sin(half);
+  private flyTo(boxes: THREE.Box3[], animate = true, minRadius = 0.15, margin = 1.1): void {
+    const centre = boxes.reduce((u, b) => u.union(b), new THREE.Box3()).getCenter(new THREE.Vector3());
     const dir = this.camera.position.clone().sub(this.controls.target).normalize();
     if (dir.y < 0.35) dir.setY(0.35).normalize();
-    const to = { position: sphere.center.clone().addScaledVector(dir, fit * margin), target: sphere.center.clone() };
+    // The distance at which every corner of the box is inside the view.
+    const right = new THREE.Vector3().crossVectors(new THREE.Vector3(0, 1, 0), dir).normalize();
+    const up = new THREE.Vector3().crossVectors(dir, right);
+    const tanV = Math.tan(THREE.MathUtils.degToRad(this.camera.fov) / 2);
+    const tanH = tanV * this.camera.aspect;
+    let fit = minRadius / Math.min(tanV, tanH);
+    // Each machine's own corners, not the plant's: those can be empty floor.
+    for (const box of boxes)
+      for (const x of [box.min.x, box.max.x])
+        for (const y of [box.min.y, box.max.y])
+          for (const z of [box.min.z, box.max.z]) {
+            const p = new THREE.Vector3(x, y, z).sub(centre);
+            const depth = p.dot(dir);
+            fit = Math.max(fit, depth + Math.abs(p.dot(right)) / tanH, depth + Math.abs(p.dot(up)) / tanV);
+          }
+    const to = { position: centre.clone().addScaledVector(dir, fit * margin), target: centre };
     if (!animate) {
       this.camera.position.copy(to.position);
       this.controls.target.copy(to.target);
@@ -443,8 +442,6 @@ export class Viewer {
     this.flight = new Flight({ position: this.camera.position.clone(), target: this.controls.target.clone() }, to, performance.now());
     this.changed();
   }
-
-  // ---- coordinates ----------------------------------------------------
 
   /** A world point in a machine's own coordinates (stays valid when the machine moves). */
   toLocal(twinId: string, world: THREE.Vector3): THREE.Vector3 {
@@ -461,8 +458,6 @@ export class Viewer {
     m.root.updateMatrixWorld(true);
     return m.root.localToWorld(local.clone());
   }
-
-  // ---- markers --------------------------------------------------------
 
   /** Adds (or replaces) a marker; with `twinId` it moves with that machine. */
   addMarker(id: string, o: MarkerOptions): void {
@@ -494,8 +489,6 @@ export class Viewer {
     this.markerObjs.delete(id);
     this.changed();
   }
-
-  // ---- picking --------------------------------------------------------
 
   /** Calls `cb` when a machine is clicked; returns the unsubscribe function. */
   onPick(cb: (hit: Hit) => void): () => void {
@@ -570,8 +563,6 @@ export class Viewer {
     this.hovered = key;
     for (const cb of this.hoverers) cb(hit);
   }
-
-  // ---- rendering ------------------------------------------------------
 
   /** Asks for a redraw. */
   changed(layout = false): void {
@@ -687,8 +678,6 @@ export class Viewer {
       }, ms),
     );
   }
-
-  // ---- AR -------------------------------------------------------------
 
   /** Whether this device can show AR (WebXR immersive-ar). */
   static async arSupported(): Promise<boolean> {

@@ -86,8 +86,6 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
   let kind: string | null = null;
   let arOk = false;
 
-  // ---- 3D ---------------------------------------------------------------
-
   function partOf(i: number): string | null {
     return order.steps[i]?.part ?? order.part ?? null;
   }
@@ -195,8 +193,6 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
     }
   }
 
-  // ---- actions ------------------------------------------------------------
-
   async function act(path: string, body: unknown, onError?: (m: string) => void): Promise<void> {
     busy = true;
     render();
@@ -232,8 +228,6 @@ export async function workorderView(root: HTMLElement, args: string[]): Promise<
     render();
     show3d(true);
   }
-
-  // ---- rendering ----------------------------------------------------------
 
   function render(): void {
     const open = order.state !== "done" && order.state !== "cancelled";

@@ -46,7 +46,7 @@ interface MountPoint {
 
 const errorText = (e: unknown) => (e instanceof ApiError ? `${e.message} (${e.status} ${e.code})` : e instanceof Error ? e.message : String(e));
 
-export async function sceneView(root: HTMLElement, _args: string[], params: URLSearchParams): Promise<() => void> {
+export function sceneView(root: HTMLElement, _args: string[], params: URLSearchParams): () => void {
   const stage = h("div", { class: "scene-stage" });
   const host = h("div", {});
   const overlay = h("div", { class: "scene-overlay" });
@@ -122,8 +122,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     for (const s of plant?.sensors.values() ?? []) if (s.machine === machine && s.quantity === name && s.unit) return s.unit;
     return fallback;
   };
-
-  // ---- drawing ----------------------------------------------------------
 
   function paintLabels(id: string, cond?: MachineCondition): void {
     const m = plant?.machines.get(id);
@@ -257,8 +255,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     await Promise.all(jobs);
   }
 
-  // ---- loading ----------------------------------------------------------
-
   async function load(first: boolean): Promise<void> {
     const p = await loadPlant();
     if (closed) return;
@@ -298,6 +294,7 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
       for (const o of orders.value) conditions.orders.set(o.id, o);
       await loadLatest(p);
     }
+    if (closed) return;
     say(null);
     paintStates();
     if (first) {
@@ -331,8 +328,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     clearTimeout(reloadTimer);
     reloadTimer = window.setTimeout(() => void load(false).catch((e) => say(h("div", { class: "error" }, "Could not re-read the twin graph: ", errorText(e)))), RELOAD_MS);
   }
-
-  // ---- live events ------------------------------------------------------
 
   function onEvent(e: live.CloudEvent): void {
     if (!plant || !conditions) {
@@ -379,8 +374,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
         break;
     }
   }
-
-  // ---- replay -----------------------------------------------------------
 
   let loadingWindow: Promise<void> | null = null;
   async function enterReplay(): Promise<void> {
@@ -440,8 +433,6 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
     liveBtn.hidden = true;
     paintStates();
   }
-
-  // ---- interaction --------------------------------------------------------
 
   function describe(hit: Hit): HTMLElement | null {
     if (!plant) return null;
@@ -512,12 +503,14 @@ export async function sceneView(root: HTMLElement, _args: string[], params: URLS
   liveBtn.addEventListener("click", backToLive);
 
   const unlisten = live.listen(onEvent);
-  try {
-    await load(true);
-    for (const e of buffered.splice(0)) onEvent(e);
-  } catch (e) {
-    say(h("div", {}, h("b", { class: "error" }, "Could not build the plant."), h("p", {}, errorText(e)), h("button", { class: "secondary", onclick: () => location.reload() }, "Try again")));
-  }
+  // Loading runs on while the cleanup is handed back, so leaving mid-load frees the viewer at once.
+  load(true)
+    .then(() => {
+      for (const e of buffered.splice(0)) onEvent(e);
+    })
+    .catch((e) => {
+      if (!closed) say(h("div", {}, h("b", { class: "error" }, "Could not build the plant."), h("p", {}, errorText(e)), h("button", { class: "secondary", onclick: () => location.reload() }, "Try again")));
+    });
 
   return () => {
     closed = true;
