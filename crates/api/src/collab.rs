@@ -105,30 +105,24 @@ async fn join(
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     s.graph.twin(&id)?;
-    let annotations = s.collab.annotations.list(&id).map_err(err)?;
     Ok(upgrade
         .max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| room(s, socket, id, who.0, role, annotations))
+        .on_upgrade(move |socket| room(s, socket, id, who.0, role))
         .into_response())
 }
 
-async fn room(
-    s: ApiState,
-    mut socket: WebSocket,
-    twin: String,
-    name: String,
-    role: Role,
-    annotations: Vec<ferrotwin_collab::Annotation>,
-) {
+async fn room(s: ApiState, mut socket: WebSocket, twin: String, name: String, role: Role) {
     let (me, others, mut rx) = match s.collab.rooms.join(&twin, &name, role.as_str()) {
         Ok(j) => j,
+        Err(e) => return refuse(&mut socket, 1013, e).await,
+    };
+    // Listed after joining, so an annotation pinned meanwhile arrives in the
+    // list, as a message, or both (clients key them by id), never neither.
+    let annotations = match s.collab.annotations.list(&twin) {
+        Ok(a) => a,
         Err(e) => {
-            let frame = CloseFrame {
-                code: 1013,
-                reason: e.to_string().into(),
-            };
-            let _ = socket.send(Message::Close(Some(frame))).await;
-            return;
+            s.collab.rooms.leave(&twin, &me.session);
+            return refuse(&mut socket, 1011, e).await;
         }
     };
     let welcome =
@@ -141,6 +135,14 @@ async fn room(
         relay(&s, &mut socket, &twin, &me.session, &mut rx).await;
     }
     s.collab.rooms.leave(&twin, &me.session);
+}
+
+async fn refuse(socket: &mut WebSocket, code: u16, e: CollabError) {
+    let frame = CloseFrame {
+        code,
+        reason: e.to_string().into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
 async fn relay(

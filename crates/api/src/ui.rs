@@ -63,5 +63,10 @@ fn serve(path: &str, headers: &HeaderMap) -> Response {
     if a.mime.starts_with("text/html") {
         h.insert("content-security-policy", HeaderValue::from_static(CSP));
     }
-    (StatusCode::OK, h, a.bytes.into_owned()).into_response()
+    // Embedded files are 'static: hand them out without copying.
+    let body = match a.bytes {
+        std::borrow::Cow::Borrowed(b) => axum::body::Bytes::from_static(b),
+        std::borrow::Cow::Owned(v) => axum::body::Bytes::from(v),
+    };
+    (StatusCode::OK, h, body).into_response()
 }

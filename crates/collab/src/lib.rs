@@ -12,5 +12,5 @@ mod store;
 
 pub use annotation::{Annotation, AnnotationKind, NewAnnotation};
 pub use error::CollabError;
-pub use room::{Participant, Pointer, Room, RoomMessage, Rooms};
+pub use room::{Participant, Pointer, RoomMessage, Rooms};
 pub use store::Annotations;

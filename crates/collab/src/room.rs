@@ -108,7 +108,7 @@ pub enum RoomMessage {
 }
 
 /// One twin's room.
-pub struct Room {
+struct Room {
     tx: broadcast::Sender<RoomMessage>,
     people: HashMap<String, Participant>,
     joined: u64,

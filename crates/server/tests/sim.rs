@@ -6,61 +6,11 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{ADMIN, Server, bin, call};
-
-struct Sim(Child);
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the simulator; returns it and its API's base URL.
-fn start_sim(server: &Server, mqtt: &str, args: &[&str]) -> (Sim, String) {
-    let mut child = Command::new(bin())
-        .args([
-            "sim",
-            "run",
-            "--server",
-            &server.base,
-            "--token",
-            ADMIN,
-            "--mqtt",
-            mqtt,
-        ])
-        .args([
-            "--api",
-            "127.0.0.1:0",
-            "--progress",
-            "0",
-            "--start",
-            "2026-01-01T00:00:00Z",
-        ])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("starting the simulator");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let api = loop {
-        match lines.next() {
-            Some(Ok(l)) => {
-                if let Some(a) = l.strip_prefix("simulator API on ") {
-                    break a.to_string();
-                }
-            }
-            _ => panic!("the simulator exited before serving its API"),
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (Sim(child), api)
-}
+use support::{ADMIN, Server, bin, call, start_sim};
 
 /// Telemetry CloudEvents of one twin over SSE.
 fn telemetry(server: &Server, twin: &str) -> impl Iterator<Item = Value> {
@@ -97,6 +47,7 @@ fn simulated_pump_streams_and_an_injected_fault_shows_in_truth_and_data() {
     let (_sim, api) = start_sim(
         &server,
         &mqtt,
+        "127.0.0.1:0",
         &[
             "--seed",
             "3",

@@ -4,11 +4,8 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
 use serde_json::json;
-use support::{ADMIN, Server, bin};
+use support::Server;
 
 fn get(url: &str, headers: &[(&str, &str)]) -> ureq::http::Response<ureq::Body> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -111,35 +108,12 @@ fn the_simulator_is_reached_through_the_platform() {
     assert_eq!(s, 502, "{body}");
     assert_eq!(body["error"]["code"], "SimulatorUnavailable");
 
-    let mut sim = Command::new(bin())
-        .args([
-            "sim",
-            "run",
-            "--server",
-            &server.base,
-            "--token",
-            ADMIN,
-            "--mqtt",
-            &mqtt,
-        ])
-        .args([
-            "--api",
-            &format!("127.0.0.1:{port}"),
-            "--progress",
-            "0",
-            "--assets",
-            "pump:1",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(sim.stdout.take().unwrap()).lines();
-    assert!(
-        lines.any(|l| l.unwrap().starts_with("simulator API on")),
-        "the simulator serves its API"
+    let _sim = support::start_sim(
+        &server,
+        &mqtt,
+        &format!("127.0.0.1:{port}"),
+        &["--assets", "pump:1"],
     );
-    std::thread::spawn(move || for _ in lines {});
 
     let (s, assets) = server.call(Some(&reader), "GET", "/sim/assets", None);
     assert_eq!(s, 200, "{assets}");
@@ -168,6 +142,4 @@ fn the_simulator_is_reached_through_the_platform() {
         truth["assets"][0]["faults"][0]["kind"], "imbalance",
         "{truth}"
     );
-    let _ = sim.kill();
-    let _ = sim.wait();
 }

@@ -115,9 +115,7 @@ export class CollabLayer {
   }
 
   private hover(): () => void {
-    let live = true;
-    this.viewer.onHover((hit) => {
-      if (!live) return;
+    return this.viewer.onHover((hit) => {
       if (!hit) {
         this.room.point(null);
         return;
@@ -125,9 +123,6 @@ export class CollabLayer {
       const p = this.viewer.toLocal(hit.twinId, hit.point);
       this.room.point({ target: hit.twinId, position: [p.x, p.y, p.z], part: hit.part ?? undefined });
     });
-    return () => {
-      live = false;
-    };
   }
 
   private showPeople(list: Participant[], me: Participant | null): void {

@@ -3,7 +3,7 @@
 // with backoff, and the welcome message after each (re)connect resets the
 // people and annotations, so nothing drifts while the socket was down.
 
-import { call, currentToken, get } from "../api";
+import { call, currentToken } from "../api";
 
 /** Someone in the room. */
 export interface Participant {
@@ -137,10 +137,6 @@ export class Room {
         setTimeout(() => this.connect(), this.retry);
         this.retry = Math.min(this.retry * 2, 10000);
       }
-    };
-    ws.onerror = () => {
-      // The socket closes after an error; a refused upgrade (unknown twin) shows up in the list call.
-      void get(`/collab/twins/${encodeURIComponent(this.twin)}/presence`).catch(() => undefined);
     };
   }
 

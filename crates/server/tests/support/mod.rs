@@ -305,3 +305,55 @@ pub fn next_cloudevent(reader: &mut impl BufRead) -> Value {
         }
     }
 }
+
+/// A running `ferrotwin sim run`, killed when dropped.
+pub struct Sim(Child);
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the simulator against `server` with its API on `api` (port 0 picks
+/// one) and simulated time from 2026-01-01; returns it and its API's address.
+pub fn start_sim(server: &Server, mqtt: &str, api: &str, args: &[&str]) -> (Sim, String) {
+    let mut child = Command::new(bin())
+        .args([
+            "sim",
+            "run",
+            "--server",
+            &server.base,
+            "--token",
+            ADMIN,
+            "--mqtt",
+            mqtt,
+        ])
+        .args([
+            "--api",
+            api,
+            "--progress",
+            "0",
+            "--start",
+            "2026-01-01T00:00:00Z",
+        ])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("starting the simulator");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let api = loop {
+        match lines.next() {
+            Some(Ok(l)) => {
+                if let Some(a) = l.strip_prefix("simulator API on ") {
+                    break a.to_string();
+                }
+            }
+            _ => panic!("the simulator exited before serving its API"),
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (Sim(child), api)
+}
