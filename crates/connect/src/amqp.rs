@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 pub use config::{AmqpRoute, AmqpSourceConfig};
 
 use crate::payload;
-use crate::{ConnectError, SinkError, TwinSink};
+use crate::{ConnectError, TwinSink};
 use config::{Route, redact};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -204,32 +204,43 @@ impl<S: TwinSink> Source<S> {
 
     async fn handle(&mut self, d: &lapin::message::Delivery) -> Outcome {
         let key = d.routing_key.as_str();
+        let source = format!(
+            "amqp name={} queue={} routing_key={key}",
+            self.cfg.label(),
+            self.cfg.queue
+        );
         let Some(route) = self.routes.iter().find(|r| r.pattern.matches(key)) else {
-            return Outcome::Reject(format!("no route maps the routing key '{key}'"));
+            let why = format!("no route maps the routing key '{key}'");
+            payload::unroutable(&*self.sink, &source, &d.data, why.clone()).await;
+            return Outcome::Reject(why);
         };
         let twin = match &route.twin_header {
             None => route.pattern.twin_id(key).map(str::to_string),
             Some(h) => header(d, h),
         };
         let Some(twin) = twin else {
-            return Outcome::Reject(match &route.twin_header {
+            let why = match &route.twin_header {
                 Some(h) => format!("the message has no string header '{h}' naming the twin"),
                 None => format!("the routing key '{key}' names no twin"),
-            });
+            };
+            payload::unroutable(&*self.sink, &source, &d.data, why.clone()).await;
+            return Outcome::Reject(why);
         };
         let kind = route.kind;
         let mut delay = Duration::from_millis(100);
         loop {
-            match payload::deliver(&*self.sink, &twin, kind, &d.data).await {
-                Ok(()) => return Outcome::Ack,
-                Err(SinkError::Unavailable(why)) => {
+            match payload::deliver(&*self.sink, &source, &twin, kind, &d.data).await {
+                Ok(payload::Outcome::Taken) => return Outcome::Ack,
+                Ok(payload::Outcome::Refused(why)) => {
+                    return Outcome::Reject(format!("twin '{twin}': {why}"));
+                }
+                Err(why) => {
                     tracing::error!(source = %self.cfg.label(), twin, "the platform cannot take the message ({why}); retrying in {delay:?}");
                     if self.pause(delay).await {
                         return Outcome::Stopping;
                     }
                     delay = (delay * 2).min(MAX_BACKOFF);
                 }
-                Err(e) => return Outcome::Reject(format!("twin '{twin}': {e}")),
             }
         }
     }

@@ -17,4 +17,4 @@ mod sink;
 pub use error::ConnectError;
 pub use pattern::{Pattern, Syntax};
 pub use payload::DataKind;
-pub use sink::{SinkError, TwinSink};
+pub use sink::{Refused, SinkError, TwinSink};

@@ -19,8 +19,8 @@ use tokio::task::JoinHandle;
 pub use config::{MqttSourceConfig, TopicMapping};
 
 use crate::pattern::Pattern;
-use crate::payload::{self, DataKind};
-use crate::{ConnectError, SinkError, TwinSink};
+use crate::payload::{self, DataKind, Outcome};
+use crate::{ConnectError, TwinSink};
 
 /// How long to wait before retrying a sink that was unavailable, and a
 /// broker that could not be reached, at most.
@@ -194,28 +194,31 @@ impl<S: TwinSink> Source<S> {
     /// as handled, since sending it again would not change the answer.
     async fn handle(&mut self, name: &str, p: &mqtt5::packet::publish::PublishPacket) -> bool {
         let topic = p.topic_name.as_str();
+        let source = format!("mqtt_source name={name} topic={topic}");
         let Some((twin, kind)) = self
             .maps
             .iter()
             .find_map(|(pat, kind)| pat.twin_id(topic).map(|t| (t.to_string(), *kind)))
         else {
-            tracing::warn!(source = %name, topic, "message on a topic no pattern maps; skipped");
+            let why = format!("no pattern maps the topic {topic}");
+            tracing::warn!(source = %name, topic, "{why}; kept as a dead letter");
+            payload::unroutable(&*self.sink, &source, &p.payload, why).await;
             return true;
         };
         let mut delay = Duration::from_millis(100);
         loop {
-            match payload::deliver(&*self.sink, &twin, kind, &p.payload).await {
-                Ok(()) => return true,
-                Err(SinkError::Unavailable(why)) => {
+            match payload::deliver(&*self.sink, &source, &twin, kind, &p.payload).await {
+                Ok(Outcome::Taken) => return true,
+                Ok(Outcome::Refused(why)) => {
+                    tracing::warn!(source = %name, topic, twin, "external message refused: {why}; kept as a dead letter");
+                    return true;
+                }
+                Err(why) => {
                     tracing::error!(source = %name, topic, "the platform cannot take the message ({why}); retrying in {delay:?}");
                     if self.pause(delay).await {
                         return false;
                     }
                     delay = (delay * 2).min(MAX_BACKOFF);
-                }
-                Err(e) => {
-                    tracing::warn!(source = %name, topic, twin, "external message refused: {e}");
-                    return true;
                 }
             }
         }

@@ -4,6 +4,8 @@ use std::future::Future;
 
 use serde_json::{Map, Value};
 
+use crate::DataKind;
+
 /// Why the sink refused a device message.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SinkError {
@@ -38,4 +40,29 @@ pub trait TwinSink: Send + Sync + 'static {
         twin_id: &str,
         properties: Map<String, Value>,
     ) -> impl Future<Output = Result<(), SinkError>> + Send;
+
+    /// A message the platform refused for what it holds (an unknown twin,
+    /// an unknown telemetry name, a wrong type, bytes that are not JSON).
+    /// Sources call this instead of dropping it; the server keeps it in
+    /// its dead-letter store, where it can be listed and replayed.
+    fn refused(&self, letter: Refused) -> impl Future<Output = ()> + Send;
+}
+
+/// A refused device message, as its source saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refused {
+    /// Where it came from: the protocol, the connection and the topic,
+    /// node or routing key, e.g. `mqtt client=pump-1 topic=twins/pump-1/telemetry`.
+    pub source: String,
+    /// The twin it was for, when the source could tell.
+    pub twin_id: Option<String>,
+    /// What it carried, when the source could tell.
+    pub kind: Option<DataKind>,
+    /// The payload in the default convention's form (what
+    /// `twins/{id}/telemetry` or `.../properties` would carry), so that a
+    /// replay delivers it like any other message; the bytes as received
+    /// when they could not be read.
+    pub payload: Vec<u8>,
+    /// Why it was refused.
+    pub reason: String,
 }

@@ -1,7 +1,7 @@
 //! Device data into the twin graph: the server's implementation of the
 //! connect crate's [`TwinSink`].
 
-use ferrotwin_connect::{SinkError, TwinSink};
+use ferrotwin_connect::{Refused, SinkError, TwinSink};
 use ferrotwin_graph::{Graph, GraphError};
 use serde_json::{Map, Value, json};
 
@@ -45,6 +45,10 @@ impl TwinSink for GraphSink {
             .await
             .map(|_| ())
             .map_err(sink_error)
+    }
+
+    async fn refused(&self, letter: Refused) {
+        tracing::warn!(source = %letter.source, twin = letter.twin_id.as_deref(), "device message refused: {}", letter.reason);
     }
 }
 

@@ -14,8 +14,8 @@ use mqtt5::broker::events::{
 use super::commands::Commands;
 use super::sessions::Sessions;
 use super::topic::{Response, Topic, TopicKind};
-use crate::payload::{self, DataKind};
-use crate::{SinkError, TwinSink};
+use crate::TwinSink;
+use crate::payload::{self, DataKind, Outcome};
 
 /// The broker event handler over a sink.
 pub(crate) struct Handler<S> {
@@ -33,24 +33,29 @@ impl<S: TwinSink> Handler<S> {
         }
     }
 
-    async fn publish(&self, e: &ClientPublishEvent) -> Result<(), SinkError> {
+    async fn publish(&self, e: &ClientPublishEvent) -> Result<(), String> {
         if let Some(r) = Response::parse(&e.topic) {
             return self
                 .commands
-                .answer(&r, e.correlation_data.as_deref(), &e.payload)
-                .map_err(SinkError::Invalid);
+                .answer(&r, e.correlation_data.as_deref(), &e.payload);
         }
+        let source = format!("mqtt client={} topic={}", e.client_id, e.topic);
         let Some(topic) = Topic::publish(&e.topic) else {
-            return Err(SinkError::Invalid(format!("unknown topic {}", e.topic)));
+            let why = format!("no twin topic: {}", e.topic);
+            payload::unroutable(&*self.sink, &source, &e.payload, why.clone()).await;
+            return Err(why);
         };
         let kind = match topic.kind {
             TopicKind::Telemetry => DataKind::Telemetry,
             TopicKind::Properties => DataKind::Properties,
             TopicKind::Commands => {
-                return Err(SinkError::Invalid("devices do not publish commands".into()));
+                return Err("devices do not publish commands".into());
             }
         };
-        payload::deliver(&*self.sink, topic.twin_id, kind, &e.payload).await
+        match payload::deliver(&*self.sink, &source, topic.twin_id, kind, &e.payload).await? {
+            Outcome::Taken => Ok(()),
+            Outcome::Refused(why) => Err(format!("{why} (kept as a dead letter)")),
+        }
     }
 }
 
