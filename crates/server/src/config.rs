@@ -11,6 +11,8 @@ use serde::Deserialize;
 #[cfg(feature = "amqp")]
 use ferrotwin_connect::amqp::AmqpSourceConfig;
 use ferrotwin_connect::mqtt_source::MqttSourceConfig;
+#[cfg(feature = "opcua")]
+use ferrotwin_connect::opcua::OpcUaSourceConfig;
 use ferrotwin_routing::EndpointConfig;
 
 use crate::cli::{LogFormat, ServeArgs};
@@ -42,6 +44,9 @@ struct FileConfig {
     #[cfg(feature = "amqp")]
     #[serde(default)]
     amqp_source: Vec<AmqpSourceConfig>,
+    #[cfg(feature = "opcua")]
+    #[serde(default)]
+    opcua_source: Vec<OpcUaSourceConfig>,
     #[serde(default)]
     endpoint: Vec<EndpointConfig>,
     route_backlog_max_mb: Option<u64>,
@@ -82,6 +87,10 @@ pub struct Config {
     /// AMQP 0.9.1 queues to consume (`[[amqp_source]]`, file only).
     #[cfg(feature = "amqp")]
     pub amqp_sources: Vec<AmqpSourceConfig>,
+    /// OPC UA servers to subscribe to (`[[opcua_source]]`, file only), each
+    /// with its `pki_dir` set (default `<data>/opcua/pki`).
+    #[cfg(feature = "opcua")]
+    pub opcua_sources: Vec<OpcUaSourceConfig>,
     /// Event route endpoints (`[[endpoint]]` in the file).
     pub endpoints: Vec<EndpointConfig>,
     /// The most bytes one event route may keep waiting for its endpoint.
@@ -179,6 +188,19 @@ impl Config {
         for source in &file.amqp_source {
             source.check().map_err(anyhow::Error::msg)?;
         }
+        #[cfg(feature = "opcua")]
+        {
+            let mut names = std::collections::HashSet::new();
+            for source in &file.opcua_source {
+                source.check().map_err(anyhow::Error::msg)?;
+                if !names.insert(source.name.as_str()) {
+                    anyhow::bail!(
+                        "opcua_source '{}': two sources have this name; give each its own",
+                        source.name
+                    );
+                }
+            }
+        }
         let route_backlog_max_mb = file.route_backlog_max_mb.unwrap_or(256);
         if route_backlog_max_mb == 0 {
             anyhow::bail!("route_backlog_max_mb must be at least 1");
@@ -200,6 +222,11 @@ impl Config {
                 "--sim-api must be an http:// URL such as http://127.0.0.1:9100, not '{u}'"
             );
         }
+        let data = args
+            .data
+            .clone()
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from("ferrotwin-data"));
         Ok(Config {
             sim_api,
             analytics,
@@ -212,6 +239,16 @@ impl Config {
             mqtt_sources: file.mqtt_source,
             #[cfg(feature = "amqp")]
             amqp_sources: file.amqp_source,
+            #[cfg(feature = "opcua")]
+            opcua_sources: file
+                .opcua_source
+                .into_iter()
+                .map(|mut s| {
+                    s.pki_dir
+                        .get_or_insert_with(|| data.join("opcua").join("pki"));
+                    s
+                })
+                .collect(),
             storage,
             history,
             event_buffer: args
@@ -219,11 +256,7 @@ impl Config {
                 .or(file.event_buffer)
                 .unwrap_or(16_384)
                 .max(1),
-            data: args
-                .data
-                .clone()
-                .or(file.data)
-                .unwrap_or_else(|| PathBuf::from("ferrotwin-data")),
+            data,
             http,
             https,
             tls_files,

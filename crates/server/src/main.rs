@@ -46,6 +46,8 @@ fn main() {
         Command::Sim(SimCommand::Run(a)) => run_async(cmd::sim::run(a)),
         Command::Rul(RulCommand::Train(a)) => cmd::rul::train(a),
         Command::Rul(RulCommand::Predict(a)) => cmd::rul::predict(a),
+        #[cfg(feature = "opcua")]
+        Command::Opcua(cmd::opcua::OpcUaCommand::Browse(a)) => run_async(cmd::opcua::browse(a)),
     };
     std::process::exit(code);
 }

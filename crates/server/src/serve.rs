@@ -15,6 +15,8 @@ use ferrotwin_auth::{DeviceStore, TokenStore};
 use ferrotwin_connect::amqp::AmqpSource;
 use ferrotwin_connect::mqtt::{ConnectError, MqttConfig, MqttEndpoint, MqttTls};
 use ferrotwin_connect::mqtt_source::MqttSource;
+#[cfg(feature = "opcua")]
+use ferrotwin_connect::opcua::OpcUaSource;
 use ferrotwin_events::EventBus;
 use ferrotwin_graph::{Graph, PageRequest};
 use ferrotwin_routing::Routing;
@@ -46,6 +48,8 @@ pub struct Server {
     mqtt_sources: Vec<MqttSource>,
     #[cfg(feature = "amqp")]
     amqp_sources: Vec<AmqpSource>,
+    #[cfg(feature = "opcua")]
+    opcua_sources: Vec<OpcUaSource>,
     handles: Vec<Handle<SocketAddr>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -114,6 +118,8 @@ impl Server {
             mqtt_sources: vec![],
             #[cfg(feature = "amqp")]
             amqp_sources: vec![],
+            #[cfg(feature = "opcua")]
+            opcua_sources: vec![],
             handles: vec![],
             tasks: vec![],
         };
@@ -225,6 +231,17 @@ impl Server {
                 }
             }
         }
+        #[cfg(feature = "opcua")]
+        for source in &cfg.opcua_sources {
+            let label = source.label().to_string();
+            match OpcUaSource::start(source.clone(), sink.clone()) {
+                Ok(s) => server.opcua_sources.push(s),
+                Err(e) => {
+                    server.stop().await?;
+                    anyhow::bail!("starting opcua_source '{label}': {e}");
+                }
+            }
+        }
         for source in &cfg.mqtt_sources {
             let label = source.label().to_string();
             match MqttSource::start(source.clone(), sink.clone()) {
@@ -246,6 +263,10 @@ impl Server {
         }
         #[cfg(feature = "amqp")]
         for s in self.amqp_sources {
+            s.stop().await;
+        }
+        #[cfg(feature = "opcua")]
+        for s in self.opcua_sources {
             s.stop().await;
         }
         if let Some(m) = self.mqtt_endpoint {
