@@ -12,9 +12,11 @@ pub mod mqtt;
 pub mod mqtt_source;
 mod pattern;
 mod payload;
+mod replay;
 mod sink;
 
 pub use error::ConnectError;
 pub use pattern::{Pattern, Syntax};
 pub use payload::DataKind;
+pub use replay::replay;
 pub use sink::{Refused, SinkError, TwinSink};

@@ -201,7 +201,6 @@ impl<S: TwinSink> Source<S> {
             .find_map(|(pat, kind)| pat.twin_id(topic).map(|t| (t.to_string(), *kind)))
         else {
             let why = format!("no pattern maps the topic {topic}");
-            tracing::warn!(source = %name, topic, "{why}; kept as a dead letter");
             payload::unroutable(&*self.sink, &source, &p.payload, why).await;
             return true;
         };
@@ -209,10 +208,8 @@ impl<S: TwinSink> Source<S> {
         loop {
             match payload::deliver(&*self.sink, &source, &twin, kind, &p.payload).await {
                 Ok(Outcome::Taken) => return true,
-                Ok(Outcome::Refused(why)) => {
-                    tracing::warn!(source = %name, topic, twin, "external message refused: {why}; kept as a dead letter");
-                    return true;
-                }
+                // Logged and counted where it is kept.
+                Ok(Outcome::Refused(_)) => return true,
                 Err(why) => {
                     tracing::error!(source = %name, topic, "the platform cannot take the message ({why}); retrying in {delay:?}");
                     if self.pause(delay).await {

@@ -89,11 +89,35 @@ impl Server {
             Some(a) => Some(crate::analytics::start(a, &cfg.data, &graph, stop_rx)?),
             None => None,
         };
+        let metrics = Arc::new(Metrics::default());
+        let letters = Arc::new(
+            ferrotwin_ingest::DeadLetters::open(
+                &cfg.data.join("deadletters.redb"),
+                ferrotwin_ingest::DEFAULT_CAPACITY,
+            )
+            .map_err(|e| anyhow::anyhow!("opening the dead-letter store: {e}"))?,
+        );
+        let sink = Arc::new(crate::devices::GraphSink {
+            graph: graph.clone(),
+            letters: letters.clone(),
+            metrics: metrics.clone(),
+        });
         let state = ApiState {
             graph: graph.clone(),
             history: history.clone(),
             tokens,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            dead_letters: Arc::new(ferrotwin_api::DeadLetterDesk {
+                store: letters,
+                redeliver: Arc::new(crate::devices::SinkRedeliver(sink.clone())),
+            }),
+            audit: Arc::new(
+                ferrotwin_audit::AuditLog::open(
+                    &cfg.data.join("audit.redb"),
+                    ferrotwin_audit::DEFAULT_CAPACITY,
+                )
+                .map_err(|e| anyhow::anyhow!("opening the audit log: {e}"))?,
+            ),
             data_dir: cfg.data.clone(),
             commands: commands.clone(),
             delivery: Arc::new(crate::delivery::Delivery(routing.clone())),
@@ -176,8 +200,7 @@ impl Server {
                 ..MqttConfig::default()
             };
             let devices = Arc::new(DeviceStore::open(&cfg.data));
-            let sink = Arc::new(crate::devices::GraphSink(graph.clone()));
-            let endpoint = match MqttEndpoint::start(&mqtt_cfg, devices, sink).await {
+            let endpoint = match MqttEndpoint::start(&mqtt_cfg, devices, sink.clone()).await {
                 Ok(e) => e,
                 Err(e) => {
                     let msg = match e {
@@ -213,7 +236,6 @@ impl Server {
             server.mqtts = endpoint.tls_local_addr();
             server.mqtt_endpoint = Some(endpoint);
         }
-        let sink = Arc::new(crate::devices::GraphSink(graph));
         #[cfg(feature = "amqp")]
         for source in &cfg.amqp_sources {
             let label = source.label().to_string();
