@@ -35,6 +35,8 @@ pub struct Server {
     pub mqtt: Option<SocketAddr>,
     /// The bound MQTT-over-TLS address.
     pub mqtts: Option<SocketAddr>,
+    /// The bound MQTT-over-WebSocket address.
+    pub mqtt_ws: Option<SocketAddr>,
     /// The twin graph.
     pub graph: Graph,
     /// The history store.
@@ -130,6 +132,7 @@ impl Server {
             https: None,
             mqtt: None,
             mqtts: None,
+            mqtt_ws: None,
             graph: graph.clone(),
             history,
             routing,
@@ -172,7 +175,7 @@ impl Server {
             server.handles.push(handle);
             server.https = Some(bound);
         }
-        if cfg.mqtt.is_some() || cfg.mqtts.is_some() {
+        if cfg.mqtt.is_some() || cfg.mqtts.is_some() || cfg.mqtt_ws.is_some() {
             let tls = match cfg.mqtts {
                 Some(bind) => {
                     let (cert_file, key_file) = tls::cert_files(
@@ -192,6 +195,7 @@ impl Server {
             let mqtt_cfg = MqttConfig {
                 bind: cfg.mqtt,
                 tls,
+                ws: cfg.mqtt_ws,
                 event_topics: cfg
                     .endpoints
                     .iter()
@@ -213,6 +217,8 @@ impl Server {
                             };
                             let flag = if Some(addr) == cfg.mqtt {
                                 "--mqtt"
+                            } else if Some(addr) == cfg.mqtt_ws {
+                                "--mqtt-ws"
                             } else {
                                 "--mqtts"
                             };
@@ -234,6 +240,7 @@ impl Server {
                 )));
             server.mqtt = endpoint.local_addr();
             server.mqtts = endpoint.tls_local_addr();
+            server.mqtt_ws = endpoint.ws_local_addr();
             server.mqtt_endpoint = Some(endpoint);
         }
         #[cfg(feature = "amqp")]
@@ -304,6 +311,13 @@ impl Server {
         }
         if let Some(a) = self.mqtts {
             let _ = writeln!(out, "listening on mqtts://{a}");
+        }
+        if let Some(a) = self.mqtt_ws {
+            let _ = writeln!(
+                out,
+                "listening on ws://{a}{}",
+                ferrotwin_connect::mqtt::WS_PATH
+            );
         }
         let _ = out.flush();
     }
