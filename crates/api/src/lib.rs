@@ -7,9 +7,11 @@
 mod access;
 mod adt;
 mod analytics;
+mod audit;
 mod body;
 mod collab;
 mod commands;
+mod deadletters;
 mod delivery;
 mod devices;
 mod error;
@@ -24,6 +26,7 @@ mod ui;
 mod whoami;
 
 pub use commands::{DeviceCommandError, DeviceCommands, DeviceReply};
+pub use deadletters::{DeadLetterDesk, Redeliver, Redelivered};
 pub use delivery::{NoDelivery, RouteCounters, RouteDelivery};
 pub use live::to_cloudevent;
 pub use metrics::Metrics;
@@ -49,6 +52,8 @@ pub fn router(state: ApiState, scheme: Scheme) -> Router {
         .merge(analytics::routes())
         .merge(whoami::routes())
         .merge(collab::routes())
+        .merge(deadletters::routes())
+        .merge(audit::routes())
         .merge(sim::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -15,9 +15,11 @@ pub mod mqtt_source;
 pub mod opcua;
 mod pattern;
 mod payload;
+mod replay;
 mod sink;
 
 pub use error::ConnectError;
 pub use pattern::{Pattern, Syntax};
 pub use payload::DataKind;
+pub use replay::replay;
 pub use sink::{Refused, SinkError, TwinSink};

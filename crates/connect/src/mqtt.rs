@@ -1,4 +1,5 @@
-//! The built-in MQTT endpoint (MQTT 3.1.1 and 5, QoS 0 and 1, TCP and TLS),
+//! The built-in MQTT endpoint (MQTT 3.1.1 and 5, QoS 0 and 1, over TCP,
+//! TLS and WebSocket, with the same logins and topic rules on each),
 //! running the `mqtt5` broker engine in-process. Devices log in with the
 //! credentials of [`ferrotwin_auth::DeviceStore`] and may publish only
 //! for their own twins:
@@ -24,12 +25,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ferrotwin_auth::DeviceStore;
-use mqtt5::broker::config::TlsConfig;
+use mqtt5::broker::config::{TlsConfig, WebSocketConfig};
 use mqtt5::broker::{BrokerConfig, BrokerShutdownHandle, MqttBroker, StorageConfig};
 use tokio::task::JoinHandle;
 
 pub use commands::{CommandError, CommandReply, Commands};
-pub use config::{MqttConfig, MqttTls};
+pub use config::{MqttConfig, MqttTls, WS_PATH};
 pub use publisher::Publisher;
 pub use topic::{Response, Topic, TopicKind};
 
@@ -40,6 +41,7 @@ use crate::TwinSink;
 pub struct MqttEndpoint {
     addr: Option<SocketAddr>,
     tls_addr: Option<SocketAddr>,
+    ws_addr: Option<SocketAddr>,
     shutdown: BrokerShutdownHandle,
     commands: Commands,
     publisher: Publisher,
@@ -63,6 +65,9 @@ impl MqttEndpoint {
                 .map_err(|e| ConnectError::Bind(a, e))
         };
         if let Some(a) = cfg.bind {
+            probe(a)?;
+        }
+        if let Some(a) = cfg.ws {
             probe(a)?;
         }
         let tls = match &cfg.tls {
@@ -94,6 +99,13 @@ impl MqttEndpoint {
         if let Some(t) = tls {
             broker_cfg = broker_cfg.with_tls(t);
         }
+        if let Some(a) = cfg.ws {
+            broker_cfg = broker_cfg.with_websocket(
+                WebSocketConfig::new()
+                    .with_bind_addresses(vec![a])
+                    .with_path(WS_PATH),
+            );
+        }
         let provider = Arc::new(auth::DeviceAuth::new(
             devices,
             sessions,
@@ -112,6 +124,12 @@ impl MqttEndpoint {
                 "the TLS listener could not be bound".into(),
             ));
         }
+        let ws_addr = broker.ws_local_addr();
+        if cfg.ws.is_some() && ws_addr.is_none() {
+            return Err(ConnectError::Broker(
+                "the WebSocket listener could not be bound".into(),
+            ));
+        }
         commands.attach(broker.router());
         let shutdown = broker.shutdown_handle();
         let publisher = Publisher::new(broker.router());
@@ -124,6 +142,7 @@ impl MqttEndpoint {
         Ok(MqttEndpoint {
             addr,
             tls_addr,
+            ws_addr,
             shutdown,
             commands,
             publisher,
@@ -144,6 +163,11 @@ impl MqttEndpoint {
     /// The TLS address actually listened on.
     pub fn tls_local_addr(&self) -> Option<SocketAddr> {
         self.tls_addr
+    }
+
+    /// The WebSocket address actually listened on (path [`WS_PATH`]).
+    pub fn ws_local_addr(&self) -> Option<SocketAddr> {
+        self.ws_addr
     }
 
     /// The handle that sends commands to this endpoint's devices.

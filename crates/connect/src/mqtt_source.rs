@@ -3,16 +3,28 @@
 //! reports. The session is persistent and every message is acknowledged
 //! only after the [`TwinSink`] took it, so a message survives a broker or
 //! ferrotwin restart until it is handed on: QoS 1 is at least once. The
-//! client reconnects by itself and resubscribes when the broker lost the
-//! session.
+//! client reconnects by itself and subscribes again on every connection.
+//!
+//! Received messages wait in one queue of `max_inflight`; while it is full
+//! the client stops reading the socket, so a broker that sends more than
+//! the receive maximum it was given is held back by TCP, not buffered.
+//! *Why rumqttc, not mqtt5's client:* mqtt5's reader takes in everything
+//! the broker sends and disconnects with "Receive maximum exceeded" when a
+//! broker overruns the window; Mosquitto 2.0.11 does (a PUBACK for the
+//! oldest in-flight message releases up to a whole window of queued ones),
+//! and it resends the overrun on every reconnect, so the source stalled.
 
 mod config;
+mod tls;
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mqtt5::types::SubscribeOptions;
-use mqtt5::{AckToken, ConnectOptions, ConnectionEvent, MqttClient, QoS};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::mqttbytes::v5::{ConnectProperties, Filter, Packet, Publish, RetainForwardRule};
+use rumqttc::v5::{AsyncClient, Event, EventLoop, MqttOptions};
+use rumqttc::{TlsConfiguration, Transport};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -40,15 +52,16 @@ impl MqttSource {
         sink: Arc<S>,
     ) -> Result<MqttSource, ConnectError> {
         let (endpoint, maps) = cfg.parsed().map_err(ConnectError::Config)?;
+        let options = options(&cfg, &endpoint)
+            .map_err(|e| ConnectError::Config(format!("mqtt_source '{}': {e}", cfg.label())))?;
         let (stop, stopped) = watch::channel(false);
         let source = Source {
             cfg,
-            endpoint,
             maps,
             sink,
             stopped,
         };
-        let task = tokio::spawn(source.run());
+        let task = tokio::spawn(source.run(options));
         Ok(MqttSource { stop, task })
     }
 
@@ -60,124 +73,101 @@ impl MqttSource {
     }
 }
 
+/// The client's settings: a persistent session, acknowledgements by hand.
+fn options(cfg: &MqttSourceConfig, e: &config::Endpoint) -> Result<MqttOptions, String> {
+    let mut o = MqttOptions::new(cfg.client_id.clone(), e.host.clone(), e.port);
+    o.set_clean_start(false)
+        .set_manual_acks(true)
+        .set_keep_alive(Duration::from_secs(30))
+        .set_connect_properties(ConnectProperties {
+            session_expiry_interval: Some(cfg.session_expiry_secs),
+            receive_maximum: Some(cfg.max_inflight),
+            max_packet_size: Some(cfg.max_message_bytes),
+            ..ConnectProperties::new()
+        });
+    if let Some(u) = &cfg.username {
+        o.set_credentials(u.clone(), cfg.password.clone().unwrap_or_default());
+    }
+    if e.tls {
+        let tls = tls::client_config(cfg.ca_file.as_deref())?;
+        o.set_transport(Transport::Tls(TlsConfiguration::Rustls(Arc::new(tls))));
+    }
+    Ok(o)
+}
+
 struct Source<S> {
     cfg: MqttSourceConfig,
-    endpoint: config::Endpoint,
     maps: Vec<(Pattern, DataKind)>,
     sink: Arc<S>,
     stopped: watch::Receiver<bool>,
 }
 
-type Inbound = (mqtt5::packet::publish::PublishPacket, AckToken);
+/// A received message and the connection it came on.
+struct Inbound {
+    connection: u64,
+    publish: Publish,
+}
+
+/// Which connection is current. An acknowledgement is sent only on the
+/// connection its message came on: the lock is held from the check to the
+/// request, and the network side takes it to count a lost connection and
+/// drop the acknowledgements still queued for it, which the broker could
+/// otherwise match to a different message of a new session.
+type Connection = Arc<Mutex<u64>>;
 
 impl<S: TwinSink> Source<S> {
-    async fn run(mut self) {
+    async fn run(self, options: MqttOptions) {
         let name = self.cfg.label().to_string();
-        let mut opts = ConnectOptions::new(self.cfg.client_id.clone())
-            .with_clean_start(false)
-            .with_resume_existing_session(true)
-            .with_session_expiry_interval(self.cfg.session_expiry_secs)
-            .with_receive_maximum(self.cfg.max_inflight)
-            .with_deferred_ack(true)
-            .with_automatic_reconnect(true)
-            .with_reconnect_delay(Duration::from_millis(500), Duration::from_secs(10));
-        if let Some(u) = &self.cfg.username {
-            let pw = self.cfg.password.clone().unwrap_or_default();
-            opts = opts.with_credentials(u.clone(), pw.into_bytes());
-        }
-        let client = MqttClient::new(self.cfg.client_id.clone());
-        let log_name = name.clone();
-        let _ = client
-            .on_connection_event(move |e| match e {
-                ConnectionEvent::Connected {
-                    session_present, ..
-                } => tracing::info!(source = %log_name, session_present, "external MQTT broker connected"),
-                ConnectionEvent::Disconnected { reason } => {
-                    tracing::warn!(source = %log_name, ?reason, "external MQTT broker disconnected; reconnecting")
-                }
-                _ => {}
-            })
-            .await;
-        let mut delay = Duration::from_millis(500);
-        loop {
-            let mut stopped = self.stopped.clone();
-            let result = tokio::select! {
-                r = self.connect(&client, opts.clone()) => r,
-                _ = stopped.changed() => return,
-            };
-            match result {
-                Ok(()) => break,
-                Err(e) => {
-                    tracing::warn!(source = %name, "cannot connect to the external MQTT broker: {e}; retrying in {delay:?}");
-                    if self.pause(delay).await {
-                        return;
-                    }
-                    delay = (delay * 2).min(MAX_BACKOFF);
-                }
-            }
-        }
-        // Every message goes through one queue, handled in arrival order;
-        // at most `max_inflight` are unacknowledged, which bounds it.
-        let (tx, mut rx) = mpsc::unbounded_channel::<Inbound>();
-        let sub = SubscribeOptions {
-            qos: QoS::AtLeastOnce,
-            ..SubscribeOptions::default()
-        };
-        for (pattern, _) in &self.maps {
-            let tx = tx.clone();
-            let filter = pattern.filter();
-            let r = client
-                .subscribe_with_ack(filter.clone(), sub.clone(), move |p, token| {
-                    let _ = tx.send((p, token));
-                })
-                .await;
-            match r {
-                Ok(_) => tracing::info!(source = %name, filter, "subscribed"),
-                Err(e) => tracing::error!(source = %name, filter, "subscribing failed: {e}"),
-            }
-        }
-        drop(tx);
-        loop {
-            let (p, token) = tokio::select! {
-                m = rx.recv() => match m { Some(m) => m, None => break },
-                _ = self.stopped.changed() => break,
-            };
-            if self.handle(&name, &p).await {
-                token.ack();
-            } else {
-                // Stopping with the message not handed on: disconnect before
-                // the token drops, so the broker keeps it for the next session.
-                let _ = client.disconnect().await;
-                drop(token);
-                return;
-            }
-        }
-        let _ = client.disconnect().await;
+        let window = usize::from(self.cfg.max_inflight);
+        let (client, eventloop) = AsyncClient::new(options, window + 16);
+        let (tx, rx) = mpsc::channel(window);
+        let connection = Connection::default();
+        let filters: Vec<String> = self.maps.iter().map(|(p, _)| p.filter()).collect();
+        let network = network(
+            name.clone(),
+            client.clone(),
+            eventloop,
+            filters,
+            tx,
+            connection.clone(),
+            self.stopped.clone(),
+        );
+        tokio::join!(network, self.consume(&name, &client, rx, &connection));
     }
 
-    async fn connect(&self, client: &MqttClient, opts: ConnectOptions) -> Result<(), String> {
-        let e = &self.endpoint;
-        if let Some(ca) = &self.cfg.ca_file {
-            let addr = tokio::net::lookup_host((e.host.as_str(), e.port))
-                .await
-                .map_err(|err| format!("resolving {}: {err}", e.host))?
-                .next()
-                .ok_or_else(|| format!("{} has no address", e.host))?;
-            let mut tls = mqtt5::transport::tls::TlsConfig::new(addr, e.host.clone());
-            tls.load_ca_cert_pem(&ca.to_string_lossy())
-                .map_err(|err| format!("reading ca_file {}: {err}", ca.display()))?;
-            client
-                .connect_with_tls_and_options(tls, opts)
-                .await
-                .map(|_| ())
-                .map_err(|err| err.to_string())
-        } else {
-            let scheme = if e.tls { "mqtts" } else { "mqtt" };
-            client
-                .connect_with_options(&format!("{scheme}://{}:{}", e.host, e.port), opts)
-                .await
-                .map(|_| ())
-                .map_err(|err| err.to_string())
+    /// Hands messages on in arrival order and acknowledges each once taken.
+    /// Acknowledgements the client cannot queue yet wait here, without
+    /// holding up the next message: the network side may be waiting for
+    /// this queue to take one. They are fewer than the messages the broker
+    /// has in flight, and cost a few bytes each.
+    async fn consume(
+        mut self,
+        name: &str,
+        client: &AsyncClient,
+        mut rx: mpsc::Receiver<Inbound>,
+        connection: &Connection,
+    ) {
+        let mut unsent = VecDeque::new();
+        loop {
+            send_acks(client, connection, &mut unsent);
+            let m = tokio::select! {
+                m = rx.recv() => match m { Some(m) => m, None => return },
+                _ = tokio::time::sleep(Duration::from_millis(2)), if !unsent.is_empty() => continue,
+                _ = self.stopped.changed() => return,
+            };
+            // Stopping with the message not handed on: it stays unacknowledged
+            // with the broker for the next session.
+            if !self.handle(name, &m.publish).await {
+                return;
+            }
+            let mut publish = m.publish;
+            publish.payload = Default::default();
+            publish.topic = Default::default();
+            publish.properties = None;
+            unsent.push_back(Inbound {
+                connection: m.connection,
+                publish,
+            });
         }
     }
 
@@ -192,8 +182,9 @@ impl<S: TwinSink> Source<S> {
     /// Hands one message on; false only when stopping before it could be.
     /// A message the platform refuses is logged with its source and counts
     /// as handled, since sending it again would not change the answer.
-    async fn handle(&mut self, name: &str, p: &mqtt5::packet::publish::PublishPacket) -> bool {
-        let topic = p.topic_name.as_str();
+    async fn handle(&mut self, name: &str, p: &Publish) -> bool {
+        let topic = String::from_utf8_lossy(&p.topic);
+        let topic = topic.as_ref();
         let source = format!("mqtt_source name={name} topic={topic}");
         let Some((twin, kind)) = self
             .maps
@@ -201,7 +192,6 @@ impl<S: TwinSink> Source<S> {
             .find_map(|(pat, kind)| pat.twin_id(topic).map(|t| (t.to_string(), *kind)))
         else {
             let why = format!("no pattern maps the topic {topic}");
-            tracing::warn!(source = %name, topic, "{why}; kept as a dead letter");
             payload::unroutable(&*self.sink, &source, &p.payload, why).await;
             return true;
         };
@@ -209,10 +199,8 @@ impl<S: TwinSink> Source<S> {
         loop {
             match payload::deliver(&*self.sink, &source, &twin, kind, &p.payload).await {
                 Ok(Outcome::Taken) => return true,
-                Ok(Outcome::Refused(why)) => {
-                    tracing::warn!(source = %name, topic, twin, "external message refused: {why}; kept as a dead letter");
-                    return true;
-                }
+                // Logged and counted where it is kept.
+                Ok(Outcome::Refused(_)) => return true,
                 Err(why) => {
                     tracing::error!(source = %name, topic, "the platform cannot take the message ({why}); retrying in {delay:?}");
                     if self.pause(delay).await {
@@ -222,5 +210,113 @@ impl<S: TwinSink> Source<S> {
                 }
             }
         }
+    }
+}
+
+/// Queues the acknowledgements of `unsent` in order while the client has
+/// room; one whose connection is gone is dropped (the broker sends its
+/// message again on the new connection, or lost it with its session).
+fn send_acks(client: &AsyncClient, connection: &Connection, unsent: &mut VecDeque<Inbound>) {
+    let current = connection.lock().unwrap_or_else(|e| e.into_inner());
+    while let Some(m) = unsent.front() {
+        if m.connection == *current && client.try_ack(&m.publish).is_err() {
+            return;
+        }
+        unsent.pop_front();
+    }
+}
+
+/// Drives the connection: connects and reconnects with backoff, subscribes
+/// on every connection, and queues received messages, waiting (and so not
+/// reading the socket) while the queue is full.
+async fn network(
+    name: String,
+    client: AsyncClient,
+    mut eventloop: EventLoop,
+    filters: Vec<String>,
+    tx: mpsc::Sender<Inbound>,
+    connection: Connection,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut delay = Duration::from_millis(500);
+    let mut connected = false;
+    loop {
+        let event = tokio::select! {
+            e = eventloop.poll() => e,
+            _ = stopped.changed() => break,
+        };
+        match event {
+            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                connected = true;
+                delay = Duration::from_millis(500);
+                tracing::info!(source = %name, session_present = ack.session_present, "external MQTT broker connected");
+                // Also with a session present: the filters may have changed
+                // since, and retained messages come only for new ones.
+                let subs = filters.iter().map(|f| Filter {
+                    retain_forward_rule: RetainForwardRule::OnNewSubscribe,
+                    ..Filter::new(f.clone(), QoS::AtLeastOnce)
+                });
+                if let Err(e) = client.try_subscribe_many(subs) {
+                    tracing::error!(source = %name, "cannot subscribe: {e}");
+                }
+            }
+            Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                for (filter, code) in filters.iter().zip(&ack.return_codes) {
+                    use rumqttc::v5::mqttbytes::v5::SubscribeReasonCode as C;
+                    match code {
+                        C::Success(_) => tracing::info!(source = %name, filter, "subscribed"),
+                        other => {
+                            tracing::error!(source = %name, filter, "the broker refused the subscription: {other:?}")
+                        }
+                    }
+                }
+            }
+            Ok(Event::Incoming(Packet::Publish(publish))) => {
+                let current = *connection.lock().unwrap_or_else(|e| e.into_inner());
+                let m = Inbound {
+                    connection: current,
+                    publish,
+                };
+                tokio::select! {
+                    r = tx.send(m) => if r.is_err() { break },
+                    _ = stopped.changed() => break,
+                }
+            }
+            Ok(Event::Incoming(Packet::Disconnect(d))) => {
+                tracing::warn!(source = %name, reason = ?d.reason_code, "the external MQTT broker is closing the connection");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                {
+                    let mut current = connection.lock().unwrap_or_else(|e| e.into_inner());
+                    *current += 1;
+                    eventloop.clean();
+                }
+                if connected {
+                    tracing::warn!(source = %name, "external MQTT broker disconnected ({e}); reconnecting");
+                    connected = false;
+                } else {
+                    tracing::warn!(source = %name, "cannot connect to the external MQTT broker: {e}; retrying in {delay:?}");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stopped.changed() => break,
+                }
+                delay = (delay * 2).min(MAX_BACKOFF);
+            }
+        }
+    }
+    if connected {
+        // Say goodbye so the broker keeps the session without waiting for
+        // the keep-alive; give up after a second.
+        let _ = client.try_disconnect();
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            while let Ok(e) = eventloop.poll().await {
+                if matches!(e, Event::Outgoing(rumqttc::Outgoing::Disconnect)) {
+                    break;
+                }
+            }
+        })
+        .await;
     }
 }

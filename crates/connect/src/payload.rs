@@ -18,6 +18,25 @@ pub enum DataKind {
     Properties,
 }
 
+impl DataKind {
+    /// `telemetry` or `properties`, as in configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataKind::Telemetry => "telemetry",
+            DataKind::Properties => "properties",
+        }
+    }
+
+    /// The kind named `s` (`telemetry` or `properties`).
+    pub fn parse(s: &str) -> Option<DataKind> {
+        match s {
+            "telemetry" => Some(DataKind::Telemetry),
+            "properties" => Some(DataKind::Properties),
+            _ => None,
+        }
+    }
+}
+
 /// What became of a message the platform could read or not.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Outcome {

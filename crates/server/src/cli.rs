@@ -132,7 +132,10 @@ pub struct ServeArgs {
     /// MQTT-over-TLS listener address; uses the HTTPS certificate options.
     #[arg(long, env = "FERROTWIN_MQTTS")]
     pub mqtts: Option<SocketAddr>,
-    /// Run no MQTT endpoint (neither plain nor TLS).
+    /// MQTT-over-WebSocket listener address (path /mqtt), off unless given; same logins and topic rules.
+    #[arg(long, env = "FERROTWIN_MQTT_WS")]
+    pub mqtt_ws: Option<SocketAddr>,
+    /// Run no MQTT endpoint (neither plain, TLS nor WebSocket).
     #[arg(long, env = "FERROTWIN_NO_MQTT")]
     pub no_mqtt: bool,
     /// Log format.

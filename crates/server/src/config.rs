@@ -36,6 +36,7 @@ struct FileConfig {
     tls_self_signed: Option<bool>,
     mqtt: Option<SocketAddr>,
     mqtts: Option<SocketAddr>,
+    mqtt_ws: Option<SocketAddr>,
     no_mqtt: Option<bool>,
     log_format: Option<LogFormat>,
     log: Option<String>,
@@ -78,6 +79,8 @@ pub struct Config {
     pub mqtt: Option<SocketAddr>,
     /// The MQTT-over-TLS endpoint, if any (same certificate as HTTPS).
     pub mqtts: Option<SocketAddr>,
+    /// The MQTT-over-WebSocket endpoint, if any (off by default).
+    pub mqtt_ws: Option<SocketAddr>,
     /// Log format.
     pub log_format: LogFormat,
     /// Log filter.
@@ -153,6 +156,7 @@ impl Config {
         }
         let no_mqtt = args.no_mqtt || file.no_mqtt.unwrap_or(false);
         let mqtts = args.mqtts.or(file.mqtts).filter(|_| !no_mqtt);
+        let mqtt_ws = args.mqtt_ws.or(file.mqtt_ws).filter(|_| !no_mqtt);
         if mqtts.is_some() && tls_files.is_none() && !tls_self_signed {
             anyhow::bail!(
                 "--mqtts needs a certificate: give --tls-cert and --tls-key, or --tls-self-signed"
@@ -261,6 +265,7 @@ impl Config {
             https,
             tls_files,
             mqtts,
+            mqtt_ws,
             mqtt: if no_mqtt {
                 None
             } else {
@@ -313,15 +318,18 @@ mod tests {
         assert_eq!(c.log, "debug");
         assert!(c.https.is_none());
         assert_eq!(c.mqtt, Some("127.0.0.1:1883".parse().unwrap()));
-        std::fs::write(&file, "mqtt = \"127.0.0.1:0\"\n").unwrap();
+        assert_eq!(c.mqtt_ws, None, "WebSocket is off by default");
+        std::fs::write(&file, "mqtt = \"127.0.0.1:0\"\nmqtt_ws = \"127.0.0.1:0\"\n").unwrap();
         let c = Config::load(&args).unwrap();
         assert_eq!(c.mqtt, Some("127.0.0.1:0".parse().unwrap()));
+        assert_eq!(c.mqtt_ws, Some("127.0.0.1:0".parse().unwrap()));
         let off = ServeArgs {
             config: Some(file),
             no_mqtt: true,
             ..Default::default()
         };
-        assert_eq!(Config::load(&off).unwrap().mqtt, None);
+        let off = Config::load(&off).unwrap();
+        assert_eq!((off.mqtt, off.mqtt_ws), (None, None));
         let tls_less = ServeArgs {
             mqtts: Some("127.0.0.1:0".parse().unwrap()),
             ..Default::default()

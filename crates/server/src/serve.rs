@@ -37,6 +37,8 @@ pub struct Server {
     pub mqtt: Option<SocketAddr>,
     /// The bound MQTT-over-TLS address.
     pub mqtts: Option<SocketAddr>,
+    /// The bound MQTT-over-WebSocket address.
+    pub mqtt_ws: Option<SocketAddr>,
     /// The twin graph.
     pub graph: Graph,
     /// The history store.
@@ -93,11 +95,35 @@ impl Server {
             Some(a) => Some(crate::analytics::start(a, &cfg.data, &graph, stop_rx)?),
             None => None,
         };
+        let metrics = Arc::new(Metrics::default());
+        let letters = Arc::new(
+            ferrotwin_ingest::DeadLetters::open(
+                &cfg.data.join("deadletters.redb"),
+                ferrotwin_ingest::DEFAULT_CAPACITY,
+            )
+            .map_err(|e| anyhow::anyhow!("opening the dead-letter store: {e}"))?,
+        );
+        let sink = Arc::new(crate::devices::GraphSink {
+            graph: graph.clone(),
+            letters: letters.clone(),
+            metrics: metrics.clone(),
+        });
         let state = ApiState {
             graph: graph.clone(),
             history: history.clone(),
             tokens,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            dead_letters: Arc::new(ferrotwin_api::DeadLetterDesk {
+                store: letters,
+                redeliver: Arc::new(crate::devices::SinkRedeliver(sink.clone())),
+            }),
+            audit: Arc::new(
+                ferrotwin_audit::AuditLog::open(
+                    &cfg.data.join("audit.redb"),
+                    ferrotwin_audit::DEFAULT_CAPACITY,
+                )
+                .map_err(|e| anyhow::anyhow!("opening the audit log: {e}"))?,
+            ),
             data_dir: cfg.data.clone(),
             commands: commands.clone(),
             delivery: Arc::new(crate::delivery::Delivery(routing.clone())),
@@ -110,6 +136,7 @@ impl Server {
             https: None,
             mqtt: None,
             mqtts: None,
+            mqtt_ws: None,
             graph: graph.clone(),
             history,
             routing,
@@ -154,7 +181,7 @@ impl Server {
             server.handles.push(handle);
             server.https = Some(bound);
         }
-        if cfg.mqtt.is_some() || cfg.mqtts.is_some() {
+        if cfg.mqtt.is_some() || cfg.mqtts.is_some() || cfg.mqtt_ws.is_some() {
             let tls = match cfg.mqtts {
                 Some(bind) => {
                     let (cert_file, key_file) = tls::cert_files(
@@ -174,6 +201,7 @@ impl Server {
             let mqtt_cfg = MqttConfig {
                 bind: cfg.mqtt,
                 tls,
+                ws: cfg.mqtt_ws,
                 event_topics: cfg
                     .endpoints
                     .iter()
@@ -182,8 +210,7 @@ impl Server {
                 ..MqttConfig::default()
             };
             let devices = Arc::new(DeviceStore::open(&cfg.data));
-            let sink = Arc::new(crate::devices::GraphSink(graph.clone()));
-            let endpoint = match MqttEndpoint::start(&mqtt_cfg, devices, sink).await {
+            let endpoint = match MqttEndpoint::start(&mqtt_cfg, devices, sink.clone()).await {
                 Ok(e) => e,
                 Err(e) => {
                     let msg = match e {
@@ -196,6 +223,8 @@ impl Server {
                             };
                             let flag = if Some(addr) == cfg.mqtt {
                                 "--mqtt"
+                            } else if Some(addr) == cfg.mqtt_ws {
+                                "--mqtt-ws"
                             } else {
                                 "--mqtts"
                             };
@@ -217,9 +246,9 @@ impl Server {
                 )));
             server.mqtt = endpoint.local_addr();
             server.mqtts = endpoint.tls_local_addr();
+            server.mqtt_ws = endpoint.ws_local_addr();
             server.mqtt_endpoint = Some(endpoint);
         }
-        let sink = Arc::new(crate::devices::GraphSink(graph));
         #[cfg(feature = "amqp")]
         for source in &cfg.amqp_sources {
             let label = source.label().to_string();
@@ -303,6 +332,13 @@ impl Server {
         }
         if let Some(a) = self.mqtts {
             let _ = writeln!(out, "listening on mqtts://{a}");
+        }
+        if let Some(a) = self.mqtt_ws {
+            let _ = writeln!(
+                out,
+                "listening on ws://{a}{}",
+                ferrotwin_connect::mqtt::WS_PATH
+            );
         }
         let _ = out.flush();
     }

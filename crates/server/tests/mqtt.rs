@@ -224,3 +224,74 @@ fn devices_connect_over_tls_with_the_https_certificate() {
         .unwrap();
     assert_eq!(n_of(&server, "press"), 9);
 }
+
+#[test]
+fn devices_connect_over_websocket_with_the_same_logins_and_topic_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, addrs) =
+        Server::start_listening(dir.path(), &["--mqtt-ws", "127.0.0.1:0"], &["mqtt", "ws"]);
+    assert!(addrs[1].ends_with("/mqtt"), "{addrs:?}");
+    server.admin("POST", "/models", Some(&counter_model()));
+    for id in ["press", "other"] {
+        let twin = json!({"$metadata": {"$model": "dtmi:test:Counter;1"}, "n": 1});
+        let path = format!("/digitaltwins/{id}");
+        assert_eq!(server.admin("PUT", &path, Some(&twin)).0, 200);
+    }
+    let (user, password) = create_device(&server, &["press"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = format!("ws://{}", addrs[1]);
+    let connect_ws = |v: ProtocolVersion, password: &str| {
+        let id = format!("c-{}", uuid::Uuid::new_v4().simple());
+        let client = MqttClient::new(id.clone());
+        let opts = ConnectOptions::new(id)
+            .with_credentials(user.as_str(), password.as_bytes())
+            .with_protocol_version(v)
+            .with_automatic_reconnect(false);
+        rt.block_on(client.connect_with_options(&url, opts))
+            .map(|_| client)
+    };
+    for v in [ProtocolVersion::V5, ProtocolVersion::V311] {
+        assert!(connect_ws(v, "wrong").is_err(), "a wrong password ({v:?})");
+    }
+    let v5 = connect_ws(ProtocolVersion::V5, &password).unwrap();
+    rt.block_on(v5.publish_qos1("twins/press/properties", json!({"n": 9}).to_string()))
+        .unwrap();
+    assert_eq!(n_of(&server, "press"), 9);
+    // The topic ACL holds as on TCP: no writing another twin, no
+    // subscribing to its commands.
+    let refused =
+        rt.block_on(v5.publish_qos1("twins/other/properties", json!({"n": 7}).to_string()));
+    assert!(refused.is_err(), "{refused:?}");
+    assert_eq!(n_of(&server, "other"), 1);
+    let foreign = rt.block_on(v5.subscribe("twins/other/commands/#", |_| {}));
+    assert!(foreign.is_err(), "{foreign:?}");
+    let v3 = connect_ws(ProtocolVersion::V311, &password).unwrap();
+    rt.block_on(v3.publish_qos1("twins/press/properties", json!({"n": 10}).to_string()))
+        .unwrap();
+    assert_eq!(n_of(&server, "press"), 10);
+    // TCP devices are served beside it.
+    let tcp = rt
+        .block_on(connect(&addrs[0], ProtocolVersion::V5, &user, &password))
+        .unwrap();
+    rt.block_on(tcp.publish_qos1("twins/press/properties", json!({"n": 11}).to_string()))
+        .unwrap();
+    assert_eq!(n_of(&server, "press"), 11);
+
+    // The WebSocket port is taken (by this server): serve fails and names
+    // --mqtt-ws.
+    let ws_addr = addrs[1].trim_end_matches("/mqtt");
+    let other = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .args(["serve", "--http", "127.0.0.1:0", "--mqtt", "127.0.0.1:0"])
+        .args(["--mqtt-ws", ws_addr, "--data"])
+        .arg(other.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("already in use") && err.contains("--mqtt-ws"),
+        "{err}"
+    );
+    drop((v5, v3, tcp));
+}

@@ -226,10 +226,11 @@ nodes = [
   {{ node_id = "ns=2;s=Machine.Running", twin = "press", kind = "properties", name = "running" }},
   {{ node_id = "ns=2;s=Machine.State", twin = "press", kind = "properties", name = "state" }},
   # Refused: a Bad status, an unknown twin, a scaled boolean, a string for
-  # a boolean property.
+  # an integer telemetry and for a boolean property.
   {{ node_id = "ns=2;s=Machine.Sensor", twin = "press", kind = "telemetry", name = "sensor" }},
   {{ node_id = "ns=2;s=Machine.Speed", twin = "ghost", kind = "telemetry", name = "speed" }},
   {{ node_id = "ns=2;s=Machine.Running", twin = "press", kind = "telemetry", name = "temperature", scale = 2.0 }},
+  {{ node_id = "ns=2;s=Machine.State", twin = "press", kind = "telemetry", name = "speed" }},
   {{ node_id = "ns=2;s=Machine.State", twin = "press", kind = "properties", name = "running" }},
 ]
 "#
@@ -272,28 +273,71 @@ nodes = [
     let state = twin["state"].as_str().unwrap();
     assert!(["running", "stopped"].contains(&state), "{twin}");
 
-    for (node, reason) in [
-        ("ns=2;s=Machine.Sensor", "BadSensorFailure"),
-        ("ns=2;s=Machine.Speed", "twin not found: ghost"),
-        ("ns=2;s=Machine.Running", "not a number"),
-        ("ns=2;s=Machine.State", "invalid: "),
+    // Each refusal is a dead letter with its source, twin, kind and reason.
+    for (node, name, reason) in [
+        ("ns=2;s=Machine.Sensor", "sensor", "BadSensorFailure"),
+        ("ns=2;s=Machine.Speed", "speed", "twin not found: ghost"),
+        ("ns=2;s=Machine.Running", "temperature", "not a number"),
+        ("ns=2;s=Machine.State", "speed", "telemetry 'speed'"),
+        ("ns=2;s=Machine.State", "running", "running"),
     ] {
-        let found = support::wait_for(20, || {
-            let log = server.stderr.lock().unwrap();
-            log.lines()
-                .any(|l| {
-                    l.contains("device message refused")
-                        && l.contains(&format!("opcua name=plant node={node}"))
-                        && l.contains(reason)
+        let source = format!("opcua name=plant node={node}");
+        let letter = support::wait_for(20, || {
+            let (status, body) = server.admin(
+                "GET",
+                &format!("/deadletters?source={}", encode(&source)),
+                None,
+            );
+            assert_eq!(status, 200, "{body}");
+            body["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| {
+                    l["reason"].as_str().unwrap().contains(reason)
+                        && l["payload"].get(name).is_some()
                 })
-                .then_some(())
+                .cloned()
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no dead letter from {source} for '{reason}'; log:\n{}",
+                server.stderr.lock().unwrap()
+            )
         });
-        assert!(
-            found.is_some(),
-            "no refusal of {node} for '{reason}'; log:\n{}",
-            server.stderr.lock().unwrap()
-        );
+        assert_eq!(letter["source"], source, "{letter}");
+        let twin = if reason.contains("ghost") {
+            "ghost"
+        } else {
+            "press"
+        };
+        assert_eq!(letter["twinId"], twin, "{letter}");
     }
+    // A Bad status carries no value.
+    let (_, body) = server.admin(
+        "GET",
+        &format!(
+            "/deadletters?source={}",
+            encode("node=ns=2;s=Machine.Sensor")
+        ),
+        None,
+    );
+    let letter = &body["value"][0];
+    assert_eq!(letter["kind"], "telemetry", "{letter}");
+    assert_eq!(letter["payload"]["sensor"], Value::Null, "{letter}");
+    assert!(letter["payload"]["$ts"].is_string(), "{letter}");
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[test]

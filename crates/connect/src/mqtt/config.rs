@@ -3,6 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// The HTTP path of the WebSocket listener.
+pub const WS_PATH: &str = "/mqtt";
+
 /// How the MQTT endpoint listens.
 #[derive(Debug, Clone)]
 pub struct MqttConfig {
@@ -10,6 +13,9 @@ pub struct MqttConfig {
     pub bind: Option<SocketAddr>,
     /// The TLS listener, if any.
     pub tls: Option<MqttTls>,
+    /// The MQTT-over-WebSocket listen address, if any (plain WebSocket,
+    /// path [`WS_PATH`], subprotocol `mqtt`); port 0 picks a free one.
+    pub ws: Option<SocketAddr>,
     /// The largest MQTT packet accepted, in bytes.
     pub max_packet_size: usize,
     /// Topics the platform publishes events to (event routes on the
@@ -34,6 +40,7 @@ impl Default for MqttConfig {
         MqttConfig {
             bind: None,
             tls: None,
+            ws: None,
             max_packet_size: 1024 * 1024,
             event_topics: vec![],
         }

@@ -42,8 +42,8 @@ impl<S: TwinSink> Handler<S> {
         let source = format!("mqtt client={} topic={}", e.client_id, e.topic);
         let Some(topic) = Topic::publish(&e.topic) else {
             let why = format!("no twin topic: {}", e.topic);
-            payload::unroutable(&*self.sink, &source, &e.payload, why.clone()).await;
-            return Err(why);
+            payload::unroutable(&*self.sink, &source, &e.payload, why).await;
+            return Ok(());
         };
         let kind = match topic.kind {
             TopicKind::Telemetry => DataKind::Telemetry,
@@ -52,9 +52,9 @@ impl<S: TwinSink> Handler<S> {
                 return Err("devices do not publish commands".into());
             }
         };
+        // A refused message is logged and counted where it is kept.
         match payload::deliver(&*self.sink, &source, topic.twin_id, kind, &e.payload).await? {
-            Outcome::Taken => Ok(()),
-            Outcome::Refused(why) => Err(format!("{why} (kept as a dead letter)")),
+            Outcome::Taken | Outcome::Refused(_) => Ok(()),
         }
     }
 }

@@ -35,12 +35,18 @@ pub struct MqttSourceConfig {
     #[serde(default = "default_session_expiry")]
     pub session_expiry_secs: u32,
     /// Messages the broker may send before ferrotwin acknowledges them
-    /// (MQTT 5 receive maximum). Keep it at or above the broker's own
-    /// in-flight limit: Mosquitto 2.0 resends up to `max_inflight_messages`
-    /// (20 by default) after restoring a saved session whatever the client
-    /// allowed, and a client sent more than it allowed must disconnect.
+    /// (MQTT 5 receive maximum), and the length of ferrotwin's queue of
+    /// received messages. A broker that sends more than it was allowed
+    /// (Mosquitto 2.0.11 does once a backlog builds) is slowed by TCP flow
+    /// control: ferrotwin stops reading while the queue is full.
     #[serde(default = "default_max_inflight")]
     pub max_inflight: u16,
+    /// The largest message ferrotwin accepts, in bytes (MQTT 5 maximum
+    /// packet size; default 1 MiB). The broker must not send a larger one
+    /// to this client: MQTT 5 has it discard the message, and Mosquitto logs
+    /// that, so set it above the largest message the devices send.
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: u32,
     /// Topic patterns and what their messages carry.
     pub topics: Vec<TopicMapping>,
 }
@@ -62,6 +68,10 @@ fn default_session_expiry() -> u32 {
 
 fn default_max_inflight() -> u16 {
     64
+}
+
+fn default_max_message_bytes() -> u32 {
+    1 << 20
 }
 
 /// Where to connect, read from the URL.
@@ -101,6 +111,12 @@ impl MqttSourceConfig {
                 "session_expiry_secs and max_inflight must be above 0, or messages could be lost"
                     .into(),
             ));
+        }
+        if self.max_message_bytes < 1024 {
+            return Err(at(format!(
+                "max_message_bytes {} is below 1024, too small for an MQTT message",
+                self.max_message_bytes
+            )));
         }
         if self.topics.is_empty() {
             return Err(at("give at least one [[mqtt_source.topics]] entry".into()));

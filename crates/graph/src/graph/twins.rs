@@ -249,6 +249,23 @@ impl Graph {
         })
     }
 
+    /// Checks device telemetry against the twin's model (see
+    /// [`validate::telemetry`]); the REST telemetry endpoint, like ADT's,
+    /// does not, while device connectivity does.
+    pub fn check_telemetry(
+        &self,
+        id: &str,
+        component: Option<&str>,
+        data: &Map<String, Value>,
+    ) -> Result<(), GraphError> {
+        self.read(|st| {
+            let t = st
+                .twin(id)
+                .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
+            validate::telemetry(st.models.set(), &t.model, component, data)
+        })
+    }
+
     /// Accepts telemetry for a twin (or a component of it) onto the event
     /// stream. The twin and component must exist.
     /// Resolves once every recorder (history) has kept it.
