@@ -12,10 +12,14 @@
 //! oldest of) what changes meanwhile. The session reconnects and restores
 //! the subscription by itself for a while; after that, [`OpcUaSource`]
 //! starts over with a new session, subscription and monitored items.
+//!
+//! Commands mapped in `commands` are method calls on the same session
+//! ([`OpcUaCommands`]).
 
 pub mod browse;
 mod client;
 mod config;
+mod method;
 mod value;
 
 use std::sync::Arc;
@@ -31,8 +35,10 @@ use ua::types::{
 };
 
 pub use config::{
-    Connection, NodeMapping, OpcUaSourceConfig, SecurityMode, SecurityPolicy, parse_node_id,
+    CommandMapping, Connection, NodeMapping, OpcUaSourceConfig, SecurityMode, SecurityPolicy,
+    parse_node_id,
 };
+pub use method::{MethodError, MethodReply, OpcUaCommands};
 
 use crate::payload::{self, DataKind, Outcome};
 use crate::{ConnectError, Refused, TwinSink};
@@ -46,6 +52,7 @@ const QUEUE: usize = 1024;
 
 /// A running subscription to one OPC UA server.
 pub struct OpcUaSource {
+    commands: OpcUaCommands,
     stop: watch::Sender<bool>,
     deliver: JoinHandle<()>,
     session: std::thread::JoinHandle<()>,
@@ -66,6 +73,8 @@ impl OpcUaSource {
                 cfg.name
             )));
         }
+        let methods = cfg.methods().map_err(ConnectError::Config)?;
+        let commands = OpcUaCommands::new(cfg.name.clone(), methods);
         let maps: Arc<[Mapping]> = maps.into();
         let (stop, stopped) = watch::channel(false);
         let (tx, rx) = mpsc::channel(QUEUE);
@@ -75,6 +84,7 @@ impl OpcUaSource {
             queue_size: cfg.queue_size,
             conn,
             maps: maps.clone(),
+            commands: commands.clone(),
             tx,
             stopped: stopped.clone(),
         };
@@ -99,10 +109,16 @@ impl OpcUaSource {
         };
         let deliver = tokio::spawn(deliverer.run(rx));
         Ok(OpcUaSource {
+            commands,
             stop,
             deliver,
             session,
         })
+    }
+
+    /// The commands of this source, carried out as method calls.
+    pub fn commands(&self) -> OpcUaCommands {
+        self.commands.clone()
     }
 
     /// Closes the session and waits for both halves to finish; values
@@ -126,6 +142,7 @@ struct Subscriber {
     queue_size: u32,
     conn: Connection,
     maps: Arc<[Mapping]>,
+    commands: OpcUaCommands,
     tx: mpsc::Sender<Change>,
     stopped: watch::Receiver<bool>,
 }
@@ -150,12 +167,15 @@ impl Subscriber {
                 Ok(mut open) => match self.subscribe(&open).await {
                     Ok(()) => {
                         delay = Duration::from_millis(500);
+                        self.commands.set_session(Some(open.session.clone()));
                         tokio::select! {
                             r = &mut open.event_loop => {
+                                self.commands.set_session(None);
                                 let status = r.unwrap_or(ua::types::StatusCode::BadUnexpectedError);
                                 tracing::warn!(source = %self.name, url = %self.conn.url, "OPC UA session ended: {}; starting over in {delay:?}", client::explain(status, &self.conn));
                             }
                             _ = self.stopped.changed() => {
+                                self.commands.set_session(None);
                                 open.close().await;
                                 return;
                             }
@@ -182,6 +202,9 @@ impl Subscriber {
     /// Creates the subscription and one monitored item per mapping, whose
     /// client handle is the mapping's index + 1.
     async fn subscribe(&self, open: &client::Open) -> Result<(), String> {
+        if self.maps.is_empty() {
+            return Ok(());
+        }
         let tx = self.tx.clone();
         let scaling: Vec<(f64, f64)> = self.maps.iter().map(|m| (m.scale, m.offset)).collect();
         let callback = DataChangeCallback::new(move |dv: DataValue, item: &MonitoredItem| {

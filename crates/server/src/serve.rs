@@ -23,7 +23,7 @@ use ferrotwin_routing::Routing;
 use tokio::task::JoinHandle;
 
 use crate::cli::ServeArgs;
-use crate::commands::MqttCommands;
+use crate::commands::DeviceCommandPaths;
 use crate::config::Config;
 use crate::{logging, tls};
 
@@ -89,7 +89,7 @@ impl Server {
         crate::history::record(&graph, history.clone(), cfg.history.properties);
         let routing = start_routing(cfg, &graph)?;
         let tokens = Arc::new(TokenStore::open(&cfg.data, bootstrap));
-        let commands = Arc::new(MqttCommands::default());
+        let commands = Arc::new(DeviceCommandPaths::default());
         let (analytics_stop, stop_rx) = tokio::sync::watch::channel(false);
         let analytics = match &cfg.analytics {
             Some(a) => Some(crate::analytics::start(a, &cfg.data, &graph, stop_rx)?),
@@ -238,7 +238,7 @@ impl Server {
                     anyhow::bail!(msg);
                 }
             };
-            let _ = commands.0.set(endpoint.commands());
+            let _ = commands.mqtt.set(endpoint.commands());
             server
                 .routing
                 .set_local_broker(Arc::new(crate::delivery::BuiltinBroker(
@@ -271,6 +271,14 @@ impl Server {
                 }
             }
         }
+        #[cfg(feature = "opcua")]
+        let _ = commands.opcua.set(
+            server
+                .opcua_sources
+                .iter()
+                .map(OpcUaSource::commands)
+                .collect(),
+        );
         for source in &cfg.mqtt_sources {
             let label = source.label().to_string();
             match MqttSource::start(source.clone(), sink.clone()) {

@@ -131,7 +131,13 @@ fn machine_model() -> Value {
             {"@type": "Telemetry", "name": "speed", "schema": "integer"},
             {"@type": "Telemetry", "name": "sensor", "schema": "double"},
             {"@type": "Property", "name": "running", "schema": "boolean", "writable": true},
-            {"@type": "Property", "name": "state", "schema": "string", "writable": true}
+            {"@type": "Property", "name": "state", "schema": "string", "writable": true},
+            {"@type": "Command", "name": "setSpeed",
+             "request": {"name": "speed", "schema": "integer"},
+             "response": {"name": "previous", "schema": "integer"}},
+            {"@type": "Command", "name": "setSpeedWide",
+             "request": {"name": "speed", "schema": "long"},
+             "response": {"name": "previous", "schema": "integer"}}
         ]
     }])
 }
@@ -511,5 +517,83 @@ fn browse_prints_the_machine_variables() {
     assert!(
         !text.contains("InputArguments"),
         "--depth 1 went deeper: {text}"
+    );
+}
+
+#[test]
+fn a_twin_command_calls_the_machine_method() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let machine = Machine::start(&python, dir.path());
+    let url = machine.url();
+    let server = ferrotwin(
+        dir.path(),
+        &format!(
+            r#"
+[[opcua_source]]
+name = "plant"
+url = "{url}"
+commands = [
+  {{ twin = "press", command = "setSpeed", object_id = "ns=2;s=Machine", method_id = "ns=2;s=Machine.SetSpeed" }},
+  {{ twin = "press", command = "setSpeedWide", object_id = "ns=2;s=Machine", method_id = "ns=2;s=Machine.SetSpeed" }},
+]
+"#
+        ),
+    );
+    // The session opens in the background; until then the device is not connected.
+    let (status, first) = support::wait_for(30, || {
+        let (s, body) = server.admin(
+            "POST",
+            "/digitaltwins/press/commands/setSpeed",
+            Some(&json!(5)),
+        );
+        (s != 404).then_some((s, body))
+    })
+    .unwrap_or_else(|| panic!("never connected; log:\n{}", server.stderr.lock().unwrap()));
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["status"], 200, "{first}");
+    assert!(first["payload"].is_i64(), "the previous speed: {first}");
+    // The method set the speed to 5; the machine counts on from there.
+    let (status, second) = server.admin(
+        "POST",
+        "/digitaltwins/press/commands/setSpeed",
+        Some(&json!(7)),
+    );
+    assert_eq!(status, 200, "{second}");
+    let previous = second["payload"].as_i64().unwrap();
+    assert!((5..5 + 600).contains(&previous), "{second}");
+    // An argument that does not fit the method's Int32 is refused, not cut.
+    let (status, wide) = server.admin(
+        "POST",
+        "/digitaltwins/press/commands/setSpeedWide",
+        Some(&json!(3_000_000_000u64)),
+    );
+    assert_eq!(status, 200, "{wide}");
+    assert_eq!(wide["status"], 400, "{wide}");
+    assert_eq!(
+        wide["payload"]["statusCode"], "BadInvalidArgument",
+        "{wide}"
+    );
+    assert!(
+        wide["payload"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not fit Int32"),
+        "{wide}"
+    );
+    // Every call is in the audit log with the device's status.
+    let (_, log) = server.admin("GET", "/audit?twinId=press", None);
+    let entries = log["value"].as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["name"] == "setSpeed" && e["request"] == 7 && e["deviceStatus"] == 200),
+        "{log}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["name"] == "setSpeedWide" && e["deviceStatus"] == 400),
+        "{log}"
     );
 }

@@ -98,10 +98,7 @@ async fn expand(
             let node = BrowsedNode {
                 depth,
                 node_id: id.to_string(),
-                browse_name: qualified(
-                    r.browse_name.namespace_index,
-                    r.browse_name.name.as_ref(),
-                ),
+                browse_name: qualified(r.browse_name.namespace_index, r.browse_name.name.as_ref()),
                 node_class: format!("{:?}", r.node_class),
                 data_type,
                 value,

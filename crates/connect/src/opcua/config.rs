@@ -49,7 +49,25 @@ pub struct OpcUaSourceConfig {
     #[serde(default = "default_queue_size")]
     pub queue_size: u32,
     /// The nodes to monitor and where their values go.
+    #[serde(default)]
     pub nodes: Vec<NodeMapping>,
+    /// Twin commands answered by calling a method on this server.
+    #[serde(default)]
+    pub commands: Vec<CommandMapping>,
+}
+
+/// A twin's DTDL command carried out as an OPC UA method call.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandMapping {
+    /// The twin.
+    pub twin: String,
+    /// The command's name, `component*name` for a component's command.
+    pub command: String,
+    /// The object the method is called on, e.g. `ns=2;s=Machine`.
+    pub object_id: String,
+    /// The method, e.g. `ns=2;s=Machine.SetSpeed`.
+    pub method_id: String,
 }
 
 /// A node whose value changes go to a twin's telemetry or property.
@@ -197,6 +215,15 @@ impl Connection {
     }
 }
 
+/// A command mapping, checked.
+#[derive(Debug, Clone)]
+pub(crate) struct MethodMapping {
+    pub(crate) twin: String,
+    pub(crate) command: String,
+    pub(crate) object: NodeId,
+    pub(crate) method: NodeId,
+}
+
 /// A node mapping, checked.
 #[derive(Debug, Clone)]
 pub(crate) struct Mapping {
@@ -222,7 +249,45 @@ impl OpcUaSourceConfig {
     /// names the source and the offending field. `pki_dir` may still be
     /// unset (the server fills in its default).
     pub fn check(&self) -> Result<(), String> {
-        self.parsed().map(|_| ())
+        self.parsed()?;
+        self.methods().map(|_| ())
+    }
+
+    /// The command mappings, checked.
+    pub(crate) fn methods(&self) -> Result<Vec<MethodMapping>, String> {
+        let mut out: Vec<MethodMapping> = Vec::with_capacity(self.commands.len());
+        for (i, c) in self.commands.iter().enumerate() {
+            let at = |m: String| {
+                format!(
+                    "opcua_source '{}': commands[{i}] ({}): {m}",
+                    self.name, c.command
+                )
+            };
+            if c.twin.trim().is_empty() {
+                return Err(at("twin must not be empty".into()));
+            }
+            if c.command.trim().is_empty() {
+                return Err(at("command must not be empty".into()));
+            }
+            let object = parse_node_id(&c.object_id).map_err(|e| at(format!("object_id: {e}")))?;
+            let method = parse_node_id(&c.method_id).map_err(|e| at(format!("method_id: {e}")))?;
+            if out
+                .iter()
+                .any(|m| m.twin == c.twin && m.command == c.command)
+            {
+                return Err(at(format!(
+                    "twin '{}' already has a mapping for this command",
+                    c.twin
+                )));
+            }
+            out.push(MethodMapping {
+                twin: c.twin.clone(),
+                command: c.command.clone(),
+                object,
+                method,
+            });
+        }
+        Ok(out)
     }
 
     pub(crate) fn parsed(&self) -> Result<(Connection, Vec<Mapping>), String> {
@@ -255,8 +320,8 @@ impl OpcUaSourceConfig {
         if self.queue_size == 0 {
             return Err(at("queue_size must be above 0".into()));
         }
-        if self.nodes.is_empty() {
-            return Err(at("give at least one entry in nodes".into()));
+        if self.nodes.is_empty() && self.commands.is_empty() {
+            return Err(at("give at least one entry in nodes or commands".into()));
         }
         let mut out = Vec::with_capacity(self.nodes.len());
         for (i, n) in self.nodes.iter().enumerate() {
@@ -407,6 +472,33 @@ mod tests {
             })
             .unwrap_err();
         assert!(e.contains("must start with opc.tcp://"), "{e}");
+    }
+
+    #[test]
+    fn command_mappings_are_checked() {
+        let cfg = |commands: &str| -> OpcUaSourceConfig {
+            toml::from_str(&format!(
+                "name = \"press\"\nurl = \"opc.tcp://h:4840\"\ncommands = [{commands}]\n"
+            ))
+            .unwrap()
+        };
+        let good = r#"{ twin = "p", command = "setSpeed", object_id = "ns=2;s=M", method_id = "ns=2;s=M.Set" }"#;
+        assert_eq!(cfg(good).methods().unwrap().len(), 1);
+        assert!(cfg(good).check().is_ok(), "a source may have commands only");
+        let e = cfg(&good.replace("ns=2;s=M.Set", "M.Set"))
+            .check()
+            .unwrap_err();
+        assert!(
+            e.starts_with("opcua_source 'press': commands[0] (setSpeed): method_id:"),
+            "{e}"
+        );
+        let e = cfg(&format!("{good}, {good}")).check().unwrap_err();
+        assert!(
+            e.contains("commands[1]") && e.contains("already has a mapping"),
+            "{e}"
+        );
+        let e = cfg(&good.replace("\"p\"", "\"\"")).check().unwrap_err();
+        assert!(e.contains("twin must not be empty"), "{e}");
     }
 
     #[test]
