@@ -100,7 +100,7 @@ impl OpcUaSource {
                 };
                 rt.block_on(subscriber.run());
             })
-            .map_err(|e| ConnectError::Config(format!("opcua_source '{}': starting its thread: {e}", cfg.name)))?;
+            .map_err(|e| ConnectError::OpcUa(format!("opcua_source '{}': starting its thread: {e}", cfg.name)))?;
         let deliverer = Deliverer {
             name: cfg.name,
             maps,
@@ -290,7 +290,8 @@ impl<S: TwinSink> Deliverer<S> {
                 c = rx.recv() => match c { Some(c) => c, None => return },
                 _ = self.stopped.changed() => return,
             };
-            if !self.deliver(&self.maps[i].clone(), reading).await {
+            let maps = self.maps.clone();
+            if !self.deliver(&maps[i], reading).await {
                 return;
             }
         }

@@ -41,7 +41,6 @@ impl Open {
 /// within the session (which restores its subscriptions) before its event
 /// loop ends.
 pub(crate) fn client(conn: &Connection, retries: i32) -> Result<Client, String> {
-    adopt_trusted(&conn.pki_dir);
     ClientBuilder::new()
         .application_name("ferrotwin")
         .application_uri(APPLICATION_URI)
@@ -73,6 +72,8 @@ pub(crate) async fn open(
     let endpoint = tokio::time::timeout(CONNECT_TIMEOUT, endpoint(client, conn))
         .await
         .map_err(|_| format!("{} did not answer GetEndpoints in time", conn.url))??;
+    // Before each attempt, so a certificate put in trusted/ meanwhile counts.
+    adopt_trusted(&conn.pki_dir);
     if conn.trust_server_certificate {
         trust(&conn.pki_dir, &endpoint, label);
     }
@@ -262,7 +263,8 @@ fn trust(pki: &Path, endpoint: &EndpointDescription, label: &str) {
 }
 
 /// Gives every certificate put in `trusted/` by hand (DER or PEM, any file
-/// name) a copy under the name the certificate store looks it up by.
+/// name) a copy under the name the certificate store looks it up by, and
+/// takes it out of `rejected/` (checked first, so it would still refuse).
 fn adopt_trusted(pki: &Path) {
     let Ok(entries) = std::fs::read_dir(pki.join("trusted")) else {
         return;
@@ -276,9 +278,9 @@ fn adopt_trusted(pki: &Path) {
             tracing::warn!("{} is not a certificate; ignored", path.display());
             continue;
         };
-        let canonical = pki
-            .join("trusted")
-            .join(CertificateStore::cert_file_name(&cert));
+        let name = CertificateStore::cert_file_name(&cert);
+        let _ = std::fs::remove_file(pki.join("rejected").join(&name));
+        let canonical = pki.join("trusted").join(name);
         if canonical != path && !canonical.exists() {
             match cert.to_der() {
                 Ok(der) => {
