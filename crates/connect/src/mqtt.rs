@@ -95,6 +95,7 @@ impl MqttEndpoint {
                 sink,
                 commands.clone(),
                 sessions.clone(),
+                cfg.rules.clone(),
             )));
         if let Some(t) = tls {
             broker_cfg = broker_cfg.with_tls(t);
@@ -110,6 +111,7 @@ impl MqttEndpoint {
             devices,
             sessions,
             cfg.event_topics.clone(),
+            cfg.rules.clone(),
         ));
         let mut broker = MqttBroker::with_config(broker_cfg)
             .await

@@ -12,6 +12,7 @@ mod delivery;
 mod devices;
 mod history;
 mod logging;
+mod mappings;
 mod serve;
 mod tls;
 

@@ -104,7 +104,12 @@ impl Server {
             letters: letters.clone(),
             metrics: metrics.clone(),
         });
+        let mappings = Arc::new(crate::mappings::Mappings::open(
+            &cfg.data,
+            cfg.mappings.clone(),
+        )?);
         let state = ApiState {
+            mappings: mappings.clone(),
             graph: graph.clone(),
             history: history.clone(),
             tokens,
@@ -201,6 +206,7 @@ impl Server {
                     .iter()
                     .filter_map(|e| e.builtin_topic().map(str::to_owned))
                     .collect(),
+                rules: mappings.live(),
                 ..MqttConfig::default()
             };
             let devices = Arc::new(DeviceStore::open(&cfg.data));

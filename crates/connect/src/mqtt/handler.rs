@@ -22,14 +22,21 @@ pub(crate) struct Handler<S> {
     sink: Arc<S>,
     commands: Commands,
     sessions: Arc<Sessions>,
+    rules: crate::Rules,
 }
 
 impl<S: TwinSink> Handler<S> {
-    pub(crate) fn new(sink: Arc<S>, commands: Commands, sessions: Arc<Sessions>) -> Handler<S> {
+    pub(crate) fn new(
+        sink: Arc<S>,
+        commands: Commands,
+        sessions: Arc<Sessions>,
+        rules: crate::Rules,
+    ) -> Handler<S> {
         Handler {
             sink,
             commands,
             sessions,
+            rules,
         }
     }
 
@@ -41,7 +48,27 @@ impl<S: TwinSink> Handler<S> {
         }
         let source = format!("mqtt client={} topic={}", e.client_id, e.topic);
         let Some(topic) = Topic::publish(&e.topic) else {
-            let why = format!("no twin topic: {}", e.topic);
+            if let Some(r) = self.rules.resolve(&e.topic) {
+                let source = format!("{source} mapping={}", r.rule);
+                let payload = match r.map.apply(&e.payload) {
+                    Ok(p) => p,
+                    Err(why) => {
+                        self.sink
+                            .refused(crate::Refused {
+                                source,
+                                twin_id: Some(r.twin),
+                                kind: Some(r.kind),
+                                payload: e.payload.to_vec(),
+                                reason: format!("mapping: {why}"),
+                            })
+                            .await;
+                        return Ok(());
+                    }
+                };
+                payload::deliver(&*self.sink, &source, &r.twin, r.kind, &payload).await?;
+                return Ok(());
+            }
+            let why = format!("no twin topic and no mapping rule: {}", e.topic);
             payload::unroutable(&*self.sink, &source, &e.payload, why).await;
             return Ok(());
         };
