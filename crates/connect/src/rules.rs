@@ -198,5 +198,9 @@ mod tests {
             assert!(err.contains(says) && err.contains("mapping 'b"), "{err}");
         }
         assert!(rules.resolve("x/t1").is_some(), "the old set stays");
+        let unknown = serde_json::from_value::<MappingRule>(
+            json!({"id": "b", "topic": "x/{twinId}", "kind": "telemetry", "fieldz": []}),
+        );
+        assert!(unknown.is_err(), "an unknown member is refused");
     }
 }

@@ -50,22 +50,8 @@ impl<S: TwinSink> Handler<S> {
         let Some(topic) = Topic::publish(&e.topic) else {
             if let Some(r) = self.rules.resolve(&e.topic) {
                 let source = format!("{source} mapping={}", r.rule);
-                let payload = match r.map.apply(&e.payload) {
-                    Ok(p) => p,
-                    Err(why) => {
-                        self.sink
-                            .refused(crate::Refused {
-                                source,
-                                twin_id: Some(r.twin),
-                                kind: Some(r.kind),
-                                payload: e.payload.to_vec(),
-                                reason: format!("mapping: {why}"),
-                            })
-                            .await;
-                        return Ok(());
-                    }
-                };
-                payload::deliver(&*self.sink, &source, &r.twin, r.kind, &payload).await?;
+                payload::deliver_mapped(&*self.sink, &source, &r.twin, r.kind, &r.map, &e.payload)
+                    .await?;
                 return Ok(());
             }
             let why = format!("no twin topic and no mapping rule: {}", e.topic);
