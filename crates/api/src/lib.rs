@@ -25,6 +25,7 @@ mod sim;
 mod state;
 mod ui;
 mod whoami;
+mod writes;
 
 pub use commands::{DeviceCommandError, DeviceCommands, DeviceReply};
 pub use deadletters::{DeadLetterDesk, Redeliver, Redelivered};
@@ -33,6 +34,7 @@ pub use live::to_cloudevent;
 pub use mappings::{MappingError, MappingRules};
 pub use metrics::Metrics;
 pub use state::{ApiState, Collab, Scheme};
+pub use writes::PropertyWrites;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

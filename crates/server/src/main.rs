@@ -9,6 +9,7 @@ mod collab;
 mod commands;
 mod config;
 mod delivery;
+mod desired;
 mod devices;
 mod history;
 mod logging;

@@ -108,7 +108,12 @@ impl Server {
             &cfg.data,
             cfg.mappings.clone(),
         )?);
+        let property_writes = Arc::new(crate::desired::DesiredWrites {
+            graph: graph.clone(),
+            desired: std::sync::OnceLock::new(),
+        });
         let state = ApiState {
+            property_writes: property_writes.clone(),
             mappings: mappings.clone(),
             graph: graph.clone(),
             history: history.clone(),
@@ -239,6 +244,7 @@ impl Server {
                 }
             };
             let _ = commands.0.set(endpoint.commands());
+            let _ = property_writes.desired.set(endpoint.desired());
             server
                 .routing
                 .set_local_broker(Arc::new(crate::delivery::BuiltinBroker(

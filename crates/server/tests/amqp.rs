@@ -211,7 +211,9 @@ fields = [{{ pointer = "/counter/value", name = "n" }}]
     headers.insert("twin-id".into(), AMQPValue::LongString("press".into()));
     publish(
         "plant.reports",
-        json!({"counter": {"value": 9}, "unit": "pcs"}).to_string().into_bytes(),
+        json!({"counter": {"value": 9}, "unit": "pcs"})
+            .to_string()
+            .into_bytes(),
         BasicProperties::default().with_headers(headers),
     );
 

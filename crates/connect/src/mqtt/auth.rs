@@ -101,8 +101,10 @@ impl AuthProvider for DeviceAuth {
         topic_filter: &'a str,
     ) -> Fut<'a, bool> {
         let ok = self.event_topics.iter().any(|t| t == topic_filter)
-            || Topic::subscription(topic_filter)
-                .is_some_and(|t| t.kind == TopicKind::Commands && self.owns(user_id, t.twin_id));
+            || Topic::subscription(topic_filter).is_some_and(|t| {
+                matches!(t.kind, TopicKind::Commands | TopicKind::Desired)
+                    && self.owns(user_id, t.twin_id)
+            });
         if !ok {
             tracing::warn!(
                 client_id,
