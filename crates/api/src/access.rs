@@ -130,6 +130,8 @@ mod tests {
         assert_eq!(required_role(&Method::GET, "/auth/whoami"), Role::Reader);
         assert_eq!(required_role(&Method::GET, "/deadletters"), Role::Reader);
         assert_eq!(required_role(&Method::GET, "/audit"), Role::Admin);
+        assert_eq!(required_role(&Method::GET, "/mappings/m"), Role::Reader);
+        assert_eq!(required_role(&Method::PUT, "/mappings/m"), Role::Admin);
         assert_eq!(
             required_role(&Method::POST, "/deadletters/replay"),
             Role::Writer

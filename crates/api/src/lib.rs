@@ -17,6 +17,7 @@ mod devices;
 mod error;
 mod history;
 mod live;
+mod mappings;
 mod metrics;
 mod ops;
 mod paging;
@@ -24,13 +25,16 @@ mod sim;
 mod state;
 mod ui;
 mod whoami;
+mod writes;
 
 pub use commands::{DeviceCommandError, DeviceCommands, DeviceReply};
 pub use deadletters::{DeadLetterDesk, Redeliver, Redelivered};
 pub use delivery::{NoDelivery, RouteCounters, RouteDelivery};
 pub use live::to_cloudevent;
+pub use mappings::{MappingError, MappingRules};
 pub use metrics::Metrics;
 pub use state::{ApiState, Collab, Scheme};
+pub use writes::PropertyWrites;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -54,6 +58,7 @@ pub fn router(state: ApiState, scheme: Scheme) -> Router {
         .merge(collab::routes())
         .merge(deadletters::routes())
         .merge(audit::routes())
+        .merge(mappings::routes())
         .merge(sim::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -34,6 +34,10 @@ pub struct ApiState {
     pub sim_api: Option<String>,
     /// Refused device messages and their replay.
     pub dead_letters: Arc<crate::DeadLetterDesk>,
+    /// Hears of twins written through the API (desired properties).
+    pub property_writes: Arc<dyn crate::PropertyWrites>,
+    /// Mapping rules for device topics.
+    pub mappings: Arc<dyn crate::MappingRules>,
     /// The audit log of command calls.
     pub audit: Arc<ferrotwin_audit::AuditLog>,
 }

@@ -9,6 +9,7 @@
 #[cfg(feature = "amqp")]
 pub mod amqp;
 mod error;
+mod mapping;
 pub mod mqtt;
 pub mod mqtt_source;
 #[cfg(feature = "opcua")]
@@ -16,10 +17,13 @@ pub mod opcua;
 mod pattern;
 mod payload;
 mod replay;
+mod rules;
 mod sink;
 
 pub use error::ConnectError;
+pub use mapping::{FieldMap, PayloadMap};
 pub use pattern::{Pattern, Syntax};
 pub use payload::DataKind;
 pub use replay::replay;
+pub use rules::{MappingRule, Resolved, Rules};
 pub use sink::{Refused, SinkError, TwinSink};

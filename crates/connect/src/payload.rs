@@ -146,6 +146,34 @@ pub(crate) async fn deliver<S: TwinSink>(
     }
 }
 
+/// As [`deliver`], after reading `payload` through `map` (the device's
+/// own layout into the default convention); a payload the map cannot read
+/// is refused as received, the reason naming the mapping.
+pub(crate) async fn deliver_mapped<S: TwinSink>(
+    sink: &S,
+    source: &str,
+    twin_id: &str,
+    kind: DataKind,
+    map: &crate::PayloadMap,
+    payload: &[u8],
+) -> Result<Outcome, String> {
+    match map.apply(payload) {
+        Ok(p) => deliver(sink, source, twin_id, kind, &p).await,
+        Err(why) => {
+            let why = format!("mapping: {why}");
+            sink.refused(Refused {
+                source: source.to_string(),
+                twin_id: Some(twin_id.to_string()),
+                kind: Some(kind),
+                payload: payload.to_vec(),
+                reason: why.clone(),
+            })
+            .await;
+            Ok(Outcome::Refused(why))
+        }
+    }
+}
+
 /// Keeps a message the source could not route to any twin.
 pub(crate) async fn unroutable<S: TwinSink>(sink: &S, source: &str, payload: &[u8], why: String) {
     sink.refused(Refused {

@@ -33,6 +33,10 @@ impl<S: TwinSink> TwinSink for Catch<S> {
         self.inner.report(twin_id, properties).await
     }
 
+    async fn desired(&self, twin_id: &str) -> Option<Map<String, Value>> {
+        self.inner.desired(twin_id).await
+    }
+
     async fn refused(&self, letter: Refused) {
         self.refused.lock().expect("not poisoned").push(letter);
     }

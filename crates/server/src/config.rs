@@ -42,6 +42,8 @@ struct FileConfig {
     log: Option<String>,
     #[serde(default)]
     mqtt_source: Vec<MqttSourceConfig>,
+    #[serde(default)]
+    mapping: Vec<ferrotwin_connect::MappingRule>,
     #[cfg(feature = "amqp")]
     #[serde(default)]
     amqp_source: Vec<AmqpSourceConfig>,
@@ -87,6 +89,9 @@ pub struct Config {
     pub log: String,
     /// External MQTT brokers to subscribe to (`[[mqtt_source]]`, file only).
     pub mqtt_sources: Vec<MqttSourceConfig>,
+    /// Mapping rules for the built-in endpoint (`[[mapping]]`, file only;
+    /// more come through the API).
+    pub mappings: Vec<ferrotwin_connect::MappingRule>,
     /// AMQP 0.9.1 queues to consume (`[[amqp_source]]`, file only).
     #[cfg(feature = "amqp")]
     pub amqp_sources: Vec<AmqpSourceConfig>,
@@ -188,6 +193,13 @@ impl Config {
         for source in &file.mqtt_source {
             source.check().map_err(anyhow::Error::msg)?;
         }
+        let mut ids = std::collections::BTreeSet::new();
+        for rule in &file.mapping {
+            rule.check().map_err(anyhow::Error::msg)?;
+            if !ids.insert(rule.id.as_str()) {
+                anyhow::bail!("mapping '{}' is declared twice", rule.id);
+            }
+        }
         #[cfg(feature = "amqp")]
         for source in &file.amqp_source {
             source.check().map_err(anyhow::Error::msg)?;
@@ -241,6 +253,7 @@ impl Config {
                 .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
                 .unwrap_or_else(|| "ferrotwin".into()),
             mqtt_sources: file.mqtt_source,
+            mappings: file.mapping,
             #[cfg(feature = "amqp")]
             amqp_sources: file.amqp_source,
             #[cfg(feature = "opcua")]

@@ -67,6 +67,10 @@ impl TwinSink for GraphSink {
             .map_err(sink_error)
     }
 
+    async fn desired(&self, twin_id: &str) -> Option<Map<String, Value>> {
+        self.graph.desired(twin_id).ok()
+    }
+
     async fn refused(&self, letter: Refused) {
         let protocol = letter
             .source

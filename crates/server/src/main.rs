@@ -9,9 +9,11 @@ mod collab;
 mod commands;
 mod config;
 mod delivery;
+mod desired;
 mod devices;
 mod history;
 mod logging;
+mod mappings;
 mod serve;
 mod tls;
 

@@ -108,7 +108,17 @@ impl Server {
             letters: letters.clone(),
             metrics: metrics.clone(),
         });
+        let mappings = Arc::new(crate::mappings::Mappings::open(
+            &cfg.data,
+            cfg.mappings.clone(),
+        )?);
+        let property_writes = Arc::new(crate::desired::DesiredWrites {
+            graph: graph.clone(),
+            desired: std::sync::OnceLock::new(),
+        });
         let state = ApiState {
+            property_writes: property_writes.clone(),
+            mappings: mappings.clone(),
             graph: graph.clone(),
             history: history.clone(),
             tokens,
@@ -207,6 +217,7 @@ impl Server {
                     .iter()
                     .filter_map(|e| e.builtin_topic().map(str::to_owned))
                     .collect(),
+                rules: mappings.live(),
                 ..MqttConfig::default()
             };
             let devices = Arc::new(DeviceStore::open(&cfg.data));
@@ -239,6 +250,7 @@ impl Server {
                 }
             };
             let _ = commands.mqtt.set(endpoint.commands());
+            let _ = property_writes.desired.set(endpoint.desired());
             server
                 .routing
                 .set_local_broker(Arc::new(crate::delivery::BuiltinBroker(
