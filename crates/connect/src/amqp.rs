@@ -172,8 +172,9 @@ impl<S: TwinSink> Source<S> {
                     .basic_ack(tag, BasicAckOptions::default())
                     .await
                     .map_err(|e| format!("acknowledging: {e}"))?,
+                // The refusal itself is logged and counted where it is kept.
                 Outcome::Reject(why) => {
-                    tracing::warn!(
+                    tracing::debug!(
                         source = %name,
                         routing_key = %d.routing_key,
                         dead_letter = self.cfg.dead_letter_exchange.as_deref(),

@@ -313,8 +313,8 @@ impl<S: TwinSink> Deliverer<S> {
         };
         let v = match r.value {
             Ok(v) => v,
+            // Logged and counted where it is kept.
             Err((why, seen)) => {
-                tracing::warn!(source = %self.name, node = %m.node_text, twin = %m.twin, "OPC UA value refused: {why}; kept as a dead letter");
                 self.sink
                     .refused(Refused {
                         source,
@@ -332,10 +332,8 @@ impl<S: TwinSink> Deliverer<S> {
         loop {
             match payload::deliver(&*self.sink, &source, &m.twin, m.kind, &payload).await {
                 Ok(Outcome::Taken) => return true,
-                Ok(Outcome::Refused(why)) => {
-                    tracing::warn!(source = %self.name, node = %m.node_text, twin = %m.twin, "OPC UA value refused: {why}; kept as a dead letter");
-                    return true;
-                }
+                // Logged and counted where it is kept.
+                Ok(Outcome::Refused(_)) => return true,
                 Err(why) => {
                     tracing::error!(source = %self.name, node = %m.node_text, "the platform cannot take the value ({why}); retrying in {delay:?}");
                     tokio::select! {
