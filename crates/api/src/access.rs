@@ -14,7 +14,7 @@ use crate::error::ApiError;
 /// relationship and telemetry writes need writer; device credentials and
 /// everything else admin.
 pub fn required_role(method: &Method, path: &str) -> Role {
-    if path == "/devices" {
+    if path == "/devices" || path == "/audit" {
         Role::Admin
     } else if method == Method::GET
         || method == Method::HEAD
@@ -28,6 +28,9 @@ pub fn required_role(method: &Method, path: &str) -> Role {
         || path.starts_with("/workorders")
         || path.starts_with("/sim/")
         || path.starts_with("/collab/")
+        || (method == Method::POST
+            && path.starts_with("/deadletters/")
+            && path.ends_with("/replay"))
     {
         Role::Writer
     } else {
@@ -125,5 +128,21 @@ mod tests {
         assert_eq!(required_role(&Method::GET, "/sim/truth"), Role::Reader);
         assert_eq!(required_role(&Method::POST, "/sim/faults"), Role::Writer);
         assert_eq!(required_role(&Method::GET, "/auth/whoami"), Role::Reader);
+        assert_eq!(required_role(&Method::GET, "/deadletters"), Role::Reader);
+        assert_eq!(required_role(&Method::GET, "/audit"), Role::Admin);
+        assert_eq!(required_role(&Method::GET, "/mappings/m"), Role::Reader);
+        assert_eq!(required_role(&Method::PUT, "/mappings/m"), Role::Admin);
+        assert_eq!(
+            required_role(&Method::POST, "/deadletters/replay"),
+            Role::Writer
+        );
+        assert_eq!(
+            required_role(&Method::POST, "/deadletters/x/replay"),
+            Role::Writer
+        );
+        assert_eq!(
+            required_role(&Method::DELETE, "/deadletters/x"),
+            Role::Admin
+        );
     }
 }

@@ -7,14 +7,17 @@
 mod access;
 mod adt;
 mod analytics;
+mod audit;
 mod body;
 mod collab;
 mod commands;
+mod deadletters;
 mod delivery;
 mod devices;
 mod error;
 mod history;
 mod live;
+mod mappings;
 mod metrics;
 mod ops;
 mod paging;
@@ -22,12 +25,16 @@ mod sim;
 mod state;
 mod ui;
 mod whoami;
+mod writes;
 
 pub use commands::{DeviceCommandError, DeviceCommands, DeviceReply};
+pub use deadletters::{DeadLetterDesk, Redeliver, Redelivered};
 pub use delivery::{NoDelivery, RouteCounters, RouteDelivery};
 pub use live::to_cloudevent;
+pub use mappings::{MappingError, MappingRules};
 pub use metrics::Metrics;
 pub use state::{ApiState, Collab, Scheme};
+pub use writes::PropertyWrites;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -49,6 +56,9 @@ pub fn router(state: ApiState, scheme: Scheme) -> Router {
         .merge(analytics::routes())
         .merge(whoami::routes())
         .merge(collab::routes())
+        .merge(deadletters::routes())
+        .merge(audit::routes())
+        .merge(mappings::routes())
         .merge(sim::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

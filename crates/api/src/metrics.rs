@@ -31,6 +31,12 @@ struct EventRouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RefusedLabels {
+    protocol: String,
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: String,
     route: String,
@@ -47,6 +53,9 @@ pub struct Metrics {
     routed: [Family<EventRouteLabels, Counter>; 4],
     backlog: Family<EventRouteLabels, Gauge>,
     backlog_bytes: Family<EventRouteLabels, Gauge>,
+    refused: Family<RefusedLabels, Counter>,
+    dead_letters: Gauge,
+    dead_letters_evicted: Gauge,
 }
 
 impl Default for Metrics {
@@ -106,7 +115,27 @@ impl Default for Metrics {
             "Bytes waiting in an event route's outbox",
             backlog_bytes.clone(),
         );
+        let refused = Family::<RefusedLabels, Counter>::default();
+        registry.register(
+            "device_messages_refused",
+            "Device messages the platform refused, kept as dead letters, by protocol and reason",
+            refused.clone(),
+        );
+        let (dead_letters, dead_letters_evicted) = (Gauge::default(), Gauge::default());
+        registry.register(
+            "dead_letters",
+            "Refused device messages kept for listing and replay",
+            dead_letters.clone(),
+        );
+        registry.register(
+            "dead_letters_evicted",
+            "Dead letters dropped, oldest first, because the store was full (since start)",
+            dead_letters_evicted.clone(),
+        );
         Metrics {
+            refused,
+            dead_letters,
+            dead_letters_evicted,
             routed,
             backlog,
             backlog_bytes,
@@ -121,8 +150,29 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    /// The text exposition, with the graph and route figures refreshed.
-    pub fn render(&self, graph: &ferrotwin_graph::Graph, delivery: &dyn RouteDelivery) -> String {
+    /// Counts a refused device message; `protocol` is the first word of
+    /// its source, `reason` one of `unknown_twin`, `invalid` or `unroutable`.
+    pub fn device_refused(&self, protocol: &str, reason: &str) {
+        self.refused
+            .get_or_create(&RefusedLabels {
+                protocol: protocol.to_string(),
+                reason: reason.to_string(),
+            })
+            .inc();
+    }
+
+    /// The text exposition, with the graph, route and dead-letter figures
+    /// refreshed.
+    pub fn render(
+        &self,
+        graph: &ferrotwin_graph::Graph,
+        delivery: &dyn RouteDelivery,
+        letters: &ferrotwin_ingest::DeadLetters,
+    ) -> String {
+        if let Ok(n) = letters.len() {
+            self.dead_letters.set(n as i64);
+        }
+        self.dead_letters_evicted.set(letters.evicted() as i64);
         for family in &self.routed {
             family.clear();
         }

@@ -29,6 +29,7 @@ async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        s.metrics.render(&s.graph, s.delivery.as_ref()),
+        s.metrics
+            .render(&s.graph, s.delivery.as_ref(), &s.dead_letters.store),
     )
 }

@@ -32,6 +32,14 @@ pub struct ApiState {
     pub collab: Arc<Collab>,
     /// The simulator's API base URL, proxied under `/sim` (None: no simulator).
     pub sim_api: Option<String>,
+    /// Refused device messages and their replay.
+    pub dead_letters: Arc<crate::DeadLetterDesk>,
+    /// Hears of twins written through the API (desired properties).
+    pub property_writes: Arc<dyn crate::PropertyWrites>,
+    /// Mapping rules for device topics.
+    pub mappings: Arc<dyn crate::MappingRules>,
+    /// The audit log of command calls.
+    pub audit: Arc<ferrotwin_audit::AuditLog>,
 }
 
 /// Remote collaboration: who is looking at which twin, and what they pinned.

@@ -226,10 +226,10 @@ impl<S: TwinSink> Source<S> {
             payload::unroutable(&*self.sink, &source, &d.data, why.clone()).await;
             return Outcome::Reject(why);
         };
-        let kind = route.kind;
+        let (kind, map) = (route.kind, route.map.clone());
         let mut delay = Duration::from_millis(100);
         loop {
-            match payload::deliver(&*self.sink, &source, &twin, kind, &d.data).await {
+            match payload::deliver_mapped(&*self.sink, &source, &twin, kind, &map, &d.data).await {
                 Ok(payload::Outcome::Taken) => return Outcome::Ack,
                 Ok(payload::Outcome::Refused(why)) => {
                     return Outcome::Reject(format!("twin '{twin}': {why}"));

@@ -17,4 +17,7 @@ pub enum ConnectError {
     /// A connector's configuration is wrong; the message names the field.
     #[error("{0}")]
     Config(String),
+    /// An OPC UA server could not be reached, logged in to or read.
+    #[error("OPC UA: {0}")]
+    OpcUa(String),
 }

@@ -16,6 +16,7 @@
 mod auth;
 mod commands;
 mod config;
+mod desired;
 mod handler;
 mod publisher;
 mod sessions;
@@ -31,6 +32,7 @@ use tokio::task::JoinHandle;
 
 pub use commands::{CommandError, CommandReply, Commands};
 pub use config::{MqttConfig, MqttTls, WS_PATH};
+pub use desired::{Desired, desired_topic};
 pub use publisher::Publisher;
 pub use topic::{Response, Topic, TopicKind};
 
@@ -45,6 +47,7 @@ pub struct MqttEndpoint {
     shutdown: BrokerShutdownHandle,
     commands: Commands,
     publisher: Publisher,
+    desired: Desired,
     task: JoinHandle<Result<(), ConnectError>>,
 }
 
@@ -82,6 +85,7 @@ impl MqttEndpoint {
         };
         let sessions = Arc::new(sessions::Sessions::default());
         let commands = Commands::new(sessions.clone());
+        let desired = Desired::default();
         let mut broker_cfg = BrokerConfig::default()
             .with_bind_addresses(cfg.bind.into_iter().collect())
             .with_maximum_qos(1)
@@ -95,6 +99,8 @@ impl MqttEndpoint {
                 sink,
                 commands.clone(),
                 sessions.clone(),
+                cfg.rules.clone(),
+                desired.clone(),
             )));
         if let Some(t) = tls {
             broker_cfg = broker_cfg.with_tls(t);
@@ -110,6 +116,7 @@ impl MqttEndpoint {
             devices,
             sessions,
             cfg.event_topics.clone(),
+            cfg.rules.clone(),
         ));
         let mut broker = MqttBroker::with_config(broker_cfg)
             .await
@@ -131,6 +138,7 @@ impl MqttEndpoint {
             ));
         }
         commands.attach(broker.router());
+        desired.attach(broker.router());
         let shutdown = broker.shutdown_handle();
         let publisher = Publisher::new(broker.router());
         let task = tokio::spawn(async move {
@@ -146,8 +154,14 @@ impl MqttEndpoint {
             shutdown,
             commands,
             publisher,
+            desired,
             task,
         })
+    }
+
+    /// Sends twins' desired property values to their devices.
+    pub fn desired(&self) -> Desired {
+        self.desired.clone()
     }
 
     /// Publishes into this broker from inside the process.

@@ -97,7 +97,7 @@ fn options(cfg: &MqttSourceConfig, e: &config::Endpoint) -> Result<MqttOptions, 
 
 struct Source<S> {
     cfg: MqttSourceConfig,
-    maps: Vec<(Pattern, DataKind)>,
+    maps: Vec<(Pattern, DataKind, crate::PayloadMap)>,
     sink: Arc<S>,
     stopped: watch::Receiver<bool>,
 }
@@ -122,7 +122,7 @@ impl<S: TwinSink> Source<S> {
         let (client, eventloop) = AsyncClient::new(options, window + 16);
         let (tx, rx) = mpsc::channel(window);
         let connection = Connection::default();
-        let filters: Vec<String> = self.maps.iter().map(|(p, _)| p.filter()).collect();
+        let filters: Vec<String> = self.maps.iter().map(|(p, _, _)| p.filter()).collect();
         let network = network(
             name.clone(),
             client.clone(),
@@ -186,24 +186,21 @@ impl<S: TwinSink> Source<S> {
         let topic = String::from_utf8_lossy(&p.topic);
         let topic = topic.as_ref();
         let source = format!("mqtt_source name={name} topic={topic}");
-        let Some((twin, kind)) = self
-            .maps
-            .iter()
-            .find_map(|(pat, kind)| pat.twin_id(topic).map(|t| (t.to_string(), *kind)))
-        else {
+        let Some((twin, kind, map)) = self.maps.iter().find_map(|(pat, kind, map)| {
+            pat.twin_id(topic)
+                .map(|t| (t.to_string(), *kind, map.clone()))
+        }) else {
             let why = format!("no pattern maps the topic {topic}");
-            tracing::warn!(source = %name, topic, "{why}; kept as a dead letter");
             payload::unroutable(&*self.sink, &source, &p.payload, why).await;
             return true;
         };
         let mut delay = Duration::from_millis(100);
         loop {
-            match payload::deliver(&*self.sink, &source, &twin, kind, &p.payload).await {
+            match payload::deliver_mapped(&*self.sink, &source, &twin, kind, &map, &p.payload).await
+            {
                 Ok(Outcome::Taken) => return true,
-                Ok(Outcome::Refused(why)) => {
-                    tracing::warn!(source = %name, topic, twin, "external message refused: {why}; kept as a dead letter");
-                    return true;
-                }
+                // Logged and counted where it is kept.
+                Ok(Outcome::Refused(_)) => return true,
                 Err(why) => {
                     tracing::error!(source = %name, topic, "the platform cannot take the message ({why}); retrying in {delay:?}");
                     if self.pause(delay).await {

@@ -18,6 +18,25 @@ pub enum DataKind {
     Properties,
 }
 
+impl DataKind {
+    /// `telemetry` or `properties`, as in configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataKind::Telemetry => "telemetry",
+            DataKind::Properties => "properties",
+        }
+    }
+
+    /// The kind named `s` (`telemetry` or `properties`).
+    pub fn parse(s: &str) -> Option<DataKind> {
+        match s {
+            "telemetry" => Some(DataKind::Telemetry),
+            "properties" => Some(DataKind::Properties),
+            _ => None,
+        }
+    }
+}
+
 /// What became of a message the platform could read or not.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Outcome {
@@ -123,6 +142,34 @@ pub(crate) async fn deliver<S: TwinSink>(
                     Ok(Outcome::Refused(why))
                 }
             }
+        }
+    }
+}
+
+/// As [`deliver`], after reading `payload` through `map` (the device's
+/// own layout into the default convention); a payload the map cannot read
+/// is refused as received, the reason naming the mapping.
+pub(crate) async fn deliver_mapped<S: TwinSink>(
+    sink: &S,
+    source: &str,
+    twin_id: &str,
+    kind: DataKind,
+    map: &crate::PayloadMap,
+    payload: &[u8],
+) -> Result<Outcome, String> {
+    match map.apply(payload) {
+        Ok(p) => deliver(sink, source, twin_id, kind, &p).await,
+        Err(why) => {
+            let why = format!("mapping: {why}");
+            sink.refused(Refused {
+                source: source.to_string(),
+                twin_id: Some(twin_id.to_string()),
+                kind: Some(kind),
+                payload: payload.to_vec(),
+                reason: why.clone(),
+            })
+            .await;
+            Ok(Outcome::Refused(why))
         }
     }
 }

@@ -46,6 +46,11 @@ pub trait TwinSink: Send + Sync + 'static {
     /// Sources call this instead of dropping it; the server keeps it in
     /// its dead-letter store, where it can be listed and replayed.
     fn refused(&self, letter: Refused) -> impl Future<Output = ()> + Send;
+
+    /// The twin's desired state for its device (writable property values
+    /// and `$version`), sent when the device subscribes to it; None when
+    /// the twin is gone.
+    fn desired(&self, twin_id: &str) -> impl Future<Output = Option<Map<String, Value>>> + Send;
 }
 
 /// A refused device message, as its source saw it.

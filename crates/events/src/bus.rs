@@ -59,6 +59,19 @@ impl EventBus {
             return Ok(());
         }
         let events: Vec<Arc<Event>> = events.into_iter().map(Arc::new).collect();
+        let kept = self.record(&events).await;
+        self.broadcast(events);
+        kept
+    }
+
+    /// Hands `events` to every recorder, in the order they were added,
+    /// without broadcasting them; the first failure is returned. With
+    /// [`EventBus::broadcast`], this lets a writer keep events while its
+    /// own commit is still being made durable, and broadcast only after.
+    pub async fn record(&self, events: &[Arc<Event>]) -> Result<(), RecordError> {
+        if events.is_empty() {
+            return Ok(());
+        }
         let recorders = self
             .recorders
             .read()
@@ -66,14 +79,18 @@ impl EventBus {
             .clone();
         let mut failure = None;
         for r in &recorders {
-            if let Err(e) = r.record(&events).await {
+            if let Err(e) = r.record(events).await {
                 failure.get_or_insert(e);
             }
         }
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// Sends already recorded `events` to the subscribers.
+    pub fn broadcast(&self, events: Vec<Arc<Event>>) {
         for e in events {
             let _ = self.tx.send(e);
         }
-        failure.map_or(Ok(()), Err)
     }
 
     /// Broadcasts an event without recording it; returns how many

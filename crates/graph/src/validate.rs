@@ -97,6 +97,64 @@ fn property(models: &ModelSet, p: &Property, value: &Value, path: &str) -> Resul
     })
 }
 
+/// Checks device telemetry against the model of its twin (or of one of
+/// its components): every member is a declared Telemetry and its value
+/// fits the Telemetry's schema.
+pub fn telemetry(
+    models: &ModelSet,
+    model: &str,
+    component: Option<&str>,
+    data: &Map<String, Value>,
+) -> Result<(), GraphError> {
+    let mut iface = models
+        .interface(model)
+        .ok_or_else(|| GraphError::ModelNotFound(model.to_string()))?;
+    if let Some(c) = component {
+        let Some(Content::Component(comp)) = iface.contents.get(c) else {
+            return Err(GraphError::ValidationFailed(format!(
+                "model '{}' has no component '{c}'",
+                iface.id
+            )));
+        };
+        iface = models
+            .interface(&comp.schema)
+            .ok_or_else(|| GraphError::ModelNotFound(comp.schema.clone()))?;
+    }
+    if data.is_empty() {
+        return Err(GraphError::ValidationFailed(
+            "the telemetry message holds no values".into(),
+        ));
+    }
+    for (name, value) in data {
+        match iface.contents.get(name) {
+            Some(Content::Telemetry(t)) => {
+                validate_instance(models, &t.schema, value).map_err(|e| {
+                    GraphError::ValidationFailed(format!(
+                        "telemetry '{name}{}' has the value {} but expected {}",
+                        e.path,
+                        short(value, &e.path),
+                        e.expected
+                    ))
+                })?;
+            }
+            Some(other) => {
+                return Err(GraphError::ValidationFailed(format!(
+                    "'{name}' is a {} of model '{}', not a telemetry",
+                    kind(other),
+                    iface.id
+                )));
+            }
+            None => {
+                return Err(GraphError::ValidationFailed(format!(
+                    "model '{}' has no telemetry '{name}'",
+                    iface.id
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks relationship property values against the relationship definition.
 pub fn relationship_properties(
     models: &ModelSet,

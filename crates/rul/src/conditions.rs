@@ -152,7 +152,11 @@ mod tests {
         }
         let c = Conditions::fit(cycles.iter());
         assert_eq!(c.centroids.len(), 2);
-        assert_eq!(c.kept, vec![3], "constant and two-valued sensors are dropped");
+        assert_eq!(
+            c.kept,
+            vec![3],
+            "constant and two-valued sensors are dropped"
+        );
         let z = c.normalise(&cycle([25.01, 0.621, 60.0], 1052.0, 0.0));
         assert!((z[0] - 1.0).abs() < 0.05, "{z:?}");
         let z = c.normalise(&cycle([0.0, 0.0, 100.0], 1399.0, 0.0));

@@ -43,6 +43,10 @@ pub enum Command {
     /// Remaining useful life (NASA C-MAPSS-shaped engines).
     #[command(subcommand)]
     Rul(RulCommand),
+    /// OPC UA tools: browse a server to find the node ids to map.
+    #[cfg(feature = "opcua")]
+    #[command(subcommand)]
+    Opcua(crate::cmd::opcua::OpcUaCommand),
 }
 
 /// `rul` subcommands.

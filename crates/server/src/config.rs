@@ -11,6 +11,8 @@ use serde::Deserialize;
 #[cfg(feature = "amqp")]
 use ferrotwin_connect::amqp::AmqpSourceConfig;
 use ferrotwin_connect::mqtt_source::MqttSourceConfig;
+#[cfg(feature = "opcua")]
+use ferrotwin_connect::opcua::OpcUaSourceConfig;
 use ferrotwin_routing::EndpointConfig;
 
 use crate::cli::{LogFormat, ServeArgs};
@@ -40,9 +42,14 @@ struct FileConfig {
     log: Option<String>,
     #[serde(default)]
     mqtt_source: Vec<MqttSourceConfig>,
+    #[serde(default)]
+    mapping: Vec<ferrotwin_connect::MappingRule>,
     #[cfg(feature = "amqp")]
     #[serde(default)]
     amqp_source: Vec<AmqpSourceConfig>,
+    #[cfg(feature = "opcua")]
+    #[serde(default)]
+    opcua_source: Vec<OpcUaSourceConfig>,
     #[serde(default)]
     endpoint: Vec<EndpointConfig>,
     route_backlog_max_mb: Option<u64>,
@@ -82,9 +89,16 @@ pub struct Config {
     pub log: String,
     /// External MQTT brokers to subscribe to (`[[mqtt_source]]`, file only).
     pub mqtt_sources: Vec<MqttSourceConfig>,
+    /// Mapping rules for the built-in endpoint (`[[mapping]]`, file only;
+    /// more come through the API).
+    pub mappings: Vec<ferrotwin_connect::MappingRule>,
     /// AMQP 0.9.1 queues to consume (`[[amqp_source]]`, file only).
     #[cfg(feature = "amqp")]
     pub amqp_sources: Vec<AmqpSourceConfig>,
+    /// OPC UA servers to subscribe to (`[[opcua_source]]`, file only), each
+    /// with its `pki_dir` set (default `<data>/opcua/pki`).
+    #[cfg(feature = "opcua")]
+    pub opcua_sources: Vec<OpcUaSourceConfig>,
     /// Event route endpoints (`[[endpoint]]` in the file).
     pub endpoints: Vec<EndpointConfig>,
     /// The most bytes one event route may keep waiting for its endpoint.
@@ -179,9 +193,29 @@ impl Config {
         for source in &file.mqtt_source {
             source.check().map_err(anyhow::Error::msg)?;
         }
+        let mut ids = std::collections::BTreeSet::new();
+        for rule in &file.mapping {
+            rule.check().map_err(anyhow::Error::msg)?;
+            if !ids.insert(rule.id.as_str()) {
+                anyhow::bail!("mapping '{}' is declared twice", rule.id);
+            }
+        }
         #[cfg(feature = "amqp")]
         for source in &file.amqp_source {
             source.check().map_err(anyhow::Error::msg)?;
+        }
+        #[cfg(feature = "opcua")]
+        {
+            let mut names = std::collections::HashSet::new();
+            for source in &file.opcua_source {
+                source.check().map_err(anyhow::Error::msg)?;
+                if !names.insert(source.name.as_str()) {
+                    anyhow::bail!(
+                        "opcua_source '{}': two sources have this name; give each its own",
+                        source.name
+                    );
+                }
+            }
         }
         let route_backlog_max_mb = file.route_backlog_max_mb.unwrap_or(256);
         if route_backlog_max_mb == 0 {
@@ -204,6 +238,11 @@ impl Config {
                 "--sim-api must be an http:// URL such as http://127.0.0.1:9100, not '{u}'"
             );
         }
+        let data = args
+            .data
+            .clone()
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from("ferrotwin-data"));
         Ok(Config {
             sim_api,
             analytics,
@@ -214,8 +253,19 @@ impl Config {
                 .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
                 .unwrap_or_else(|| "ferrotwin".into()),
             mqtt_sources: file.mqtt_source,
+            mappings: file.mapping,
             #[cfg(feature = "amqp")]
             amqp_sources: file.amqp_source,
+            #[cfg(feature = "opcua")]
+            opcua_sources: file
+                .opcua_source
+                .into_iter()
+                .map(|mut s| {
+                    s.pki_dir
+                        .get_or_insert_with(|| data.join("opcua").join("pki"));
+                    s
+                })
+                .collect(),
             storage,
             history,
             event_buffer: args
@@ -223,11 +273,7 @@ impl Config {
                 .or(file.event_buffer)
                 .unwrap_or(16_384)
                 .max(1),
-            data: args
-                .data
-                .clone()
-                .or(file.data)
-                .unwrap_or_else(|| PathBuf::from("ferrotwin-data")),
+            data,
             http,
             https,
             tls_files,

@@ -1,12 +1,27 @@
 //! Device data into the twin graph: the server's implementation of the
-//! connect crate's [`TwinSink`].
+//! connect crate's [`TwinSink`]. Telemetry is checked against the twin's
+//! DTDL model here (the REST telemetry endpoint, like ADT's, does not);
+//! refused messages go to the dead-letter store and are counted.
 
-use ferrotwin_connect::{Refused, SinkError, TwinSink};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use ferrotwin_api::{Metrics, Redeliver, Redelivered};
+use ferrotwin_connect::{DataKind, Refused, SinkError, TwinSink};
 use ferrotwin_graph::{Graph, GraphError};
+use ferrotwin_ingest::{DeadLetters, NewLetter};
 use serde_json::{Map, Value, json};
 
 /// Device messages applied to the graph.
-pub struct GraphSink(pub Graph);
+pub struct GraphSink {
+    /// The twin graph.
+    pub graph: Graph,
+    /// Where refused messages are kept.
+    pub letters: Arc<DeadLetters>,
+    /// Counts refusals.
+    pub metrics: Arc<Metrics>,
+}
 
 fn sink_error(e: GraphError) -> SinkError {
     match e {
@@ -29,7 +44,12 @@ impl TwinSink for GraphSink {
         source_time: Option<&str>,
         data: Value,
     ) -> Result<(), SinkError> {
-        self.0
+        if let Value::Object(members) = &data {
+            self.graph
+                .check_telemetry(twin_id, None, members)
+                .map_err(sink_error)?;
+        }
+        self.graph
             .publish_telemetry(twin_id, None, message_id, source_time, data)
             .await
             .map_err(sink_error)
@@ -40,15 +60,71 @@ impl TwinSink for GraphSink {
             .into_iter()
             .map(|(k, v)| json!({"op": "add", "path": pointer(&k), "value": v}))
             .collect();
-        self.0
+        self.graph
             .patch_twin(twin_id, None, Value::Array(ops), None)
             .await
             .map(|_| ())
             .map_err(sink_error)
     }
 
+    async fn desired(&self, twin_id: &str) -> Option<Map<String, Value>> {
+        self.graph.desired(twin_id).ok()
+    }
+
     async fn refused(&self, letter: Refused) {
-        tracing::warn!(source = %letter.source, twin = letter.twin_id.as_deref(), "device message refused: {}", letter.reason);
+        let protocol = letter
+            .source
+            .split(' ')
+            .next()
+            .unwrap_or("unknown")
+            .to_string();
+        let reason = match (&letter.twin_id, &letter.reason) {
+            (None, _) => "unroutable",
+            (Some(_), r) if r.starts_with("twin not found") => "unknown_twin",
+            _ => "invalid",
+        };
+        self.metrics.device_refused(&protocol, reason);
+        tracing::warn!(
+            source = %letter.source,
+            twin = letter.twin_id.as_deref(),
+            "device message refused, kept as a dead letter: {}",
+            letter.reason
+        );
+        let store = self.letters.clone();
+        let new = NewLetter {
+            source: letter.source,
+            twin_id: letter.twin_id,
+            kind: letter.kind.map(|k| k.as_str().to_string()),
+            payload: letter.payload,
+            reason: letter.reason,
+        };
+        match tokio::task::spawn_blocking(move || store.add(new)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!("could not keep a dead letter: {e}"),
+            Err(e) => tracing::error!("could not keep a dead letter: {e}"),
+        }
+    }
+}
+
+/// Replays dead letters through the same sink as live device data.
+pub struct SinkRedeliver(pub Arc<GraphSink>);
+
+impl Redeliver for SinkRedeliver {
+    fn redeliver<'a>(
+        &'a self,
+        twin_id: &'a str,
+        kind: &'a str,
+        payload: &'a [u8],
+    ) -> Pin<Box<dyn Future<Output = Result<Redelivered, String>> + Send + 'a>> {
+        Box::pin(async move {
+            let Some(kind) = DataKind::parse(kind) else {
+                return Ok(Some((
+                    payload.to_vec(),
+                    format!("'{kind}' is not a kind of device data (telemetry or properties)"),
+                )));
+            };
+            ferrotwin_connect::replay(self.0.clone(), twin_id, kind, payload).await
+        })
     }
 }
 

@@ -9,9 +9,11 @@ mod collab;
 mod commands;
 mod config;
 mod delivery;
+mod desired;
 mod devices;
 mod history;
 mod logging;
+mod mappings;
 mod serve;
 mod tls;
 
@@ -46,6 +48,8 @@ fn main() {
         Command::Sim(SimCommand::Run(a)) => run_async(cmd::sim::run(a)),
         Command::Rul(RulCommand::Train(a)) => cmd::rul::train(a),
         Command::Rul(RulCommand::Predict(a)) => cmd::rul::predict(a),
+        #[cfg(feature = "opcua")]
+        Command::Opcua(cmd::opcua::OpcUaCommand::Browse(a)) => run_async(cmd::opcua::browse(a)),
     };
     std::process::exit(code);
 }

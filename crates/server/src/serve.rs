@@ -15,13 +15,15 @@ use ferrotwin_auth::{DeviceStore, TokenStore};
 use ferrotwin_connect::amqp::AmqpSource;
 use ferrotwin_connect::mqtt::{ConnectError, MqttConfig, MqttEndpoint, MqttTls};
 use ferrotwin_connect::mqtt_source::MqttSource;
+#[cfg(feature = "opcua")]
+use ferrotwin_connect::opcua::OpcUaSource;
 use ferrotwin_events::EventBus;
 use ferrotwin_graph::{Graph, PageRequest};
 use ferrotwin_routing::Routing;
 use tokio::task::JoinHandle;
 
 use crate::cli::ServeArgs;
-use crate::commands::MqttCommands;
+use crate::commands::DeviceCommandPaths;
 use crate::config::Config;
 use crate::{logging, tls};
 
@@ -48,6 +50,8 @@ pub struct Server {
     mqtt_sources: Vec<MqttSource>,
     #[cfg(feature = "amqp")]
     amqp_sources: Vec<AmqpSource>,
+    #[cfg(feature = "opcua")]
+    opcua_sources: Vec<OpcUaSource>,
     handles: Vec<Handle<SocketAddr>>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -85,17 +89,51 @@ impl Server {
         crate::history::record(&graph, history.clone(), cfg.history.properties);
         let routing = start_routing(cfg, &graph)?;
         let tokens = Arc::new(TokenStore::open(&cfg.data, bootstrap));
-        let commands = Arc::new(MqttCommands::default());
+        let commands = Arc::new(DeviceCommandPaths::default());
         let (analytics_stop, stop_rx) = tokio::sync::watch::channel(false);
         let analytics = match &cfg.analytics {
             Some(a) => Some(crate::analytics::start(a, &cfg.data, &graph, stop_rx)?),
             None => None,
         };
+        let metrics = Arc::new(Metrics::default());
+        let letters = Arc::new(
+            ferrotwin_ingest::DeadLetters::open(
+                &cfg.data.join("deadletters.redb"),
+                ferrotwin_ingest::DEFAULT_CAPACITY,
+            )
+            .map_err(|e| anyhow::anyhow!("opening the dead-letter store: {e}"))?,
+        );
+        let sink = Arc::new(crate::devices::GraphSink {
+            graph: graph.clone(),
+            letters: letters.clone(),
+            metrics: metrics.clone(),
+        });
+        let mappings = Arc::new(crate::mappings::Mappings::open(
+            &cfg.data,
+            cfg.mappings.clone(),
+        )?);
+        let property_writes = Arc::new(crate::desired::DesiredWrites {
+            graph: graph.clone(),
+            desired: std::sync::OnceLock::new(),
+        });
         let state = ApiState {
+            property_writes: property_writes.clone(),
+            mappings: mappings.clone(),
             graph: graph.clone(),
             history: history.clone(),
             tokens,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            dead_letters: Arc::new(ferrotwin_api::DeadLetterDesk {
+                store: letters,
+                redeliver: Arc::new(crate::devices::SinkRedeliver(sink.clone())),
+            }),
+            audit: Arc::new(
+                ferrotwin_audit::AuditLog::open(
+                    &cfg.data.join("audit.redb"),
+                    ferrotwin_audit::DEFAULT_CAPACITY,
+                )
+                .map_err(|e| anyhow::anyhow!("opening the audit log: {e}"))?,
+            ),
             data_dir: cfg.data.clone(),
             commands: commands.clone(),
             delivery: Arc::new(crate::delivery::Delivery(routing.clone())),
@@ -117,6 +155,8 @@ impl Server {
             mqtt_sources: vec![],
             #[cfg(feature = "amqp")]
             amqp_sources: vec![],
+            #[cfg(feature = "opcua")]
+            opcua_sources: vec![],
             handles: vec![],
             tasks: vec![],
         };
@@ -177,11 +217,11 @@ impl Server {
                     .iter()
                     .filter_map(|e| e.builtin_topic().map(str::to_owned))
                     .collect(),
+                rules: mappings.live(),
                 ..MqttConfig::default()
             };
             let devices = Arc::new(DeviceStore::open(&cfg.data));
-            let sink = Arc::new(crate::devices::GraphSink(graph.clone()));
-            let endpoint = match MqttEndpoint::start(&mqtt_cfg, devices, sink).await {
+            let endpoint = match MqttEndpoint::start(&mqtt_cfg, devices, sink.clone()).await {
                 Ok(e) => e,
                 Err(e) => {
                     let msg = match e {
@@ -209,7 +249,8 @@ impl Server {
                     anyhow::bail!(msg);
                 }
             };
-            let _ = commands.0.set(endpoint.commands());
+            let _ = commands.mqtt.set(endpoint.commands());
+            let _ = property_writes.desired.set(endpoint.desired());
             server
                 .routing
                 .set_local_broker(Arc::new(crate::delivery::BuiltinBroker(
@@ -220,7 +261,6 @@ impl Server {
             server.mqtt_ws = endpoint.ws_local_addr();
             server.mqtt_endpoint = Some(endpoint);
         }
-        let sink = Arc::new(crate::devices::GraphSink(graph));
         #[cfg(feature = "amqp")]
         for source in &cfg.amqp_sources {
             let label = source.label().to_string();
@@ -232,6 +272,25 @@ impl Server {
                 }
             }
         }
+        #[cfg(feature = "opcua")]
+        for source in &cfg.opcua_sources {
+            let label = source.label().to_string();
+            match OpcUaSource::start(source.clone(), sink.clone()) {
+                Ok(s) => server.opcua_sources.push(s),
+                Err(e) => {
+                    server.stop().await?;
+                    anyhow::bail!("starting opcua_source '{label}': {e}");
+                }
+            }
+        }
+        #[cfg(feature = "opcua")]
+        let _ = commands.opcua.set(
+            server
+                .opcua_sources
+                .iter()
+                .map(OpcUaSource::commands)
+                .collect(),
+        );
         for source in &cfg.mqtt_sources {
             let label = source.label().to_string();
             match MqttSource::start(source.clone(), sink.clone()) {
@@ -253,6 +312,10 @@ impl Server {
         }
         #[cfg(feature = "amqp")]
         for s in self.amqp_sources {
+            s.stop().await;
+        }
+        #[cfg(feature = "opcua")]
+        for s in self.opcua_sources {
             s.stop().await;
         }
         if let Some(m) = self.mqtt_endpoint {

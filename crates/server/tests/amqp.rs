@@ -146,6 +146,7 @@ kind = "telemetry"
 routing_key = "plant.reports"
 twin_header = "twin-id"
 kind = "properties"
+fields = [{{ pointer = "/counter/value", name = "n" }}]
 "#
         ),
     )
@@ -210,7 +211,9 @@ kind = "properties"
     headers.insert("twin-id".into(), AMQPValue::LongString("press".into()));
     publish(
         "plant.reports",
-        json!({"n": 9}).to_string().into_bytes(),
+        json!({"counter": {"value": 9}, "unit": "pcs"})
+            .to_string()
+            .into_bytes(),
         BasicProperties::default().with_headers(headers),
     );
 

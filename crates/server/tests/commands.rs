@@ -287,6 +287,60 @@ fn conversation(version: ProtocolVersion, filter: &str) {
     // The other twin has no device listening.
     let (s, _) = command(&server, "/digitaltwins/other/commands/ping", None);
     assert_eq!(s, 404);
+
+    audit_log_holds_every_call(&server);
+}
+
+/// Every call of [`conversation`] is in the audit log, newest first, with
+/// who made it, what it asked and what came of it; only admins read it.
+fn audit_log_holds_every_call(server: &Server) {
+    let (s, log) = server.admin("GET", "/audit?twinId=press&maxItems=1000", None);
+    assert_eq!(s, 200, "{log}");
+    let entries = log["value"].as_array().unwrap();
+    let find = |name: &str, outcome: &str| {
+        entries
+            .iter()
+            .find(|e| e["name"] == name && e["outcome"] == outcome)
+            .unwrap_or_else(|| panic!("no {name} {outcome} in {entries:#?}"))
+    };
+    let ok = entries
+        .iter()
+        .find(|e| e["name"] == "reboot" && e["request"] == 5 && e["outcome"] == "ok")
+        .expect("the answered reboot");
+    assert_eq!(ok["deviceStatus"], 200);
+    assert_eq!(ok["action"], "command");
+    assert!(!ok["actor"].as_str().unwrap().is_empty());
+    let busy = entries
+        .iter()
+        .find(|e| e["deviceStatus"] == 409)
+        .expect("the busy answer");
+    assert_eq!(
+        (busy["status"].as_u64(), &busy["request"]),
+        (Some(200), &json!(42))
+    );
+    assert_eq!(find("home", "ok")["component"], "axis");
+    let timeout = find("ping", "CommandTimeout");
+    assert_eq!(timeout["status"], 504);
+    assert!(timeout["millis"].as_u64().unwrap() >= 500);
+    assert!(
+        entries.iter().any(|e| e["outcome"] == "ValidationFailed"
+            && e["request"] == "soon"
+            && e["status"] == 400),
+        "the refused request is kept as sent"
+    );
+    assert_eq!(find("explode", "CommandNotFound")["status"], 404);
+    assert_eq!(
+        entries[0]["request"],
+        json!(null),
+        "newest first: {:#?}",
+        entries[0]
+    );
+    assert_eq!(entries[0]["outcome"], "InvalidArgument");
+    let (s, other) = server.admin("GET", "/audit?twinId=other", None);
+    assert_eq!((s, other["value"].as_array().unwrap().len()), (200, 1));
+    let reader = support::token(&server.data, "reader", &[]);
+    assert_eq!(server.call(Some(&reader), "GET", "/audit", None).0, 403);
+    assert_eq!(server.admin("GET", "/audit?since=yesterday", None).0, 400);
 }
 
 #[test]

@@ -295,3 +295,85 @@ fn devices_connect_over_websocket_with_the_same_logins_and_topic_rules() {
     );
     drop((v5, v3, tcp));
 }
+
+#[test]
+fn writable_properties_written_through_the_api_reach_the_device_as_desired_state() {
+    let (_dir, server, mqtt) = setup();
+    let (user, password) = create_device(&server, &["press"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let subscribe = |filter: &str| {
+        let client = rt
+            .block_on(connect(&mqtt, ProtocolVersion::V5, &user, &password))
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Value>();
+        let opts = mqtt5::types::SubscribeOptions {
+            qos: mqtt5::QoS::AtLeastOnce,
+            ..Default::default()
+        };
+        let r = rt.block_on(client.subscribe_with_options(filter, opts, move |m| {
+            let _ = tx.send(serde_json::from_slice(&m.payload).unwrap());
+        }));
+        (client, rx, r)
+    };
+    let next = |rx: &std::sync::mpsc::Receiver<Value>| rx.recv_timeout(Duration::from_secs(5));
+    // The state may come twice on subscribing (sent live and retained); a
+    // device treats it as a state, not as an event.
+    let until = |rx: &std::sync::mpsc::Receiver<Value>, want: &dyn Fn(&Value) -> bool| loop {
+        let v = next(rx).expect("the desired state in time");
+        if want(&v) {
+            break v;
+        }
+    };
+
+    // On subscribing, the device gets the current desired state at once.
+    let (_dev, rx, r) = subscribe("twins/press/properties/desired");
+    r.unwrap();
+    let first = next(&rx).expect("the current desired state");
+    assert_eq!(first["n"], 1, "{first}");
+    assert!(
+        first["$version"].as_str().unwrap().starts_with("W/"),
+        "{first}"
+    );
+
+    // A write through the API is sent, with the twin's new version.
+    let patch = json!([{"op": "replace", "path": "/n", "value": 5}]);
+    assert_eq!(
+        server.admin("PATCH", "/digitaltwins/press", Some(&patch)).0,
+        204
+    );
+    let second = until(&rx, &|v| v["n"] != 1);
+    assert_eq!(
+        (second["n"].as_i64(), second.get("name")),
+        (Some(5), None),
+        "{second}"
+    );
+    assert_ne!(second["$version"], first["$version"]);
+    let patch = json!([{"op": "add", "path": "/name", "value": "line 1 press"}]);
+    server.admin("PATCH", "/digitaltwins/press", Some(&patch));
+    until(&rx, &|v| v["name"] == "line 1 press");
+
+    // The device's own report is not echoed back to it.
+    rt.block_on(_dev.publish_qos1("twins/press/properties", json!({"n": 6}).to_string()))
+        .unwrap();
+    assert_eq!(n_of(&server, "press"), 6);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(rx.try_iter().all(|v| v["n"] != 6), "the report was echoed");
+
+    // A device subscribing later gets the twin's current state (after the
+    // retained copy of the last one sent, which may be older).
+    let (_late, late_rx, r) = subscribe("twins/press/properties/desired");
+    r.unwrap();
+    let latest = until(&late_rx, &|v| v["n"] == 6);
+    assert_eq!(
+        (latest["n"].as_i64(), latest["name"].as_str()),
+        (Some(6), Some("line 1 press")),
+        "{latest}"
+    );
+
+    // Another twin's desired state is not the device's to read.
+    let (_other, _, r) = subscribe("twins/other/properties/desired");
+    assert!(
+        r.is_err(),
+        "subscribing to another twin's desired state must be refused"
+    );
+}

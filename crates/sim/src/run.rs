@@ -77,7 +77,10 @@ pub struct Report {
     pub wall_secs: f64,
 }
 
-/// Telemetry payload of a sample: `$ts` plus the signals.
+/// Telemetry payload of a sample: `$ts` plus the signals. A whole number
+/// goes out as a JSON integer (a DTDL `long`, such as a cycle count, takes
+/// nothing else); a signal without a value (a dropped-out sensor's NaN)
+/// is left out rather than sent as null.
 pub fn telemetry_json(s: &Sample, epoch: DateTime<Utc>) -> String {
     let mut m = Map::with_capacity(s.values.len() + 1);
     let ts = epoch + chrono::Duration::milliseconds((s.t * 1000.0) as i64);
@@ -87,10 +90,14 @@ pub fn telemetry_json(s: &Sample, epoch: DateTime<Utc>) -> String {
     );
     for (k, v) in &s.values {
         let v = (v * 1e4).round() / 1e4;
-        m.insert(
-            (*k).into(),
-            serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
-        );
+        let n = if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            serde_json::Number::from(v as i64)
+        } else if let Some(n) = serde_json::Number::from_f64(v) {
+            n
+        } else {
+            continue;
+        };
+        m.insert((*k).into(), Value::Number(n));
     }
     Value::Object(m).to_string()
 }

@@ -1,17 +1,19 @@
 //! `POST .../commands/{name}`: a command declared in the twin's model,
 //! its request checked against the model, sent to the twin's device, and
 //! the device's answer (checked against the response schema) returned as
-//! `{"status", "payload"}`.
+//! `{"status", "payload"}`. Every call is recorded in the audit log.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use ferrotwin_audit::NewEntry;
 use serde_json::{Value, json};
 
+use crate::access::Actor;
 use crate::commands::DeviceCommandError;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::Params;
@@ -40,6 +42,55 @@ fn timeout(query: Option<&str>) -> ApiResult<Duration> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// One command call, recorded in the audit log whatever its result
+/// (after the call, so the entry holds the outcome).
+async fn audited(
+    s: &ApiState,
+    who: &Actor,
+    (id, component, name): (&str, Option<&str>, &str),
+    query: Option<&str>,
+    bytes: &Bytes,
+) -> ApiResult<Response> {
+    let start = Instant::now();
+    let mut device_status = None;
+    let result = invoke(s, id, component, name, query, bytes, &mut device_status).await;
+    let (status, outcome) = match &result {
+        Ok(_) => (200, "ok".to_string()),
+        Err(e) => (e.status.as_u16(), e.code.to_string()),
+    };
+    let request = (!bytes.is_empty()).then(|| {
+        serde_json::from_slice(bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+    });
+    let entry = NewEntry {
+        actor: who.0.clone(),
+        action: "command".into(),
+        twin_id: id.to_string(),
+        component: component.map(str::to_owned),
+        name: name.to_string(),
+        request,
+        status,
+        outcome,
+        device_status,
+        millis: start.elapsed().as_millis() as u64,
+    };
+    let log = s.audit.clone();
+    match tokio::task::spawn_blocking(move || log.record(entry)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::error!(
+            twin = id,
+            command = name,
+            "could not record the command in the audit log: {e}"
+        ),
+        Err(e) => tracing::error!(
+            twin = id,
+            command = name,
+            "could not record the command in the audit log: {e}"
+        ),
+    }
+    result
+}
+
 async fn invoke(
     s: &ApiState,
     id: &str,
@@ -47,6 +98,7 @@ async fn invoke(
     name: &str,
     query: Option<&str>,
     bytes: &Bytes,
+    device_status: &mut Option<u16>,
 ) -> ApiResult<Response> {
     let timeout = timeout(query)?;
     let payload = if bytes.is_empty() {
@@ -77,6 +129,7 @@ async fn invoke(
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", m)
             }
         })?;
+    *device_status = Some(reply.status);
     if (200..300).contains(&reply.status) {
         s.graph
             .check_command_response(&cmd, reply.payload.as_ref())
@@ -96,18 +149,27 @@ async fn invoke(
 pub async fn twin(
     State(s): State<ApiState>,
     Path((id, name)): Path<(String, String)>,
+    Extension(who): Extension<Actor>,
     RawQuery(q): RawQuery,
     bytes: Bytes,
 ) -> ApiResult<Response> {
-    invoke(&s, &id, None, &name, q.as_deref(), &bytes).await
+    audited(&s, &who, (&id, None, &name), q.as_deref(), &bytes).await
 }
 
 /// POST /digitaltwins/{id}/components/{component}/commands/{name}
 pub async fn component(
     State(s): State<ApiState>,
     Path((id, component, name)): Path<(String, String, String)>,
+    Extension(who): Extension<Actor>,
     RawQuery(q): RawQuery,
     bytes: Bytes,
 ) -> ApiResult<Response> {
-    invoke(&s, &id, Some(&component), &name, q.as_deref(), &bytes).await
+    audited(
+        &s,
+        &who,
+        (&id, Some(&component), &name),
+        q.as_deref(),
+        &bytes,
+    )
+    .await
 }

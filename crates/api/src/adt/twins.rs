@@ -37,6 +37,7 @@ pub async fn put(
         .graph
         .put_twin(&id, doc, star, header(&headers, "if-match"))
         .await?;
+    s.property_writes.written(&id, None, None).await;
     Ok(with_etag(json_response(t.encode()), t.etag))
 }
 
@@ -50,8 +51,9 @@ pub async fn patch(
     let ops = body::json(&bytes)?;
     let etag = s
         .graph
-        .patch_twin(&id, None, ops, header(&headers, "if-match"))
+        .patch_twin(&id, None, ops.clone(), header(&headers, "if-match"))
         .await?;
+    s.property_writes.written(&id, None, Some(&ops)).await;
     Ok(with_etag(StatusCode::NO_CONTENT.into_response(), &etag))
 }
 
@@ -86,7 +88,15 @@ pub async fn patch_component(
     let ops = body::json(&bytes)?;
     let etag = s
         .graph
-        .patch_twin(&id, Some(&component), ops, header(&headers, "if-match"))
+        .patch_twin(
+            &id,
+            Some(&component),
+            ops.clone(),
+            header(&headers, "if-match"),
+        )
         .await?;
+    s.property_writes
+        .written(&id, Some(&component), Some(&ops))
+        .await;
     Ok(with_etag(StatusCode::NO_CONTENT.into_response(), &etag))
 }

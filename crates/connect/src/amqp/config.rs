@@ -46,6 +46,13 @@ pub struct AmqpRoute {
     pub twin_header: Option<String>,
     /// `telemetry` or `properties`.
     pub kind: DataKind,
+    /// Values to take from the message's own layout by JSON Pointer, with
+    /// unit scaling; none: the payload follows the default convention.
+    #[serde(default)]
+    pub fields: Vec<crate::FieldMap>,
+    /// Where the source time is in the payload (JSON Pointer).
+    #[serde(default)]
+    pub timestamp: Option<String>,
 }
 
 fn default_prefetch() -> u16 {
@@ -58,6 +65,7 @@ pub(crate) struct Route {
     pub(crate) pattern: Pattern,
     pub(crate) twin_header: Option<String>,
     pub(crate) kind: DataKind,
+    pub(crate) map: crate::PayloadMap,
 }
 
 impl AmqpSourceConfig {
@@ -107,10 +115,17 @@ impl AmqpSourceConfig {
                 }
                 _ => {}
             }
+            let map = crate::PayloadMap {
+                fields: r.fields.clone(),
+                timestamp: r.timestamp.clone(),
+            };
+            map.check()
+                .map_err(|m| at(format!("route '{}': {m}", r.routing_key)))?;
             out.push(Route {
                 pattern,
                 twin_header: r.twin_header.clone(),
                 kind: r.kind,
+                map,
             });
         }
         Ok(out)

@@ -15,11 +15,12 @@ use super::topic::{Response, Topic, TopicKind};
 
 /// Checks CONNECT credentials against the device store, and lets a device
 /// publish (data and command answers) and subscribe (commands) only on its
-/// own twins' topics.
+/// own twins' topics, including topics a mapping rule assigns to them.
 pub(crate) struct DeviceAuth {
     devices: Arc<DeviceStore>,
     sessions: Arc<Sessions>,
     event_topics: Vec<String>,
+    rules: crate::Rules,
 }
 
 impl DeviceAuth {
@@ -27,11 +28,13 @@ impl DeviceAuth {
         devices: Arc<DeviceStore>,
         sessions: Arc<Sessions>,
         event_topics: Vec<String>,
+        rules: crate::Rules,
     ) -> DeviceAuth {
         DeviceAuth {
             devices,
             sessions,
             event_topics,
+            rules,
         }
     }
 
@@ -76,9 +79,10 @@ impl AuthProvider for DeviceAuth {
         topic: &'a str,
     ) -> Fut<'a, bool> {
         let twin = Topic::publish(topic)
-            .map(|t| t.twin_id)
-            .or_else(|| Response::parse(topic).map(|r| r.twin_id));
-        let ok = twin.is_some_and(|t| self.owns(user_id, t));
+            .map(|t| t.twin_id.to_string())
+            .or_else(|| Response::parse(topic).map(|r| r.twin_id.to_string()))
+            .or_else(|| self.rules.resolve(topic).map(|r| r.twin));
+        let ok = twin.is_some_and(|t| self.owns(user_id, &t));
         if !ok {
             tracing::warn!(
                 client_id,
@@ -97,8 +101,10 @@ impl AuthProvider for DeviceAuth {
         topic_filter: &'a str,
     ) -> Fut<'a, bool> {
         let ok = self.event_topics.iter().any(|t| t == topic_filter)
-            || Topic::subscription(topic_filter)
-                .is_some_and(|t| t.kind == TopicKind::Commands && self.owns(user_id, t.twin_id));
+            || Topic::subscription(topic_filter).is_some_and(|t| {
+                matches!(t.kind, TopicKind::Commands | TopicKind::Desired)
+                    && self.owns(user_id, t.twin_id)
+            });
         if !ok {
             tracing::warn!(
                 client_id,

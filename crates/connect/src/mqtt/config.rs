@@ -21,6 +21,9 @@ pub struct MqttConfig {
     /// Topics the platform publishes events to (event routes on the
     /// built-in broker); any logged-in device may subscribe to them.
     pub event_topics: Vec<String>,
+    /// Mapping rules for topics outside the default convention (live: a
+    /// change applies to the next message).
+    pub rules: crate::Rules,
 }
 
 /// An MQTT-over-TLS listener.
@@ -43,6 +46,7 @@ impl Default for MqttConfig {
             ws: None,
             max_packet_size: 1024 * 1024,
             event_topics: vec![],
+            rules: crate::Rules::default(),
         }
     }
 }

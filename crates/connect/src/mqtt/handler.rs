@@ -22,14 +22,24 @@ pub(crate) struct Handler<S> {
     sink: Arc<S>,
     commands: Commands,
     sessions: Arc<Sessions>,
+    rules: crate::Rules,
+    desired: super::Desired,
 }
 
 impl<S: TwinSink> Handler<S> {
-    pub(crate) fn new(sink: Arc<S>, commands: Commands, sessions: Arc<Sessions>) -> Handler<S> {
+    pub(crate) fn new(
+        sink: Arc<S>,
+        commands: Commands,
+        sessions: Arc<Sessions>,
+        rules: crate::Rules,
+        desired: super::Desired,
+    ) -> Handler<S> {
         Handler {
             sink,
             commands,
             sessions,
+            rules,
+            desired,
         }
     }
 
@@ -41,20 +51,26 @@ impl<S: TwinSink> Handler<S> {
         }
         let source = format!("mqtt client={} topic={}", e.client_id, e.topic);
         let Some(topic) = Topic::publish(&e.topic) else {
-            let why = format!("no twin topic: {}", e.topic);
-            payload::unroutable(&*self.sink, &source, &e.payload, why.clone()).await;
-            return Err(why);
+            if let Some(r) = self.rules.resolve(&e.topic) {
+                let source = format!("{source} mapping={}", r.rule);
+                payload::deliver_mapped(&*self.sink, &source, &r.twin, r.kind, &r.map, &e.payload)
+                    .await?;
+                return Ok(());
+            }
+            let why = format!("no twin topic and no mapping rule: {}", e.topic);
+            payload::unroutable(&*self.sink, &source, &e.payload, why).await;
+            return Ok(());
         };
         let kind = match topic.kind {
             TopicKind::Telemetry => DataKind::Telemetry,
             TopicKind::Properties => DataKind::Properties,
-            TopicKind::Commands => {
-                return Err("devices do not publish commands".into());
+            TopicKind::Commands | TopicKind::Desired => {
+                return Err("devices do not publish commands or desired properties".into());
             }
         };
+        // A refused message is logged and counted where it is kept.
         match payload::deliver(&*self.sink, &source, topic.twin_id, kind, &e.payload).await? {
-            Outcome::Taken => Ok(()),
-            Outcome::Refused(why) => Err(format!("{why} (kept as a dead letter)")),
+            Outcome::Taken | Outcome::Refused(_) => Ok(()),
         }
     }
 }
@@ -69,7 +85,18 @@ impl<S: TwinSink> BrokerEventHandler for Handler<S> {
 
     fn on_client_subscribe<'a>(&'a self, e: ClientSubscribeEvent) -> Done<'a> {
         self.sessions.subscribed(&e);
-        Box::pin(async {})
+        Box::pin(async move {
+            // A device that subscribes to its desired state gets the
+            // current one (retained), also when none was sent since start.
+            for s in &e.subscriptions {
+                if let Some(t) = Topic::subscription(&s.topic_filter)
+                    && t.kind == TopicKind::Desired
+                    && let Some(state) = self.sink.desired(t.twin_id).await
+                {
+                    self.desired.send(t.twin_id, &state).await;
+                }
+            }
+        })
     }
 
     fn on_client_unsubscribe<'a>(&'a self, e: ClientUnsubscribeEvent) -> Done<'a> {

@@ -11,6 +11,9 @@ pub enum TopicKind {
     Properties,
     /// Platform to device: commands (subscribe only).
     Commands,
+    /// Platform to device: the twin's desired property values
+    /// (`properties/desired`, subscribe only).
+    Desired,
 }
 
 /// A parsed device topic.
@@ -46,6 +49,12 @@ impl<'a> Topic<'a> {
         let (twin_id, kind) = rest.split_once('/')?;
         if !valid_id(twin_id) {
             return None;
+        }
+        if kind == "properties/desired" {
+            return Some(Topic {
+                twin_id,
+                kind: TopicKind::Desired,
+            });
         }
         let ok = kind == "commands"
             || kind == "commands/#"

@@ -60,6 +60,23 @@ pub struct TopicMapping {
     pub pattern: String,
     /// `telemetry` or `properties`.
     pub kind: DataKind,
+    /// Values to take from the device's own layout by JSON Pointer, with
+    /// unit scaling; none: the payload follows the default convention.
+    #[serde(default)]
+    pub fields: Vec<crate::FieldMap>,
+    /// Where the source time is in the payload (JSON Pointer).
+    #[serde(default)]
+    pub timestamp: Option<String>,
+}
+
+impl TopicMapping {
+    /// The payload mapping it declares.
+    pub fn payload_map(&self) -> crate::PayloadMap {
+        crate::PayloadMap {
+            fields: self.fields.clone(),
+            timestamp: self.timestamp.clone(),
+        }
+    }
 }
 
 fn default_session_expiry() -> u32 {
@@ -94,7 +111,9 @@ impl MqttSourceConfig {
         self.parsed().map(|_| ())
     }
 
-    pub(crate) fn parsed(&self) -> Result<(Endpoint, Vec<(Pattern, DataKind)>), String> {
+    pub(crate) fn parsed(
+        &self,
+    ) -> Result<(Endpoint, Vec<(Pattern, DataKind, crate::PayloadMap)>), String> {
         let at = |m: String| format!("mqtt_source '{}': {m}", self.label());
         let endpoint = endpoint(&self.url).map_err(at)?;
         if self.client_id.is_empty() {
@@ -123,7 +142,10 @@ impl MqttSourceConfig {
         }
         let mut maps = Vec::with_capacity(self.topics.len());
         for t in &self.topics {
-            maps.push((Pattern::parse(&t.pattern).map_err(at)?, t.kind));
+            let map = t.payload_map();
+            map.check()
+                .map_err(|m| at(format!("topic '{}': {m}", t.pattern)))?;
+            maps.push((Pattern::parse(&t.pattern).map_err(at)?, t.kind, map));
         }
         Ok((endpoint, maps))
     }

@@ -37,7 +37,10 @@ impl Graph {
     pub fn model_declares_property(&self, model: &str, name: &str) -> bool {
         self.read(|st| {
             st.models.set().interface(model).is_some_and(|i| {
-                matches!(i.contents.get(name), Some(ferrotwin_dtdl::Content::Property(_)))
+                matches!(
+                    i.contents.get(name),
+                    Some(ferrotwin_dtdl::Content::Property(_))
+                )
             })
         })
     }

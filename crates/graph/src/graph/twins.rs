@@ -249,6 +249,115 @@ impl Graph {
         })
     }
 
+    /// The twin's desired state for its device: the values of its
+    /// writable properties (a component's nested under its name) and
+    /// `$version`, the twin's ETag.
+    pub fn desired(&self, id: &str) -> Result<Map<String, Value>, GraphError> {
+        self.read(|st| {
+            let t = st
+                .twin(id)
+                .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
+            let models = st.models.set();
+            let iface = models
+                .interface(&t.model)
+                .ok_or_else(|| GraphError::ModelNotFound(t.model.to_string()))?;
+            let writable = |iface: &ferrotwin_dtdl::Interface, values: &Map<String, Value>| {
+                let mut out = Map::new();
+                for (name, c) in &iface.contents {
+                    if let ferrotwin_dtdl::Content::Property(p) = c
+                        && p.writable
+                        && let Some(v) = values.get(name)
+                    {
+                        out.insert(name.clone(), v.clone());
+                    }
+                }
+                out
+            };
+            let mut out = writable(iface, &t.contents);
+            for (name, c) in &iface.contents {
+                if let ferrotwin_dtdl::Content::Component(comp) = c
+                    && let (Some(sub), Some(Value::Object(values))) =
+                        (models.interface(&comp.schema), t.contents.get(name))
+                {
+                    let inner = writable(sub, values);
+                    if !inner.is_empty() {
+                        out.insert(name.clone(), Value::Object(inner));
+                    }
+                }
+            }
+            out.insert("$version".into(), Value::String(t.etag.to_string()));
+            Ok(out)
+        })
+    }
+
+    /// Whether a patch of `ops` (on the twin, or on `component`) writes a
+    /// writable property, so the device should hear of it.
+    pub fn patch_writes_desired(&self, id: &str, component: Option<&str>, ops: &Value) -> bool {
+        self.read(|st| {
+            let Some(t) = st.twin(id) else { return false };
+            let models = st.models.set();
+            let Some(mut iface) = models.interface(&t.model) else {
+                return false;
+            };
+            let Some(items) = ops.as_array() else {
+                return false;
+            };
+            let mut paths: Vec<Vec<&str>> = items
+                .iter()
+                .filter_map(|o| o.get("path").and_then(Value::as_str))
+                .map(|p| p.trim_start_matches('/').split('/').collect())
+                .collect();
+            if let Some(c) = component {
+                match iface.contents.get(c) {
+                    Some(ferrotwin_dtdl::Content::Component(comp)) => {
+                        match models.interface(&comp.schema) {
+                            Some(sub) => iface = sub,
+                            None => return false,
+                        }
+                    }
+                    _ => return false,
+                }
+            } else {
+                // A path into a component names the component first.
+                for p in &mut paths {
+                    if let (Some(first), true) = (p.first(), p.len() > 1)
+                        && let Some(ferrotwin_dtdl::Content::Component(comp)) =
+                            iface.contents.get(*first)
+                        && let Some(sub) = models.interface(&comp.schema)
+                    {
+                        if matches!(sub.contents.get(p[1]), Some(ferrotwin_dtdl::Content::Property(q)) if q.writable)
+                        {
+                            return true;
+                        }
+                        p.clear();
+                    }
+                }
+            }
+            paths.iter().any(|p| {
+                p.first().is_some_and(|n| {
+                    matches!(iface.contents.get(*n), Some(ferrotwin_dtdl::Content::Property(q)) if q.writable)
+                })
+            })
+        })
+    }
+
+    /// Checks device telemetry against the twin's model (see
+    /// [`validate::telemetry`]); the REST telemetry endpoint, like ADT's,
+    /// does not, while device connectivity does.
+    pub fn check_telemetry(
+        &self,
+        id: &str,
+        component: Option<&str>,
+        data: &Map<String, Value>,
+    ) -> Result<(), GraphError> {
+        self.read(|st| {
+            let t = st
+                .twin(id)
+                .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
+            validate::telemetry(st.models.set(), &t.model, component, data)
+        })
+    }
+
     /// Accepts telemetry for a twin (or a component of it) onto the event
     /// stream. The twin and component must exist.
     /// Resolves once every recorder (history) has kept it.

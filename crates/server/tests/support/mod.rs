@@ -229,11 +229,14 @@ pub fn call(
     )
 }
 
-/// A simple model: a counter, a name and a relationship to itself.
+/// A simple model: a counter, a name, a relationship to itself, and the
+/// telemetry the device tests send (`temperature`, `seq`).
 pub fn counter_model() -> Value {
     serde_json::json!([{
         "@context": "dtmi:dtdl:context;3", "@id": "dtmi:test:Counter;1", "@type": "Interface",
         "contents": [
+            {"@type": "Telemetry", "name": "temperature", "schema": "double"},
+            {"@type": "Telemetry", "name": "seq", "schema": "long"},
             {"@type": "Property", "name": "n", "schema": "long", "writable": true},
             {"@type": "Property", "name": "name", "schema": "string", "writable": true},
             {"@type": "Relationship", "name": "next", "target": "dtmi:test:Counter;1", "maxMultiplicity": 2}
