@@ -7,7 +7,9 @@
 //! - `bench scale`: loads N twins and 3N relationships through the import
 //!   job, and reports load time, memory per twin and restart time.
 //! - `bench store`: the storage engines alone, durable batch commits.
-//! - `bench mqtt`: device messages per second over the MQTT endpoint.
+//! - `bench mqtt`: device telemetry over the MQTT endpoint at QoS 0 and 1
+//!   (messages and points per second, latency to the live stream) beside
+//!   a private Mosquitto; property reports; command round trips.
 //! - `bench history`: the embedded history engine against InfluxDB and
 //!   VictoriaMetrics: ingest, bytes on disk, query latency.
 //! - `bench analytics`: the analytics engine in-process: telemetry points
@@ -50,7 +52,7 @@ pub enum BenchWhat {
     Store(store::StoreBench),
     /// The query language on a RealEstateCore graph.
     Query(query::QueryBench),
-    /// Device messages per second over the MQTT endpoint.
+    /// Device telemetry over the MQTT endpoint against Mosquitto; property reports; commands.
     Mqtt(mqtt::MqttBench),
     /// History ingest, size and queries against InfluxDB and VictoriaMetrics.
     History(history::HistoryBench),

@@ -1,12 +1,18 @@
-//! `bench mqtt`: N devices, each with its own credentials and twin,
-//! publish QoS 1 messages over the built-in MQTT endpoint of a server in
-//! a child process; reports messages per second. Each device waits for a
-//! PUBACK before its next message, and the PUBACK is sent after the
-//! platform handled the message (for property reports: after the durable
-//! write), so the rate is end to end. `--kind commands` measures the
-//! other direction ([`commands`]).
+//! `bench mqtt`: devices with their own credentials and twins publish
+//! over the built-in MQTT endpoint of a server in a child process.
+//! `--kind telemetry` (the default) measures messages and data points per
+//! second into the twins at QoS 0 and 1, with latency to the live stream,
+//! against Mosquitto as the ceiling ([`compare`]). `--kind properties`
+//! measures durable property reports: each device waits for a PUBACK
+//! before its next message, and the PUBACK is sent after the durable
+//! write, so the rate is end to end. `--kind commands` measures the other
+//! direction ([`commands`]).
 
 mod commands;
+mod compare;
+mod load;
+mod mosquitto;
+mod observe;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,12 +43,22 @@ pub struct MqttBench {
     /// Devices publishing at once, one connection and one twin each.
     #[arg(long, default_value_t = 50)]
     pub devices: usize,
-    /// Messages each device publishes.
+    /// Messages each device publishes (per QoS and target for telemetry,
+    /// half of them again for the latency run).
     #[arg(long, default_value_t = 200)]
     pub messages: usize,
-    /// Telemetry or property reports.
+    /// Telemetry, property reports or commands.
     #[arg(long, value_enum, default_value = "telemetry")]
     pub kind: Kind,
+    /// Data points per telemetry message (at least 2).
+    #[arg(long, default_value_t = 10)]
+    pub points: usize,
+    /// The Mosquitto binary run as the ceiling for telemetry.
+    #[arg(long, default_value = "mosquitto")]
+    pub mosquitto: String,
+    /// Measure ferrotwin only.
+    #[arg(long)]
+    pub no_mosquitto: bool,
     /// Storage engine of the started server: fjall or redb.
     #[arg(long, default_value = "fjall")]
     pub storage: ferrotwin_store::Engine,
@@ -52,6 +68,9 @@ const MODEL: &str = "dtmi:ferrotwin:bench:Sensor;1";
 
 /// Runs the benchmark.
 pub async fn run(a: MqttBench) -> anyhow::Result<()> {
+    if a.kind == Kind::Telemetry {
+        return compare::run(&a).await;
+    }
     let dir = tempfile::tempdir()?;
     let token = format!("bench-{}", uuid::Uuid::new_v4().simple());
     let (child, mqtt) = ChildServer::start_with(
@@ -121,17 +140,11 @@ pub async fn run(a: MqttBench) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (twin, client) in clients {
-        let (errors, kind, n) = (errors.clone(), a.kind, a.messages);
+        let (errors, n) = (errors.clone(), a.messages);
         tasks.push(tokio::spawn(async move {
-            let topic = match kind {
-                Kind::Telemetry => format!("twins/{twin}/telemetry"),
-                Kind::Properties | Kind::Commands => format!("twins/{twin}/properties"),
-            };
+            let topic = format!("twins/{twin}/properties");
             for i in 0..n {
-                let payload = match kind {
-                    Kind::Telemetry => json!({"temperature": i as f64 / 10.0}),
-                    Kind::Properties | Kind::Commands => json!({"counter": i}),
-                };
+                let payload = json!({"counter": i});
                 if client
                     .publish_qos1(topic.as_str(), payload.to_string())
                     .await
