@@ -99,13 +99,10 @@ impl ListParams {
     }
 }
 
-fn desk(s: &ApiState) -> &DeadLetterDesk {
-    &s.dead_letters
-}
-
 async fn list(State(s): State<ApiState>, Query(p): Query<ListParams>) -> ApiResult<Json<Value>> {
     let limit = p.limit()?;
-    let page = desk(&s)
+    let page = s
+        .dead_letters
         .store
         .list(&p.filter(), p.after.as_deref(), limit)
         .map_err(err)?;
@@ -121,18 +118,18 @@ async fn list(State(s): State<ApiState>, Query(p): Query<ListParams>) -> ApiResu
         q.append_pair("after", &after);
         format!("/deadletters?{}", q.finish())
     });
-    let kept = desk(&s).store.len().map_err(err)?;
+    let kept = s.dead_letters.store.len().map_err(err)?;
     Ok(Json(
         json!({ "value": page.items, "nextLink": next, "kept": kept }),
     ))
 }
 
 async fn one(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Json<DeadLetter>> {
-    Ok(Json(desk(&s).store.get(&id).map_err(err)?))
+    Ok(Json(s.dead_letters.store.get(&id).map_err(err)?))
 }
 
 async fn remove(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    desk(&s).store.delete(&id).map_err(err)?;
+    s.dead_letters.store.delete(&id).map_err(err)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -145,7 +142,11 @@ async fn remove_matching(
             "give twinId or source (or both) to say which dead letters to delete",
         ));
     }
-    let n = desk(&s).store.delete_matching(&p.filter()).map_err(err)?;
+    let n = s
+        .dead_letters
+        .store
+        .delete_matching(&p.filter())
+        .map_err(err)?;
     Ok(Json(json!({ "deleted": n })))
 }
 
@@ -163,7 +164,7 @@ async fn replay(s: &ApiState, l: &DeadLetter) -> ApiResult<Replayed> {
             l.id, l.source
         )));
     };
-    let d = desk(s);
+    let d = &s.dead_letters;
     match d.redeliver.redeliver(twin, kind, &l.replay_payload()).await {
         Ok(None) => {
             d.store.delete(&l.id).map_err(err)?;
@@ -181,7 +182,7 @@ async fn replay(s: &ApiState, l: &DeadLetter) -> ApiResult<Replayed> {
 }
 
 async fn replay_one(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let l = desk(&s).store.get(&id).map_err(err)?;
+    let l = s.dead_letters.store.get(&id).map_err(err)?;
     Ok(match replay(&s, &l).await? {
         Replayed::Delivered => Json(json!({"id": id, "outcome": "delivered"})).into_response(),
         Replayed::Refused(l) => {
@@ -198,7 +199,8 @@ async fn replay_matching(
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Value>> {
     let limit = p.max_items.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
-    let page = desk(&s)
+    let page = s
+        .dead_letters
         .store
         .list(&p.filter(), p.after.as_deref(), limit)
         .map_err(err)?;

@@ -26,4 +26,4 @@ pub use pattern::{Pattern, Syntax};
 pub use payload::DataKind;
 pub use replay::replay;
 pub use rules::{MappingRule, Resolved, Rules};
-pub use sink::{Refused, SinkError, TwinSink};
+pub use sink::{Cause, Refused, SinkError, TwinSink};

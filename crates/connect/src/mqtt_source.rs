@@ -30,8 +30,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{MqttSourceConfig, TopicMapping};
 
-use crate::pattern::Pattern;
-use crate::payload::{self, DataKind, Outcome};
+use crate::payload::{self, Outcome};
 use crate::{ConnectError, TwinSink};
 
 /// How long to wait before retrying a sink that was unavailable, and a
@@ -97,7 +96,7 @@ fn options(cfg: &MqttSourceConfig, e: &config::Endpoint) -> Result<MqttOptions, 
 
 struct Source<S> {
     cfg: MqttSourceConfig,
-    maps: Vec<(Pattern, DataKind, crate::PayloadMap)>,
+    maps: Vec<config::TopicMap>,
     sink: Arc<S>,
     stopped: watch::Receiver<bool>,
 }

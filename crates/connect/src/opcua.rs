@@ -41,7 +41,7 @@ pub use config::{
 pub use method::{MethodError, MethodReply, OpcUaCommands};
 
 use crate::payload::{self, DataKind, Outcome};
-use crate::{ConnectError, Refused, TwinSink};
+use crate::{Cause, ConnectError, Refused, TwinSink};
 use config::Mapping;
 use value::Reading;
 
@@ -321,6 +321,7 @@ impl<S: TwinSink> Deliverer<S> {
                         twin_id: Some(m.twin.clone()),
                         kind: Some(m.kind),
                         payload: body(seen),
+                        cause: Cause::Invalid,
                         reason: why,
                     })
                     .await;

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::{Refused, SinkError, TwinSink};
+use crate::{Cause, Refused, SinkError, TwinSink};
 
 /// What a message carries (`telemetry` or `properties` in configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -59,18 +59,20 @@ pub(crate) async fn deliver<S: TwinSink>(
     kind: DataKind,
     payload: &[u8],
 ) -> Result<Outcome, String> {
-    let letter = |payload: Vec<u8>, reason: String| Refused {
+    let letter = |payload: Vec<u8>, cause: Cause, reason: String| Refused {
         source: source.to_string(),
         twin_id: Some(twin_id.to_string()),
         kind: Some(kind),
         payload,
+        cause,
         reason,
     };
     let body: Value = match serde_json::from_slice(payload) {
         Ok(b) => b,
         Err(err) => {
             let why = format!("the payload is not JSON: {err}");
-            sink.refused(letter(payload.to_vec(), why.clone())).await;
+            sink.refused(letter(payload.to_vec(), Cause::Invalid, why.clone()))
+                .await;
             return Ok(Outcome::Refused(why));
         }
     };
@@ -85,7 +87,8 @@ pub(crate) async fn deliver<S: TwinSink>(
             while let Some(m) = rest.next() {
                 let Value::Object(mut data) = m else {
                     let why = "telemetry must be a JSON object or an array of them".to_string();
-                    sink.refused(letter(to_bytes(&m), why.clone())).await;
+                    sink.refused(letter(to_bytes(&m), Cause::Invalid, why.clone()))
+                        .await;
                     refused = Some(why);
                     continue;
                 };
@@ -111,12 +114,14 @@ pub(crate) async fn deliver<S: TwinSink>(
                         } else {
                             left.remove(0)
                         };
-                        sink.refused(letter(to_bytes(&body), why.clone())).await;
+                        sink.refused(letter(to_bytes(&body), Cause::UnknownTwin, why.clone()))
+                            .await;
                         return Ok(Outcome::Refused(why));
                     }
                     Err(e) => {
                         let why = e.to_string();
-                        sink.refused(letter(to_bytes(&Value::Object(original)), why.clone()))
+                        let bytes = to_bytes(&Value::Object(original));
+                        sink.refused(letter(bytes, Cause::Invalid, why.clone()))
                             .await;
                         refused = Some(why);
                     }
@@ -137,8 +142,13 @@ pub(crate) async fn deliver<S: TwinSink>(
                 Ok(()) => Ok(Outcome::Taken),
                 Err(SinkError::Unavailable(why)) => Err(why),
                 Err(e) => {
+                    let cause = match e {
+                        SinkError::NotFound(_) => Cause::UnknownTwin,
+                        _ => Cause::Invalid,
+                    };
                     let why = e.to_string();
-                    sink.refused(letter(to_bytes(&body), why.clone())).await;
+                    sink.refused(letter(to_bytes(&body), cause, why.clone()))
+                        .await;
                     Ok(Outcome::Refused(why))
                 }
             }
@@ -166,6 +176,7 @@ pub(crate) async fn deliver_mapped<S: TwinSink>(
                 twin_id: Some(twin_id.to_string()),
                 kind: Some(kind),
                 payload: payload.to_vec(),
+                cause: Cause::Invalid,
                 reason: why.clone(),
             })
             .await;
@@ -181,6 +192,7 @@ pub(crate) async fn unroutable<S: TwinSink>(sink: &S, source: &str, payload: &[u
         twin_id: None,
         kind: None,
         payload: payload.to_vec(),
+        cause: Cause::Unroutable,
         reason: why,
     })
     .await;

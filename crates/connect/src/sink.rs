@@ -68,6 +68,30 @@ pub struct Refused {
     /// replay delivers it like any other message; the bytes as received
     /// when they could not be read.
     pub payload: Vec<u8>,
-    /// Why it was refused.
+    /// What kind of refusal it is (for counting).
+    pub cause: Cause,
+    /// Why it was refused, for a person.
     pub reason: String,
+}
+
+/// What kind of refusal a dead letter is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The twin it names does not exist.
+    UnknownTwin,
+    /// It does not fit the twin's model, or cannot be read.
+    Invalid,
+    /// Its topic or routing key names no twin.
+    Unroutable,
+}
+
+impl Cause {
+    /// `unknown_twin`, `invalid` or `unroutable`, as in the metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::UnknownTwin => "unknown_twin",
+            Cause::Invalid => "invalid",
+            Cause::Unroutable => "unroutable",
+        }
+    }
 }

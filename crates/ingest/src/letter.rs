@@ -60,10 +60,7 @@ impl DeadLetter {
             now.timestamp_nanos_opt().unwrap_or_default(),
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
-        let (payload, payload_text) = match serde_json::from_slice(&l.payload) {
-            Ok(v) => (Some(v), None),
-            Err(_) => (None, Some(String::from_utf8_lossy(&l.payload).into_owned())),
-        };
+        let (payload, payload_text) = read(&l.payload);
         DeadLetter {
             id,
             received_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -86,6 +83,14 @@ impl DeadLetter {
             (None, Some(t)) => t.as_bytes().to_vec(),
             (None, None) => Vec::new(),
         }
+    }
+}
+
+/// A payload as JSON when it is JSON, else as text (lossy UTF-8).
+pub(crate) fn read(bytes: &[u8]) -> (Option<serde_json::Value>, Option<String>) {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => (Some(v), None),
+        Err(_) => (None, Some(String::from_utf8_lossy(bytes).into_owned())),
     }
 }
 

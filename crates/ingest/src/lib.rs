@@ -8,6 +8,7 @@
 //! a letter's source is a string the protocol wrote, and replaying is the
 //! server's job.
 
+mod db;
 mod error;
 mod letter;
 mod mappings;

@@ -22,13 +22,7 @@ pub struct MappingStore {
 impl MappingStore {
     /// Opens or creates the store at `path`.
     pub fn open(path: &Path) -> Result<MappingStore, IngestError> {
-        let db = Database::create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => IngestError::Storage(format!(
-                "{} is in use by another ferrotwin process",
-                path.display()
-            )),
-            other => IngestError::Storage(format!("opening {}: {other}", path.display())),
-        })?;
+        let db = crate::db::open(path)?;
         let tx = db.begin_write()?;
         tx.open_table(TABLE)?;
         tx.commit()?;

@@ -41,13 +41,7 @@ impl DeadLetters {
     /// Opens or creates the database at `path`, keeping at most `capacity`
     /// letters.
     pub fn open(path: &Path, capacity: u64) -> Result<DeadLetters, IngestError> {
-        let db = Database::create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => IngestError::Storage(format!(
-                "{} is in use by another ferrotwin process",
-                path.display()
-            )),
-            other => IngestError::Storage(format!("opening {}: {other}", path.display())),
-        })?;
+        let db = crate::db::open(path)?;
         let tx = db.begin_write()?;
         tx.open_table(TABLE)?;
         tx.commit()?;
@@ -181,23 +175,12 @@ impl DeadLetters {
                 let v = t.get(id)?.ok_or_else(|| not_found(id))?;
                 decode(v.value())?
             };
-            let now = chrono::Utc::now();
-            let fresh = DeadLetter::new(
-                NewLetter {
-                    source: String::new(),
-                    twin_id: None,
-                    kind: None,
-                    payload: payload.to_vec(),
-                    reason: reason.to_string(),
-                },
-                now,
-            );
-            l.payload = fresh.payload;
-            l.payload_text = fresh.payload_text;
-            l.payload_bytes = fresh.payload_bytes;
-            l.reason = fresh.reason;
+            (l.payload, l.payload_text) = crate::letter::read(payload);
+            l.payload_bytes = payload.len();
+            l.reason = reason.to_string();
             l.replays += 1;
-            l.last_replay_at = Some(fresh.received_at);
+            l.last_replay_at =
+                Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true));
             let bytes = serde_json::to_vec(&l).expect("dead letters serialize");
             t.insert(id, bytes.as_slice())?;
             l

@@ -44,13 +44,8 @@ impl TwinSink for GraphSink {
         source_time: Option<&str>,
         data: Value,
     ) -> Result<(), SinkError> {
-        if let Value::Object(members) = &data {
-            self.graph
-                .check_telemetry(twin_id, None, members)
-                .map_err(sink_error)?;
-        }
         self.graph
-            .publish_telemetry(twin_id, None, message_id, source_time, data)
+            .publish_device_telemetry(twin_id, message_id, source_time, data)
             .await
             .map_err(sink_error)
     }
@@ -72,18 +67,8 @@ impl TwinSink for GraphSink {
     }
 
     async fn refused(&self, letter: Refused) {
-        let protocol = letter
-            .source
-            .split(' ')
-            .next()
-            .unwrap_or("unknown")
-            .to_string();
-        let reason = match (&letter.twin_id, &letter.reason) {
-            (None, _) => "unroutable",
-            (Some(_), r) if r.starts_with("twin not found") => "unknown_twin",
-            _ => "invalid",
-        };
-        self.metrics.device_refused(&protocol, reason);
+        let protocol = letter.source.split(' ').next().unwrap_or("unknown");
+        self.metrics.device_refused(protocol, letter.cause.as_str());
         tracing::warn!(
             source = %letter.source,
             twin = letter.twin_id.as_deref(),

@@ -91,6 +91,9 @@ fn default_max_message_bytes() -> u32 {
     1 << 20
 }
 
+/// A checked topic: its pattern, what it carries and how to read it.
+pub(crate) type TopicMap = (Pattern, DataKind, crate::PayloadMap);
+
 /// Where to connect, read from the URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Endpoint {
@@ -111,9 +114,7 @@ impl MqttSourceConfig {
         self.parsed().map(|_| ())
     }
 
-    pub(crate) fn parsed(
-        &self,
-    ) -> Result<(Endpoint, Vec<(Pattern, DataKind, crate::PayloadMap)>), String> {
+    pub(crate) fn parsed(&self) -> Result<(Endpoint, Vec<TopicMap>), String> {
         let at = |m: String| format!("mqtt_source '{}': {m}", self.label());
         let endpoint = endpoint(&self.url).map_err(at)?;
         if self.client_id.is_empty() {

@@ -293,73 +293,44 @@ impl Graph {
     /// Whether a patch of `ops` (on the twin, or on `component`) writes a
     /// writable property, so the device should hear of it.
     pub fn patch_writes_desired(&self, id: &str, component: Option<&str>, ops: &Value) -> bool {
+        use ferrotwin_dtdl::{Content, Interface};
         self.read(|st| {
-            let Some(t) = st.twin(id) else { return false };
             let models = st.models.set();
-            let Some(mut iface) = models.interface(&t.model) else {
+            let Some(root) = st.twin(id).and_then(|t| models.interface(&t.model)) else {
                 return false;
             };
-            let Some(items) = ops.as_array() else {
-                return false;
+            let sub = |iface: &Interface, name: &str| match iface.contents.get(name) {
+                Some(Content::Component(c)) => models.interface(&c.schema),
+                _ => None,
             };
-            let mut paths: Vec<Vec<&str>> = items
-                .iter()
-                .filter_map(|o| o.get("path").and_then(Value::as_str))
-                .map(|p| p.trim_start_matches('/').split('/').collect())
-                .collect();
-            if let Some(c) = component {
-                match iface.contents.get(c) {
-                    Some(ferrotwin_dtdl::Content::Component(comp)) => {
-                        match models.interface(&comp.schema) {
-                            Some(sub) => iface = sub,
-                            None => return false,
-                        }
-                    }
-                    _ => return false,
+            let writable = |iface: &Interface, name: &str| {
+                matches!(iface.contents.get(name), Some(Content::Property(p)) if p.writable)
+            };
+            let base = match component {
+                Some(c) => match sub(root, c) {
+                    Some(i) => i,
+                    None => return false,
+                },
+                None => root,
+            };
+            ops.as_array().into_iter().flatten().any(|op| {
+                let Some(path) = op.get("path").and_then(Value::as_str) else {
+                    return false;
+                };
+                let mut segs = path.trim_start_matches('/').split('/');
+                let first = segs.next().unwrap_or_default();
+                // At the twin's level, a path may go into a component.
+                match (component, sub(base, first), segs.next()) {
+                    (None, Some(inner), Some(second)) => writable(inner, second),
+                    _ => writable(base, first),
                 }
-            } else {
-                // A path into a component names the component first.
-                for p in &mut paths {
-                    if let (Some(first), true) = (p.first(), p.len() > 1)
-                        && let Some(ferrotwin_dtdl::Content::Component(comp)) =
-                            iface.contents.get(*first)
-                        && let Some(sub) = models.interface(&comp.schema)
-                    {
-                        if matches!(sub.contents.get(p[1]), Some(ferrotwin_dtdl::Content::Property(q)) if q.writable)
-                        {
-                            return true;
-                        }
-                        p.clear();
-                    }
-                }
-            }
-            paths.iter().any(|p| {
-                p.first().is_some_and(|n| {
-                    matches!(iface.contents.get(*n), Some(ferrotwin_dtdl::Content::Property(q)) if q.writable)
-                })
             })
         })
     }
 
-    /// Checks device telemetry against the twin's model (see
-    /// [`validate::telemetry`]); the REST telemetry endpoint, like ADT's,
-    /// does not, while device connectivity does.
-    pub fn check_telemetry(
-        &self,
-        id: &str,
-        component: Option<&str>,
-        data: &Map<String, Value>,
-    ) -> Result<(), GraphError> {
-        self.read(|st| {
-            let t = st
-                .twin(id)
-                .ok_or_else(|| GraphError::TwinNotFound(id.to_string()))?;
-            validate::telemetry(st.models.set(), &t.model, component, data)
-        })
-    }
-
     /// Accepts telemetry for a twin (or a component of it) onto the event
-    /// stream. The twin and component must exist.
+    /// stream. The twin and component must exist; the values are not
+    /// checked against the model, as in ADT's REST API.
     /// Resolves once every recorder (history) has kept it.
     pub async fn publish_telemetry(
         &self,
@@ -368,6 +339,33 @@ impl Graph {
         message_id: &str,
         source_time: Option<&str>,
         data: Value,
+    ) -> Result<(), GraphError> {
+        self.telemetry(id, component, message_id, source_time, data, false)
+            .await
+    }
+
+    /// As [`Graph::publish_telemetry`] for a device's telemetry, which must
+    /// also fit the twin's model (see [`validate::telemetry`]): every member
+    /// a declared Telemetry, every value of its schema.
+    pub async fn publish_device_telemetry(
+        &self,
+        id: &str,
+        message_id: &str,
+        source_time: Option<&str>,
+        data: Value,
+    ) -> Result<(), GraphError> {
+        self.telemetry(id, None, message_id, source_time, data, true)
+            .await
+    }
+
+    async fn telemetry(
+        &self,
+        id: &str,
+        component: Option<&str>,
+        message_id: &str,
+        source_time: Option<&str>,
+        data: Value,
+        check: bool,
     ) -> Result<(), GraphError> {
         if message_id.is_empty() {
             return Err(GraphError::InvalidArgument(
@@ -382,6 +380,14 @@ impl Graph {
                 if t.component(c).is_none() {
                     return Err(GraphError::ComponentNotFound(id.to_string(), c.to_string()));
                 }
+            }
+            if check {
+                let Value::Object(members) = &data else {
+                    return Err(GraphError::ValidationFailed(
+                        "telemetry must be a JSON object".into(),
+                    ));
+                };
+                validate::telemetry(st.models.set(), &t.model, component, members)?;
             }
             Ok(t.model.to_string())
         })?;
