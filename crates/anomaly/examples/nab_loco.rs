@@ -16,16 +16,24 @@ fn grid() -> Vec<(String, Params)> {
     for half_life in [75.0, 150.0, 300.0] {
         for slow in [500.0, 1000.0] {
             for warmup in [30, 100] {
-                let p = Params {
-                    suppress_half_life: half_life,
-                    slow_horizon: slow,
-                    warmup,
-                    ..Params::default()
-                };
-                out.push((
-                    format!("half_life={half_life} slow={slow} warmup={warmup}"),
-                    p,
-                ));
+                // The shift's rarity memory: half the slow horizon (the
+                // default's ratio), or as long as the other features' (the
+                // previous design), so each fold also chooses between them.
+                for shift_memory in [slow / 2.0, Params::default().rarity_horizon] {
+                    let p = Params {
+                        suppress_half_life: half_life,
+                        slow_horizon: slow,
+                        warmup,
+                        shift_rarity_horizon: shift_memory,
+                        ..Params::default()
+                    };
+                    out.push((
+                        format!(
+                            "half_life={half_life} slow={slow} warmup={warmup} shift_memory={shift_memory}"
+                        ),
+                        p,
+                    ));
+                }
             }
         }
     }

@@ -20,6 +20,7 @@ fn main() {
             "slow_horizon" => p.slow_horizon = v,
             "fast_horizon" => p.fast_horizon = v,
             "rarity_horizon" => p.rarity_horizon = v,
+            "shift_rarity_horizon" => p.shift_rarity_horizon = v,
             "suppress_half_life" => p.suppress_half_life = v,
             "suppress_factor" => p.suppress_factor = v,
             "surprise_scale" => p.surprise_scale = v,

@@ -32,6 +32,8 @@ use crate::Params;
 
 /// The channels, in the order of [`Detector::rarity`].
 const FEATURES: [&str; 4] = ["level", "spread", "shift", "pattern"];
+/// Index of `shift` in [`FEATURES`]: its rarity has its own memory.
+const SHIFT: usize = 2;
 /// Share of the highest recent surprise of *any* feature that each
 /// feature must also exceed: an incident that one feature saw partly
 /// mutes the echoes it causes in the others, while a much larger surprise
@@ -163,7 +165,8 @@ impl Detector {
             (recent_level - self.level.mean).abs() / self.level.sd(),
             recent_pattern,
         ];
-        let growth = d.growth;
+        let mut growth = [d.growth; 4];
+        growth[SHIFT] = d.shift_growth;
         // Each feature's surprise in decades of rarity, less the feature's
         // recent high (and a share of every feature's): one incident, one
         // alert, but a new kind of anomaly during an incident still counts.
@@ -173,7 +176,7 @@ impl Detector {
         let mut joint = 0.0;
         for (i, (r, &z)) in self.rarity.iter_mut().zip(&z).enumerate() {
             let surprise = -r.exceedance(z).log10();
-            r.add(z, growth);
+            r.add(z, growth[i]);
             joint += surprise;
             let fresh = (surprise - p.suppress_factor * highs[i].max(shared)).max(0.0);
             if warm {

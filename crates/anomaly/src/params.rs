@@ -16,6 +16,12 @@ pub struct Params {
     /// Memory of each feature's own history of surprises (the rarity
     /// histograms): how rare a deviation is, judged against this series.
     pub rarity_horizon: f64,
+    /// The same memory for the `shift` feature alone, shorter: a sustained
+    /// move is judged against the last few days of short-term means, not
+    /// against the largest moves of a longer past, so a moderate move after
+    /// a quiet stretch still counts (docs/anomaly.md gives what it gains
+    /// and costs).
+    pub shift_rarity_horizon: f64,
     /// Half-life of the memory of the highest recent surprise. A sample is
     /// scored by how far its surprise exceeds that (decaying) memory, so one
     /// incident raises one alert rather than a stream of them.
@@ -33,6 +39,7 @@ impl Default for Params {
             slow_horizon: 1000.0,
             fast_horizon: 10.0,
             rarity_horizon: 2000.0,
+            shift_rarity_horizon: 500.0,
             suppress_half_life: 150.0,
             suppress_factor: 1.0,
             surprise_scale: 2.0,

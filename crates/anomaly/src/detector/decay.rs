@@ -16,6 +16,8 @@ pub(super) struct Decay {
     pub(super) fast: f64,
     /// Relative weight of a new entry in the rarity histograms.
     pub(super) growth: f32,
+    /// The same for the `shift` histogram.
+    pub(super) shift_growth: f32,
     /// Share of its width the quantisation range narrows by.
     pub(super) narrow: f64,
     /// Weight kept by the memory of the recent high surprise.
@@ -29,6 +31,7 @@ impl Default for Decay {
             slow: 0.0,
             fast: 0.0,
             growth: 1.0,
+            shift_growth: 1.0,
             narrow: 0.0,
             suppress: 0.0,
         }
@@ -45,6 +48,7 @@ impl Decay {
                 slow: (-steps / p.slow_horizon).exp(),
                 fast: (-at_least_one / p.fast_horizon).exp(),
                 growth: (at_least_one / p.rarity_horizon).exp() as f32,
+                shift_growth: (at_least_one / p.shift_rarity_horizon).exp() as f32,
                 narrow: 1.0 - (-steps / range::HORIZON).exp(),
                 suppress: (-steps / p.suppress_half_life).exp2(),
             };
