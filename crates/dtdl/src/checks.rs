@@ -2,6 +2,8 @@
 //! partitions, uniqueness, inheritance, and the metamodel's descendant
 //! controls (nesting depth, recursion, excluded types, enum datatypes).
 
+mod governed;
+
 use crate::diagnostic::Diag;
 use crate::json::Val;
 use crate::meta::{Control, limit, meta};
@@ -20,6 +22,7 @@ pub fn run(g: &mut Graph) {
     siblings(g, &mut out);
     inverse_constraints(g, &mut out);
     id_length_for_type(g, &mut out);
+    governed::check(g, &mut out);
     for (d, doc, line) in out {
         let l = g.loc(doc, line);
         g.diags.push(d.at(l));
@@ -142,10 +145,10 @@ fn references(g: &Graph, partitions: &[usize], out: &mut Out) {
                                 let short = crate::parser::short_type(id);
                                 if !allowed.contains(&short) {
                                     out.push((
-                                        Diag::new("notRequiredValue")
+                                        Diag::new("incorrectPropertyValue")
                                             .primary(e.id.clone())
-                                            .secondary(id.clone())
                                             .property(pname.clone())
+                                            .value(short)
                                             .param("restriction", allowed.join(" or ")),
                                         e.doc,
                                         *line,
@@ -178,10 +181,10 @@ fn references(g: &Graph, partitions: &[usize], out: &mut Out) {
                     PVal::Elem(c) => {
                         if let Some(allowed) = &pv.values {
                             out.push((
-                                Diag::new("notRequiredValue")
+                                Diag::new("incorrectPropertyValue")
                                     .primary(e.id.clone())
-                                    .secondary(g.elems[*c].id.clone())
                                     .property(pname.clone())
+                                    .value(g.elems[*c].id.clone())
                                     .param("restriction", allowed.join(" or ")),
                                 e.doc,
                                 *pline,

@@ -326,6 +326,12 @@ fn run_case(name: &str, folder: &str, file_version: Option<u8>, c: &Value) -> Op
         .unwrap_or_default();
     opts.tolerate_solecisms_in_parse = quirks.contains(&"TolerateSolecismsInParse");
     opts.tolerate_solecisms_in_resolve = quirks.contains(&"TolerateSolecismsInResolve");
+    opts.acceptable_limits = c.get("acceptableLimits").and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    });
     if let Some(m) = c.get("maxDtdlVersion").and_then(Value::as_u64) {
         opts.max_dtdl_version = u8::try_from(m).unwrap_or(4);
     }

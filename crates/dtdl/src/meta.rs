@@ -116,6 +116,8 @@ pub struct Supplemental {
     pub is_abstract: bool,
     /// Material classes it may co-type.
     pub cotypes: Vec<String>,
+    /// Supplemental types that, co-typing the same element, let it co-type a class not in `cotypes`.
+    pub altcotypes: Vec<String>,
     /// DTDL versions it may be used in.
     pub cotype_versions: Vec<u8>,
     /// Parent supplemental type IRI.
@@ -155,6 +157,8 @@ pub struct SupProp {
     pub pattern: Option<String>,
     /// Whether values must be unique among sibling contents.
     pub unique_value: bool,
+    /// The material property whose schema the value must be an instance of.
+    pub instance_property: Option<String>,
 }
 
 /// A descendant control: depth, count or exclusion rule rooted at a class.
@@ -348,6 +352,7 @@ fn build(d: &Value) -> Meta {
                             .get("uniqueValue")
                             .and_then(Value::as_bool)
                             .unwrap_or(false),
+                        instance_property: p.get("instanceProperty").and_then(s),
                     },
                 )
             })
@@ -358,6 +363,7 @@ fn build(d: &Value) -> Meta {
                 id: id.clone(),
                 is_abstract: t.get("abstract").and_then(Value::as_bool).unwrap_or(false),
                 cotypes: strs(t.get("cotypes")),
+                altcotypes: strs(t.get("altcotypes")),
                 cotype_versions: vers(t.get("cotypeVersions")),
                 parent: t.get("parent").and_then(s),
                 props,

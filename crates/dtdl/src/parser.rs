@@ -96,7 +96,7 @@ impl Elem {
 }
 
 /// Parser options from the test-case format and callers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Context options.
     pub ctx: CtxOptions,
@@ -110,6 +110,7 @@ impl Default for Options {
             ctx: CtxOptions {
                 allow_undefined_extensions: None,
                 max_version: 4,
+                acceptable_limits: None,
             },
             solecisms: false,
         }
@@ -236,7 +237,7 @@ impl Graph {
             return;
         };
         let mut errs = Vec::new();
-        let ctx = context::process(c, None, opts.ctx, &mut errs);
+        let ctx = context::process(c, None, &opts.ctx, &mut errs);
         for e in errs {
             self.push(e, doc, c.line);
         }
@@ -266,7 +267,7 @@ impl Graph {
             && let Some(c) = node.get("@context")
         {
             let mut errs = Vec::new();
-            let processed = context::process(c, Some(outer), opts.ctx, &mut errs);
+            let processed = context::process(c, Some(outer), &opts.ctx, &mut errs);
             for e in errs {
                 self.push(e, doc, c.line);
             }
@@ -947,6 +948,8 @@ impl Graph {
                 continue;
             };
             let tname = short_type(ct);
+            let kind_ok = st.cotypes.iter().any(|c| anc.contains(c))
+                || st.altcotypes.iter().any(|a| cotypes.contains(a));
             if st.is_abstract {
                 self.push(
                     Diag::new("abstractSupplementalType")
@@ -972,7 +975,7 @@ impl Graph {
                     doc,
                     line,
                 );
-                if !st.cotypes.iter().any(|c| anc.contains(c)) {
+                if !kind_ok {
                     self.push(
                         Diag::new("invalidCotype")
                             .primary(id.clone())
@@ -983,7 +986,7 @@ impl Graph {
                 }
                 continue;
             }
-            if !st.cotypes.iter().any(|c| anc.contains(c)) {
+            if !kind_ok {
                 self.push(
                     Diag::new("invalidCotype")
                         .primary(id.clone())
