@@ -1066,12 +1066,13 @@ fn inverse_constraints(g: &Graph, out: &mut Out) {
                     let siblings: Vec<usize> =
                         pe.get(prop).iter().filter_map(|v| target(g, v)).collect();
                     if let Some(none) = c.get("noneOtherType").and_then(|r| r.as_str()) {
-                        let me = siblings.iter().position(|s| g.elems[*s].id == e.id);
-                        let earlier = siblings
+                        // Siblings are compared in identifier order: each duplicate is
+                        // charged to the one before it, naming the next as secondary.
+                        let next = siblings
                             .iter()
-                            .take(me.unwrap_or(0))
-                            .find(|s| has(&g.elems[**s], none));
-                        if let Some(&other) = earlier {
+                            .filter(|s| g.elems[**s].id > e.id && has(&g.elems[**s], none))
+                            .min_by(|a, b| g.elems[**a].id.cmp(&g.elems[**b].id));
+                        if let Some(&other) = next {
                             out.push((
                                 Diag::new("siblingDuplicatesCotype")
                                     .primary(e.id.clone())

@@ -272,12 +272,9 @@ pub fn process(
             ok = false;
             continue;
         }
-        if let Some(av) = m.affiliates.get(base) {
-            if *av != ctx.version {
-                errs.push(Diag::new("unresolvableContextSpecifier").value(s));
-                ok = false;
-                continue;
-            }
+        if m.affiliates.contains_key(base) {
+            // An affiliate context defines its terms in any DTDL version; its types
+            // say themselves which versions they may co-type (invalidCotypeVersion).
             saw_affiliate = true;
         } else if m.contexts.contains_key(base) {
         } else {

@@ -374,6 +374,14 @@ impl Graph {
                         let sid = id.clone().or_else(|| {
                             site.and_then(|s| auto_id(&self.elems[s.parent].id, s, node))
                         });
+                        // Rejected types belong to the element, by its generated id if need be.
+                        if let Some(i) = &sid {
+                            for d in self.diags.iter_mut().skip(first_diag) {
+                                if d.is_unattributed_type_error() {
+                                    *d = d.clone().primary(i.clone());
+                                }
+                            }
+                        }
                         let d = match sid {
                             Some(i) => d.secondary(i),
                             None => d,
