@@ -52,7 +52,11 @@ fn print_mismatch(r: &CaseRecord) {
         ));
     }
     if r.errors_agree == Some(false) {
-        what.push("errors".to_string());
+        what.push(if r.errors_within == Some(true) {
+            "errors (each reported one is listed)".to_string()
+        } else {
+            "errors".to_string()
+        });
     }
     if r.instances.1 < r.instances.0 {
         what.push(format!("instances {}/{}", r.instances.1, r.instances.0));

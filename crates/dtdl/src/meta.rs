@@ -118,6 +118,8 @@ pub struct Supplemental {
     pub cotypes: Vec<String>,
     /// Supplemental types that, co-typing the same element, let it co-type a class not in `cotypes`.
     pub altcotypes: Vec<String>,
+    /// Its extension kind (`SemanticType`, `AdjunctType`, `Unit`, ...).
+    pub extension_kind: String,
     /// DTDL versions it may be used in.
     pub cotype_versions: Vec<u8>,
     /// Parent supplemental type IRI.
@@ -364,6 +366,7 @@ fn build(d: &Value) -> Meta {
                 is_abstract: t.get("abstract").and_then(Value::as_bool).unwrap_or(false),
                 cotypes: strs(t.get("cotypes")),
                 altcotypes: strs(t.get("altcotypes")),
+                extension_kind: t.get("extensionKind").and_then(s).unwrap_or_default(),
                 cotype_versions: vers(t.get("cotypeVersions")),
                 parent: t.get("parent").and_then(s),
                 props,

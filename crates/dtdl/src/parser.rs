@@ -400,6 +400,28 @@ impl Graph {
                     doc,
                     type_node.map_or(node.line, |t| t.line),
                 );
+                // Each material type must also fit where the element sits.
+                if let Some(s) = site
+                    && let Some(expected) = s.class
+                {
+                    let fits = |c: &String| {
+                        m.classes
+                            .get(expected)
+                            .and_then(|k| k.concrete.get(&version))
+                            .is_some_and(|k| k.contains(c))
+                    };
+                    if let Some(bad) = materials.iter().find(|c| !fits(c)) {
+                        let mut d = Diag::new("badType")
+                            .primary(self.elems[s.parent].id.clone())
+                            .property(s.prop)
+                            .param("type", expected.to_string())
+                            .value(bad.clone());
+                        if let Some(i) = id.clone() {
+                            d = d.secondary(i);
+                        }
+                        self.push(d, doc, node.line);
+                    }
+                }
                 None
             }
         };
@@ -899,7 +921,12 @@ impl Graph {
                 return;
             }
         }
-        if m.supplemental.contains_key(iri_s) {
+        if let Some(st) = m.supplemental.get(iri_s) {
+            // A v2 unit type is a subclass of the material class Unit, so it names that class.
+            if v == 2 && st.extension_kind == "Unit" {
+                materials.push("Unit".to_string());
+                return;
+            }
             cotypes.push(iri_s.to_string());
             return;
         }
