@@ -2,6 +2,7 @@
 //! partitions, uniqueness, inheritance, and the metamodel's descendant
 //! controls (nesting depth, recursion, excluded types, enum datatypes).
 
+mod descendants;
 mod governed;
 
 use crate::diagnostic::Diag;
@@ -23,6 +24,7 @@ pub fn run(g: &mut Graph) {
     inverse_constraints(g, &mut out);
     id_length_for_type(g, &mut out);
     governed::check(g, &mut out);
+    descendants::check(g, &mut out);
     for (d, doc, line) in out {
         let l = g.loc(doc, line);
         g.diags.push(d.at(l));

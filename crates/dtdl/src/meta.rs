@@ -32,6 +32,8 @@ pub struct Meta {
     pub id_max_len: HashMap<u8, HashMap<String, usize>>,
     /// Max id length per class, version and limit spec.
     pub id_max_len_class: HashMap<(String, u8), HashMap<String, usize>>,
+    /// Max JSON text size in bytes of a partition (Interface) per version and limit spec.
+    pub partition_max_bytes: HashMap<u8, HashMap<String, usize>>,
     /// Apocrypha treatment per version: rule -> "valid" | "tenable" | "invalid".
     pub apocrypha: HashMap<u8, HashMap<String, String>>,
     /// Unit enumerations of the quantitativeTypes contexts: enum IRI -> unit names.
@@ -466,6 +468,9 @@ fn build(d: &Value) -> Meta {
             }
         }
     }
+    let partition_max_bytes = obj(d.get("partitions"))
+        .filter_map(|(k, v)| Some((ver_key(k)?, limits(v.get("maxBytes")))))
+        .collect();
     let apocrypha = obj(d.get("apocrypha"))
         .filter_map(|(k, v)| {
             Some((
@@ -489,6 +494,7 @@ fn build(d: &Value) -> Meta {
         limit_contexts,
         affiliates,
         id_max_len,
+        partition_max_bytes,
         id_max_len_class,
         apocrypha,
         families,

@@ -549,6 +549,23 @@ impl Graph {
             }
         }
 
+        // A partition's JSON text is limited in size (1 MiB in DTDL v3 and v4).
+        if class == "Interface"
+            && let Some(max) = m
+                .partition_max_bytes
+                .get(&version)
+                .and_then(|l| limit(l, &ctx.limits))
+            && node.len as usize > max
+        {
+            self.push(
+                Diag::new("partitionTooLarge")
+                    .primary(id.clone())
+                    .param("count1", node.len.to_string())
+                    .param("count2", max.to_string()),
+                doc,
+                node.line,
+            );
+        }
         let layer = self.layer_of(
             &id,
             auto,
