@@ -1,13 +1,20 @@
 //! Prints the conformance summary over a test-case folder (default: the shared one).
 //!
-//! `cargo run --release -p ferrotwin-dtdl --example conformance [DIR] [--json]`
+//! `cargo run --release -p ferrotwin-dtdl --example conformance [DIR] [--json] [--mismatches[=FOLDER]]`
+//!
+//! `--mismatches` lists each case that disagrees (verdict, error identities,
+//! instance checks or elements), optionally only those under FOLDER.
 
-use ferrotwin_dtdl::conformance::{CaseFile, run};
+use ferrotwin_dtdl::conformance::{CaseFile, CaseRecord, run};
 use std::path::{Path, PathBuf};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
+    let mismatches = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--mismatches"))
+        .map(|f| f.trim_start_matches('=').to_string());
     let dir = args
         .iter()
         .find(|a| !a.starts_with("--"))
@@ -25,6 +32,59 @@ fn main() {
         );
     } else {
         print!("{}", report.summary());
+    }
+    if let Some(folder) = mismatches {
+        for r in &report.records {
+            if !folder.is_empty() && r.folder != folder {
+                continue;
+            }
+            print_mismatch(r);
+        }
+    }
+}
+
+fn print_mismatch(r: &CaseRecord) {
+    let mut what = Vec::new();
+    if !r.verdict_agrees {
+        what.push(format!(
+            "verdict (expected {}, got {})",
+            r.expected_valid, r.actual_valid
+        ));
+    }
+    if r.errors_agree == Some(false) {
+        what.push(if r.errors_within == Some(true) {
+            "errors (each reported one is listed)".to_string()
+        } else {
+            "errors".to_string()
+        });
+    }
+    if r.instances.1 < r.instances.0 {
+        what.push(format!("instances {}/{}", r.instances.1, r.instances.0));
+    }
+    if r.elements_agree == Some(false) {
+        what.push("elements".to_string());
+    }
+    if what.is_empty() {
+        return;
+    }
+    println!("MISMATCH {} v{}: {}", r.file, r.version, what.join(", "));
+    if r.errors_agree == Some(false) || !r.verdict_agrees {
+        let show = |e: &[(String, Option<String>)]| -> String {
+            e.iter()
+                .map(|(v, p)| {
+                    format!(
+                        "{} {}",
+                        v.rsplit(':').next().unwrap_or(v),
+                        p.as_deref().unwrap_or("-")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        if let Some(exp) = &r.expected_errors {
+            println!("  expected: {}", show(exp));
+        }
+        println!("  actual:   {}", show(&r.actual_errors));
     }
 }
 

@@ -2,6 +2,9 @@
 //! partitions, uniqueness, inheritance, and the metamodel's descendant
 //! controls (nesting depth, recursion, excluded types, enum datatypes).
 
+mod descendants;
+mod governed;
+
 use crate::diagnostic::Diag;
 use crate::json::Val;
 use crate::meta::{Control, limit, meta};
@@ -20,6 +23,8 @@ pub fn run(g: &mut Graph) {
     siblings(g, &mut out);
     inverse_constraints(g, &mut out);
     id_length_for_type(g, &mut out);
+    governed::check(g, &mut out);
+    descendants::check(g, &mut out);
     for (d, doc, line) in out {
         let l = g.loc(doc, line);
         g.diags.push(d.at(l));
@@ -142,10 +147,10 @@ fn references(g: &Graph, partitions: &[usize], out: &mut Out) {
                                 let short = crate::parser::short_type(id);
                                 if !allowed.contains(&short) {
                                     out.push((
-                                        Diag::new("notRequiredValue")
+                                        Diag::new("incorrectPropertyValue")
                                             .primary(e.id.clone())
-                                            .secondary(id.clone())
                                             .property(pname.clone())
+                                            .value(short)
                                             .param("restriction", allowed.join(" or ")),
                                         e.doc,
                                         *line,
@@ -178,10 +183,10 @@ fn references(g: &Graph, partitions: &[usize], out: &mut Out) {
                     PVal::Elem(c) => {
                         if let Some(allowed) = &pv.values {
                             out.push((
-                                Diag::new("notRequiredValue")
+                                Diag::new("incorrectPropertyValue")
                                     .primary(e.id.clone())
-                                    .secondary(g.elems[*c].id.clone())
                                     .property(pname.clone())
+                                    .value(g.elems[*c].id.clone())
                                     .param("restriction", allowed.join(" or ")),
                                 e.doc,
                                 *pline,
@@ -1063,12 +1068,13 @@ fn inverse_constraints(g: &Graph, out: &mut Out) {
                     let siblings: Vec<usize> =
                         pe.get(prop).iter().filter_map(|v| target(g, v)).collect();
                     if let Some(none) = c.get("noneOtherType").and_then(|r| r.as_str()) {
-                        let me = siblings.iter().position(|s| g.elems[*s].id == e.id);
-                        let earlier = siblings
+                        // Siblings are compared in identifier order: each duplicate is
+                        // charged to the one before it, naming the next as secondary.
+                        let next = siblings
                             .iter()
-                            .take(me.unwrap_or(0))
-                            .find(|s| has(&g.elems[**s], none));
-                        if let Some(&other) = earlier {
+                            .filter(|s| g.elems[**s].id > e.id && has(&g.elems[**s], none))
+                            .min_by(|a, b| g.elems[**a].id.cmp(&g.elems[**b].id));
+                        if let Some(&other) = next {
                             out.push((
                                 Diag::new("siblingDuplicatesCotype")
                                     .primary(e.id.clone())

@@ -49,19 +49,38 @@ impl Ctx {
 }
 
 /// Options that affect context processing.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CtxOptions {
     /// Whether unknown extension contexts are tolerated (`None`: version default).
     pub allow_undefined_extensions: Option<bool>,
     /// Highest DTDL version accepted.
     pub max_version: u8,
+    /// Extension limit contexts models may name (`None`: every one the parser knows).
+    pub acceptable_limits: Option<Arc<[String]>>,
+}
+
+impl CtxOptions {
+    /// Whether limit context `id` is among the acceptable ones: an entry without a
+    /// version accepts every version, one with a version its major version at
+    /// that minor version or later.
+    fn accepts_limit(&self, id: &crate::dtmi::Dtmi) -> bool {
+        let Some(list) = &self.acceptable_limits else {
+            return true;
+        };
+        list.iter().any(|a| match crate::dtmi::Dtmi::parse(a) {
+            Some(d) if d.major != 0 || a.contains(';') => {
+                d.versionless() == id.versionless() && d.major == id.major && id.minor >= d.minor
+            }
+            _ => a == &id.versionless(),
+        })
+    }
 }
 
 /// Processes the `@context` of an element; `outer` is the enclosing context.
 pub fn process(
     node: &Node,
     outer: Option<&Arc<Ctx>>,
-    opts: CtxOptions,
+    opts: &CtxOptions,
     errs: &mut Vec<Diag>,
 ) -> Option<Arc<Ctx>> {
     let items: Vec<&Node> = match &node.v {
@@ -223,6 +242,11 @@ pub fn process(
                 continue;
             }
             limitless = false;
+            if !opts.accepts_limit(&d) {
+                errs.push(Diag::new("disallowedLimitContext").value(s));
+                ok = false;
+                continue;
+            }
             ctx.limits = spec.clone();
             continue;
         }
@@ -248,12 +272,9 @@ pub fn process(
             ok = false;
             continue;
         }
-        if let Some(av) = m.affiliates.get(base) {
-            if *av != ctx.version {
-                errs.push(Diag::new("unresolvableContextSpecifier").value(s));
-                ok = false;
-                continue;
-            }
+        if m.affiliates.contains_key(base) {
+            // An affiliate context defines its terms in any DTDL version; its types
+            // say themselves which versions they may co-type (invalidCotypeVersion).
             saw_affiliate = true;
         } else if m.contexts.contains_key(base) {
         } else {
@@ -315,9 +336,10 @@ mod tests {
         let c = process(
             &n,
             None,
-            CtxOptions {
+            &CtxOptions {
                 allow_undefined_extensions: None,
                 max_version: 4,
+                acceptable_limits: None,
             },
             &mut errs,
         )

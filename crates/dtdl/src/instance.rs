@@ -2,6 +2,7 @@
 
 use crate::model::{ModelSet, Primitive, Schema};
 use serde_json::Value;
+use std::collections::HashSet;
 use std::fmt;
 
 /// The first place where a value does not conform to its schema.
@@ -26,6 +27,16 @@ impl fmt::Display for InstanceError {
 
 const MAX_DEPTH: usize = 128;
 
+/// How integers were told from other numbers before the value reached the checker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Numbers<'a> {
+    /// A `serde_json::Value`: `-0` arrives as a float and is taken as the integer zero.
+    Parsed,
+    /// Read from the text: an integer is a number written without fraction or exponent;
+    /// the set holds the paths of integers written `-0`, which unsigned types refuse.
+    Written(&'a HashSet<String>),
+}
+
 /// Checks `value` against `schema`; `Ok` or the first mismatch.
 pub fn validate_instance(
     models: &ModelSet,
@@ -33,7 +44,57 @@ pub fn validate_instance(
     value: &Value,
 ) -> Result<(), InstanceError> {
     let _ = models;
-    check(schema, value, &mut String::new(), 0)
+    check(schema, value, &mut String::new(), 0, Numbers::Parsed)
+}
+
+/// Checks JSON `text` against `schema`, judging numbers as written: `-0` is an
+/// integer, `-0.0` is not (a parsed `serde_json::Value` cannot tell them apart).
+pub fn validate_instance_text(
+    models: &ModelSet,
+    schema: &Schema,
+    text: &str,
+) -> Result<(), InstanceError> {
+    let _ = models;
+    let Ok(node) = crate::json::parse(text) else {
+        return fail("", "JSON text");
+    };
+    let mut negative_zeros = HashSet::new();
+    find_negative_zeros(&node, &mut String::new(), &mut negative_zeros);
+    check(
+        schema,
+        &node.to_value(),
+        &mut String::new(),
+        0,
+        Numbers::Written(&negative_zeros),
+    )
+}
+
+/// Paths (as `check` spells them) of integers written `-0`.
+fn find_negative_zeros(n: &crate::json::Node, path: &mut String, out: &mut HashSet<String>) {
+    use crate::json::Val;
+    match &n.v {
+        Val::Num(f, raw) if *f == 0.0 && raw.starts_with('-') && !raw.contains(['.', 'e', 'E']) => {
+            out.insert(path.clone());
+        }
+        Val::Arr(items) => {
+            for (i, it) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("/{i}"));
+                find_negative_zeros(it, path, out);
+                path.truncate(len);
+            }
+        }
+        Val::Obj(members) => {
+            for (k, _, it) in members {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&escape(k));
+                find_negative_zeros(it, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn fail(path: &str, expected: impl Into<String>) -> Result<(), InstanceError> {
@@ -43,12 +104,18 @@ fn fail(path: &str, expected: impl Into<String>) -> Result<(), InstanceError> {
     })
 }
 
-fn check(schema: &Schema, v: &Value, path: &mut String, depth: usize) -> Result<(), InstanceError> {
+fn check(
+    schema: &Schema,
+    v: &Value,
+    path: &mut String,
+    depth: usize,
+    numbers: Numbers<'_>,
+) -> Result<(), InstanceError> {
     if depth > MAX_DEPTH {
         return fail(path, "a value nested less deeply");
     }
     match schema {
-        Schema::Primitive(p) => primitive(*p, v, path),
+        Schema::Primitive(p) => primitive(*p, v, path, numbers),
         Schema::Array(el) => {
             let Value::Array(items) = v else {
                 return fail(path, "an array");
@@ -56,7 +123,7 @@ fn check(schema: &Schema, v: &Value, path: &mut String, depth: usize) -> Result<
             for (i, it) in items.iter().enumerate() {
                 let len = path.len();
                 path.push_str(&format!("/{i}"));
-                check(el, it, path, depth + 1)?;
+                check(el, it, path, depth + 1, numbers)?;
                 path.truncate(len);
             }
             Ok(())
@@ -69,7 +136,7 @@ fn check(schema: &Schema, v: &Value, path: &mut String, depth: usize) -> Result<
                 let len = path.len();
                 path.push('/');
                 path.push_str(&escape(k));
-                check(val, it, path, depth + 1)?;
+                check(val, it, path, depth + 1, numbers)?;
                 path.truncate(len);
             }
             Ok(())
@@ -85,7 +152,7 @@ fn check(schema: &Schema, v: &Value, path: &mut String, depth: usize) -> Result<
                 let len = path.len();
                 path.push('/');
                 path.push_str(&escape(k));
-                check(&f.schema, it, path, depth + 1)?;
+                check(&f.schema, it, path, depth + 1, numbers)?;
                 path.truncate(len);
             }
             Ok(())
@@ -115,9 +182,17 @@ fn escape(k: &str) -> String {
     k.replace('~', "~0").replace('/', "~1")
 }
 
-fn int_in(v: &Value, lo: i128, hi: i128) -> bool {
-    // `-0` reads as a float zero (indistinguishable from `-0.0` here); unsigned types reject the sign.
-    let neg_zero = lo < 0 && v.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative());
+fn int_in(v: &Value, path: &str, lo: i128, hi: i128, numbers: Numbers<'_>) -> bool {
+    // Parsed, `-0` reads as a float zero (indistinguishable from `-0.0`); unsigned types refuse the sign.
+    let neg_zero = numbers == Numbers::Parsed
+        && lo < 0
+        && v.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative());
+    if let Numbers::Written(zeros) = numbers
+        && lo >= 0
+        && zeros.contains(path)
+    {
+        return false;
+    }
     let n = v
         .as_i64()
         .map(i128::from)
@@ -126,7 +201,13 @@ fn int_in(v: &Value, lo: i128, hi: i128) -> bool {
     n.is_some_and(|n| n >= lo && n <= hi)
 }
 
-fn primitive(p: Primitive, v: &Value, path: &str) -> Result<(), InstanceError> {
+fn primitive(
+    p: Primitive,
+    v: &Value,
+    path: &str,
+    numbers: Numbers<'_>,
+) -> Result<(), InstanceError> {
+    let int_in = |v: &Value, lo: i128, hi: i128| int_in(v, path, lo, hi, numbers);
     let s = v.as_str();
     let (ok, what) = match p {
         Primitive::Boolean => (v.is_boolean(), "a boolean"),

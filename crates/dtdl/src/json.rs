@@ -9,6 +9,8 @@ pub struct Node {
     pub line: u32,
     /// 1-based column.
     pub col: u32,
+    /// Length in bytes of the value's text (objects and arrays; 0 for scalars).
+    pub len: u32,
 }
 
 /// The kinds of JSON value; objects keep member order and each key's line.
@@ -120,6 +122,9 @@ impl Reader<'_> {
             col: self.col(),
         }
     }
+    fn len_from(&self, start: usize) -> u32 {
+        u32::try_from(self.i - start).unwrap_or(u32::MAX)
+    }
     fn col(&self) -> u32 {
         u32::try_from(self.i.saturating_sub(self.line_start) + 1).unwrap_or(u32::MAX)
     }
@@ -142,7 +147,12 @@ impl Reader<'_> {
     fn lit(&mut self, word: &str, v: Val, line: u32, col: u32) -> Result<Node, SyntaxError> {
         if self.s.get(self.i..self.i + word.len()) == Some(word.as_bytes()) {
             self.i += word.len();
-            Ok(Node { v, line, col })
+            Ok(Node {
+                v,
+                line,
+                col,
+                len: 0,
+            })
         } else {
             Err(self.err("invalid literal"))
         }
@@ -151,7 +161,7 @@ impl Reader<'_> {
         if depth > MAX_DEPTH {
             return Err(self.err("nesting too deep"));
         }
-        let (line, col) = (self.line, self.col());
+        let (line, col, start) = (self.line, self.col(), self.i);
         match self.peek() {
             None => Err(self.err("unexpected end of text")),
             Some(b'n') => self.lit("null", Val::Null, line, col),
@@ -161,6 +171,7 @@ impl Reader<'_> {
                 v: Val::Str(self.string()?),
                 line,
                 col,
+                len: 0,
             }),
             Some(b'[') => {
                 self.i += 1;
@@ -172,6 +183,7 @@ impl Reader<'_> {
                         v: Val::Arr(items),
                         line,
                         col,
+                        len: self.len_from(start),
                     });
                 }
                 loop {
@@ -186,6 +198,7 @@ impl Reader<'_> {
                                 v: Val::Arr(items),
                                 line,
                                 col,
+                                len: self.len_from(start),
                             });
                         }
                         _ => return Err(self.err("expected ',' or ']'")),
@@ -202,6 +215,7 @@ impl Reader<'_> {
                         v: Val::Obj(members),
                         line,
                         col,
+                        len: self.len_from(start),
                     });
                 }
                 loop {
@@ -228,6 +242,7 @@ impl Reader<'_> {
                                 v: Val::Obj(members),
                                 line,
                                 col,
+                                len: self.len_from(start),
                             });
                         }
                         _ => return Err(self.err("expected ',' or '}'")),
@@ -276,6 +291,7 @@ impl Reader<'_> {
             v: Val::Num(f, raw),
             line,
             col,
+            len: 0,
         })
     }
     fn string(&mut self) -> Result<String, SyntaxError> {

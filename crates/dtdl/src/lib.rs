@@ -19,6 +19,6 @@ mod pattern;
 mod typed;
 
 pub use diagnostic::{Diagnostic, Location, render_template};
-pub use instance::{InstanceError, validate_instance};
+pub use instance::{InstanceError, validate_instance, validate_instance_text};
 pub use model::*;
 pub use parse::{Document, Options, Parsed, Resolver, Unresolved, parse, parse_with};

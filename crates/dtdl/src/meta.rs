@@ -32,6 +32,8 @@ pub struct Meta {
     pub id_max_len: HashMap<u8, HashMap<String, usize>>,
     /// Max id length per class, version and limit spec.
     pub id_max_len_class: HashMap<(String, u8), HashMap<String, usize>>,
+    /// Max JSON text size in bytes of a partition (Interface) per version and limit spec.
+    pub partition_max_bytes: HashMap<u8, HashMap<String, usize>>,
     /// Apocrypha treatment per version: rule -> "valid" | "tenable" | "invalid".
     pub apocrypha: HashMap<u8, HashMap<String, String>>,
     /// Unit enumerations of the quantitativeTypes contexts: enum IRI -> unit names.
@@ -116,6 +118,10 @@ pub struct Supplemental {
     pub is_abstract: bool,
     /// Material classes it may co-type.
     pub cotypes: Vec<String>,
+    /// Supplemental types that, co-typing the same element, let it co-type a class not in `cotypes`.
+    pub altcotypes: Vec<String>,
+    /// Its extension kind (`SemanticType`, `AdjunctType`, `Unit`, ...).
+    pub extension_kind: String,
     /// DTDL versions it may be used in.
     pub cotype_versions: Vec<u8>,
     /// Parent supplemental type IRI.
@@ -155,6 +161,8 @@ pub struct SupProp {
     pub pattern: Option<String>,
     /// Whether values must be unique among sibling contents.
     pub unique_value: bool,
+    /// The material property whose schema the value must be an instance of.
+    pub instance_property: Option<String>,
 }
 
 /// A descendant control: depth, count or exclusion rule rooted at a class.
@@ -348,6 +356,7 @@ fn build(d: &Value) -> Meta {
                             .get("uniqueValue")
                             .and_then(Value::as_bool)
                             .unwrap_or(false),
+                        instance_property: p.get("instanceProperty").and_then(s),
                     },
                 )
             })
@@ -358,6 +367,8 @@ fn build(d: &Value) -> Meta {
                 id: id.clone(),
                 is_abstract: t.get("abstract").and_then(Value::as_bool).unwrap_or(false),
                 cotypes: strs(t.get("cotypes")),
+                altcotypes: strs(t.get("altcotypes")),
+                extension_kind: t.get("extensionKind").and_then(s).unwrap_or_default(),
                 cotype_versions: vers(t.get("cotypeVersions")),
                 parent: t.get("parent").and_then(s),
                 props,
@@ -457,6 +468,9 @@ fn build(d: &Value) -> Meta {
             }
         }
     }
+    let partition_max_bytes = obj(d.get("partitions"))
+        .filter_map(|(k, v)| Some((ver_key(k)?, limits(v.get("maxBytes")))))
+        .collect();
     let apocrypha = obj(d.get("apocrypha"))
         .filter_map(|(k, v)| {
             Some((
@@ -480,6 +494,7 @@ fn build(d: &Value) -> Meta {
         limit_contexts,
         affiliates,
         id_max_len,
+        partition_max_bytes,
         id_max_len_class,
         apocrypha,
         families,

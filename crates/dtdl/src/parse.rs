@@ -23,7 +23,7 @@ pub trait Resolver {
 }
 
 /// Parser options beyond the defaults (used by the conformance runner).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Tolerate extension contexts the parser does not know (`None`: DTDL version default, i.e. only v2).
     pub allow_undefined_extensions: Option<bool>,
@@ -33,6 +33,10 @@ pub struct Options {
     pub tolerate_solecisms_in_parse: bool,
     /// Tolerate DTDL v2 solecisms in resolved documents (`TolerateSolecismsInResolve`).
     pub tolerate_solecisms_in_resolve: bool,
+    /// Extension limit contexts (`dtmi:dtdl:limits:onvif`, or with a version: that major
+    /// version at that minor version or later) models may name; others are reported as
+    /// `disallowedLimitContext`. `None` accepts every limit context the parser knows.
+    pub acceptable_limits: Option<Vec<String>>,
 }
 
 impl Default for Options {
@@ -42,6 +46,7 @@ impl Default for Options {
             max_dtdl_version: 4,
             tolerate_solecisms_in_parse: false,
             tolerate_solecisms_in_resolve: false,
+            acceptable_limits: None,
         }
     }
 }
@@ -97,12 +102,13 @@ pub(crate) fn parse_graph(
         ctx: CtxOptions {
             allow_undefined_extensions: options.allow_undefined_extensions,
             max_version: options.max_dtdl_version,
+            acceptable_limits: options.acceptable_limits.as_deref().map(Into::into),
         },
         solecisms: options.tolerate_solecisms_in_parse,
     };
     let resolve_opts = crate::parser::Options {
         solecisms: options.tolerate_solecisms_in_resolve,
-        ..opts
+        ..opts.clone()
     };
     let mut g = Graph::default();
     for d in docs {

@@ -96,7 +96,7 @@ impl Elem {
 }
 
 /// Parser options from the test-case format and callers.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Context options.
     pub ctx: CtxOptions,
@@ -110,6 +110,7 @@ impl Default for Options {
             ctx: CtxOptions {
                 allow_undefined_extensions: None,
                 max_version: 4,
+                acceptable_limits: None,
             },
             solecisms: false,
         }
@@ -236,7 +237,7 @@ impl Graph {
             return;
         };
         let mut errs = Vec::new();
-        let ctx = context::process(c, None, opts.ctx, &mut errs);
+        let ctx = context::process(c, None, &opts.ctx, &mut errs);
         for e in errs {
             self.push(e, doc, c.line);
         }
@@ -266,7 +267,7 @@ impl Graph {
             && let Some(c) = node.get("@context")
         {
             let mut errs = Vec::new();
-            let processed = context::process(c, Some(outer), opts.ctx, &mut errs);
+            let processed = context::process(c, Some(outer), &opts.ctx, &mut errs);
             for e in errs {
                 self.push(e, doc, c.line);
             }
@@ -373,6 +374,14 @@ impl Graph {
                         let sid = id.clone().or_else(|| {
                             site.and_then(|s| auto_id(&self.elems[s.parent].id, s, node))
                         });
+                        // Rejected types belong to the element, by its generated id if need be.
+                        if let Some(i) = &sid {
+                            for d in self.diags.iter_mut().skip(first_diag) {
+                                if d.is_unattributed_type_error() {
+                                    *d = d.clone().primary(i.clone());
+                                }
+                            }
+                        }
                         let d = match sid {
                             Some(i) => d.secondary(i),
                             None => d,
@@ -391,6 +400,28 @@ impl Graph {
                     doc,
                     type_node.map_or(node.line, |t| t.line),
                 );
+                // Each material type must also fit where the element sits.
+                if let Some(s) = site
+                    && let Some(expected) = s.class
+                {
+                    let fits = |c: &String| {
+                        m.classes
+                            .get(expected)
+                            .and_then(|k| k.concrete.get(&version))
+                            .is_some_and(|k| k.contains(c))
+                    };
+                    if let Some(bad) = materials.iter().find(|c| !fits(c)) {
+                        let mut d = Diag::new("badType")
+                            .primary(self.elems[s.parent].id.clone())
+                            .property(s.prop)
+                            .param("type", expected.to_string())
+                            .value(bad.clone());
+                        if let Some(i) = id.clone() {
+                            d = d.secondary(i);
+                        }
+                        self.push(d, doc, node.line);
+                    }
+                }
                 None
             }
         };
@@ -518,6 +549,23 @@ impl Graph {
             }
         }
 
+        // A partition's JSON text is limited in size (1 MiB in DTDL v3 and v4).
+        if class == "Interface"
+            && let Some(max) = m
+                .partition_max_bytes
+                .get(&version)
+                .and_then(|l| limit(l, &ctx.limits))
+            && node.len as usize > max
+        {
+            self.push(
+                Diag::new("partitionTooLarge")
+                    .primary(id.clone())
+                    .param("count1", node.len.to_string())
+                    .param("count2", max.to_string()),
+                doc,
+                node.line,
+            );
+        }
         let layer = self.layer_of(
             &id,
             auto,
@@ -890,7 +938,12 @@ impl Graph {
                 return;
             }
         }
-        if m.supplemental.contains_key(iri_s) {
+        if let Some(st) = m.supplemental.get(iri_s) {
+            // A v2 unit type is a subclass of the material class Unit, so it names that class.
+            if v == 2 && st.extension_kind == "Unit" {
+                materials.push("Unit".to_string());
+                return;
+            }
             cotypes.push(iri_s.to_string());
             return;
         }
@@ -947,6 +1000,8 @@ impl Graph {
                 continue;
             };
             let tname = short_type(ct);
+            let kind_ok = st.cotypes.iter().any(|c| anc.contains(c))
+                || st.altcotypes.iter().any(|a| cotypes.contains(a));
             if st.is_abstract {
                 self.push(
                     Diag::new("abstractSupplementalType")
@@ -972,7 +1027,7 @@ impl Graph {
                     doc,
                     line,
                 );
-                if !st.cotypes.iter().any(|c| anc.contains(c)) {
+                if !kind_ok {
                     self.push(
                         Diag::new("invalidCotype")
                             .primary(id.clone())
@@ -983,7 +1038,7 @@ impl Graph {
                 }
                 continue;
             }
-            if !st.cotypes.iter().any(|c| anc.contains(c)) {
+            if !kind_ok {
                 self.push(
                     Diag::new("invalidCotype")
                         .primary(id.clone())

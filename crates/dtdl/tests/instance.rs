@@ -1,7 +1,9 @@
 //! Instance validation, data-driven: each case is a schema, a value and the
 //! expected outcome (`null` for valid, else the JSON pointer and expectation).
 
-use ferrotwin_dtdl::{Content, Document, ModelSet, Schema, parse, validate_instance};
+use ferrotwin_dtdl::{
+    Content, Document, ModelSet, Schema, parse, validate_instance, validate_instance_text,
+};
 use serde_json::{Value, json};
 
 const MODEL: &str = r#"{
@@ -173,4 +175,26 @@ fn instance_error_displays_path_and_expectation() {
     let m = models();
     let e = validate_instance(&m, schema_of(&m, "arr"), &json!([1, "x"])).unwrap_err();
     assert_eq!(e.to_string(), "/1: expected an integer");
+}
+
+#[test]
+fn text_instances_judge_numbers_as_written() {
+    // A parsed value cannot tell `-0` from `-0.0`; the text can: only the first is an integer,
+    // and unsigned types refuse its sign, also inside arrays.
+    let m = models();
+    for (prop, text, ok) in [
+        ("i", "-0", true),
+        ("i", "-0.0", false),
+        ("i", "0.0", false),
+        ("i", "7", true),
+        ("d", "-0.0", true),
+        ("u8", "-0", false),
+        ("u8", "0", true),
+        ("arr", "[1, -0]", true),
+        ("arr", "[1, -0.0]", false),
+        ("i", "not json", false),
+    ] {
+        let got = validate_instance_text(&m, schema_of(&m, prop), text);
+        assert_eq!(got.is_ok(), ok, "{prop} {text}: {got:?}");
+    }
 }

@@ -140,3 +140,46 @@ fn resolver_supplies_bases_and_unresolved_are_reported() {
     assert_eq!(p.unresolved[0].dtmi, "dtmi:a:Base;1");
     assert_eq!(p.unresolved[0].referenced_from[0].0, "dtmi:a:Child;1");
 }
+
+#[test]
+fn partition_text_size_is_limited_from_v3() {
+    // An Interface's JSON text may be at most 1 MiB in DTDL v3 and v4; v2 sets no limit.
+    let padded = |v: u8, pad: usize| {
+        format!(
+            r#"{{"@context": "dtmi:dtdl:context;{v}", "@id": "dtmi:test:big;1", "@type": "Interface",{}"contents": []}}"#,
+            " ".repeat(pad)
+        )
+    };
+    let too_large = "dtmi:dtdl:parsingError:partitionTooLarge".to_string();
+    assert!(ids(&padded(3, 1_100_000)).contains(&too_large));
+    assert!(ids(&padded(4, 1_100_000)).contains(&too_large));
+    assert!(!ids(&padded(4, 1_000_000)).contains(&too_large));
+    assert!(!ids(&padded(2, 1_100_000)).contains(&too_large));
+    let p = parse(&doc(&padded(3, 1_100_000)), None);
+    let d = p
+        .diagnostics
+        .iter()
+        .find(|d| d.validation_id == too_large)
+        .unwrap();
+    assert!(d.cause.contains("1048576"), "{}", d.cause);
+}
+
+#[test]
+fn interface_hierarchy_size_is_limited() {
+    // DTDL v3/v4 allow at most 100,000 elements under an Interface through its
+    // structural properties; an enum with more values exceeds that.
+    let model = |n: usize| {
+        let values: Vec<String> = (0..n)
+            .map(|i| format!(r#"{{"name": "v{i}", "enumValue": {i}}}"#))
+            .collect();
+        format!(
+            r#"{{"@context": "dtmi:dtdl:context;3", "@id": "dtmi:test:big;1", "@type": "Interface",
+                "contents": [{{"@type": "Property", "name": "p", "schema": {{"@type": "Enum", "valueSchema": "integer",
+                "enumValues": [{}]}}}}]}}"#,
+            values.join(",")
+        )
+    };
+    let excessive = "dtmi:dtdl:parsingError:excessiveCount".to_string();
+    assert!(ids(&model(100_000)).contains(&excessive));
+    assert!(!ids(&model(99_990)).contains(&excessive));
+}

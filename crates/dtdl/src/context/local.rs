@@ -16,7 +16,8 @@ pub(super) fn check(members: &[(String, u32, Node)], last: bool, errs: &mut Vec<
             errs.push(Diag::new("localTermEmpty").property(term.clone()));
         } else if term == "dtmi" {
             errs.push(Diag::new("localTermSchemePrefix").property(term.clone()));
-        } else if term.contains(':') {
+        } else if !term.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            // Terms are plain names: a prefix (`:`) or a JSON-LD keyword (`@context`) is not one.
             errs.push(Diag::new("localTermInvalid").property(term.clone()));
         } else if m
             .contexts
