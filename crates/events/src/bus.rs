@@ -116,6 +116,16 @@ impl Subscription {
             Err(broadcast::error::RecvError::Closed) => Received::Closed,
         }
     }
+
+    /// The next event if one is already waiting, without waiting.
+    pub fn try_recv(&mut self) -> Option<Received> {
+        match self.rx.try_recv() {
+            Ok(e) => Some(Received::Event(e)),
+            Err(broadcast::error::TryRecvError::Lagged(n)) => Some(Received::Lagged(n)),
+            Err(broadcast::error::TryRecvError::Closed) => Some(Received::Closed),
+            Err(broadcast::error::TryRecvError::Empty) => None,
+        }
+    }
 }
 
 #[cfg(test)]
