@@ -370,7 +370,10 @@ fn commands_right_after_the_suback_or_unsuback_see_it() {
         let (version, filter) = if i % 2 == 0 {
             (ProtocolVersion::V5, format!("twins/{id}/commands/+"))
         } else {
-            (ProtocolVersion::V311, format!("twins/{id}/commands/+/req/+"))
+            (
+                ProtocolVersion::V311,
+                format!("twins/{id}/commands/+/req/+"),
+            )
         };
         let device = device(&rt, &mqtt, version, &user, &password, &filter);
         let path = format!("/digitaltwins/{id}/commands/reboot?timeout=2");
