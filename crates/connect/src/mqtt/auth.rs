@@ -1,4 +1,5 @@
-//! Device login and the topic ACL, as an `mqtt5` auth provider.
+//! Device login and the topic ACL, as an `mqtt5` auth provider; it tells
+//! [`Sessions`] each login's protocol level and each filter it lets through.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -105,7 +106,11 @@ impl AuthProvider for DeviceAuth {
                 matches!(t.kind, TopicKind::Commands | TopicKind::Desired)
                     && self.owns(user_id, t.twin_id)
             });
-        if !ok {
+        if ok {
+            // Before the broker subscribes and sends its SUBACK, so a
+            // command right after the SUBACK finds the device.
+            self.sessions.subscribing(client_id, topic_filter);
+        } else {
             tracing::warn!(
                 client_id,
                 user = user_id,

@@ -110,7 +110,11 @@ impl Commands {
         let request_id = uuid::Uuid::new_v4().simple().to_string();
         let v5_topic = command_topic(twin_id, command);
         let v311_topic = request_topic(twin_id, command, &request_id);
-        let listeners = self.inner.sessions.listeners(&v5_topic, &v311_topic);
+        let listeners = self
+            .inner
+            .sessions
+            .listeners(router, &v5_topic, &v311_topic)
+            .await;
         if !listeners.v5 && !listeners.v311 {
             return Err(CommandError::NotConnected(twin_id.to_string(), v5_topic));
         }

@@ -84,7 +84,8 @@ impl<S: TwinSink> BrokerEventHandler for Handler<S> {
     }
 
     fn on_client_subscribe<'a>(&'a self, e: ClientSubscribeEvent) -> Done<'a> {
-        self.sessions.subscribed(&e);
+        // The filters are in `Sessions` already: the ACL noted them before
+        // the broker's SUBACK, which this event follows.
         Box::pin(async move {
             // A device that subscribes to its desired state gets the
             // current one (retained), also when none was sent since start.

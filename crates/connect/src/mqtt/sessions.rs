@@ -1,20 +1,24 @@
 //! Which devices are connected, with which protocol version, and what they
 //! subscribed to: what a command needs to know to pick its topic form.
+//!
+//! A filter is noted when the ACL lets it through, before the broker
+//! subscribes and answers SUBACK, so a command sent right after the SUBACK
+//! finds the device; the broker's own routing table then confirms each
+//! match, so a filter the broker refused, or an unsubscribe or disconnect
+//! it has handled but not yet reported, never counts.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use mqtt5::broker::events::{
-    ClientConnectEvent, ClientDisconnectEvent, ClientSubscribeEvent, ClientUnsubscribeEvent,
-    SubAckReasonCode,
-};
+use mqtt5::broker::events::{ClientConnectEvent, ClientDisconnectEvent, ClientUnsubscribeEvent};
+use mqtt5::broker::router::MessageRouter;
 use mqtt5::protocol::v5::reason_codes::ReasonCode;
 use mqtt5::topic_matching::matches;
 
 /// The MQTT protocol level of 3.1.1 in CONNECT.
 const V311: u8 = 4;
 
-/// Who listens for commands, kept current from the broker's events.
+/// Who listens for commands, kept current from the ACL and the broker's events.
 #[derive(Default)]
 pub(crate) struct Sessions {
     state: Mutex<State>,
@@ -75,21 +79,13 @@ impl Sessions {
         c.persistent = persistent;
     }
 
-    pub(crate) fn subscribed(&self, e: &ClientSubscribeEvent) {
-        let mut st = self.state();
-        let Some(c) = st.clients.get_mut(&*e.client_id) else {
-            return;
-        };
-        for s in &e.subscriptions {
-            let granted = matches!(
-                s.result,
-                SubAckReasonCode::GrantedQoS0
-                    | SubAckReasonCode::GrantedQoS1
-                    | SubAckReasonCode::GrantedQoS2
-            );
-            if granted && !c.filters.iter().any(|f| **f == *s.topic_filter) {
-                c.filters.push(s.topic_filter.to_string());
-            }
+    /// The ACL let `client_id` subscribe to `filter`; the broker has not
+    /// subscribed it yet.
+    pub(crate) fn subscribing(&self, client_id: &str, filter: &str) {
+        if let Some(c) = self.state().clients.get_mut(client_id)
+            && !c.filters.iter().any(|f| f == filter)
+        {
+            c.filters.push(filter.to_string());
         }
     }
 
@@ -116,18 +112,37 @@ impl Sessions {
     }
 
     /// Which connected devices would receive `v5_topic` (MQTT 5) or
-    /// `v311_topic` (MQTT 3.1.1).
-    pub(crate) fn listeners(&self, v5_topic: &str, v311_topic: &str) -> Listeners {
-        let st = self.state();
+    /// `v311_topic` (MQTT 3.1.1), as far as `router` routes it now.
+    pub(crate) async fn listeners(
+        &self,
+        router: &MessageRouter,
+        v5_topic: &str,
+        v311_topic: &str,
+    ) -> Listeners {
+        let candidates: Vec<(String, String, bool)> = {
+            let st = self.state();
+            st.clients
+                .iter()
+                .filter(|(_, c)| c.online)
+                .flat_map(|(id, c)| {
+                    let v311 = c.version <= V311;
+                    let topic = if v311 { v311_topic } else { v5_topic };
+                    c.filters
+                        .iter()
+                        .filter(move |f| matches(topic, f))
+                        .map(move |f| (id.clone(), f.clone(), v311))
+                })
+                .collect()
+        };
         let mut l = Listeners::default();
-        for c in st.clients.values().filter(|c| c.online) {
-            let topic = if c.version <= V311 {
-                v311_topic
-            } else {
-                v5_topic
-            };
-            if c.filters.iter().any(|f| matches(topic, f)) {
-                if c.version <= V311 {
+        for (client_id, filter, v311) in candidates {
+            if (v311 && l.v311) || (!v311 && l.v5) {
+                continue;
+            }
+            if router.is_connected(&client_id).await
+                && router.has_subscription(&client_id, &filter).await
+            {
+                if v311 {
                     l.v311 = true;
                 } else {
                     l.v5 = true;
