@@ -1,6 +1,7 @@
 //! Times bucket aggregates over one long regular series in the embedded
 //! engine: folding chunk summaries against decoding every chunk, on the
-//! same data in the same run, and checks that both give the same buckets.
+//! same data, alternating run by run, and checks that both give the same
+//! buckets.
 //! `cargo run --release -p ferrotwin-history --example aggregate -- DAYS HZ RUNS BUCKETS...`
 
 use std::path::Path;
@@ -21,22 +22,22 @@ fn open(dir: &Path, chunk_summaries: bool) -> Embedded {
     Embedded::open(dir, opts).unwrap()
 }
 
+/// One aggregate, timed, in an engine opened afresh with or without
+/// summaries (after one untimed call, so that both find warm caches).
 async fn time(
-    e: &Embedded,
+    dir: &Path,
+    summaries: bool,
     range: TimeRange,
     buckets: u32,
-    runs: usize,
 ) -> (Duration, Vec<Bucket>) {
+    let e = open(dir, summaries);
     let key = SeriesKey::new("pump", "v");
+    e.aggregate(&key, range, buckets).await.unwrap();
+    let start = Instant::now();
     let answer = e.aggregate(&key, range, buckets).await.unwrap();
-    let mut times = vec![Duration::ZERO; runs.max(1)];
-    for t in times.iter_mut() {
-        let start = Instant::now();
-        e.aggregate(&key, range, buckets).await.unwrap();
-        *t = start.elapsed();
-    }
-    times.sort();
-    (times[times.len() / 2], answer)
+    let took = start.elapsed();
+    e.close().await.unwrap();
+    (took, answer)
 }
 
 #[tokio::main]
@@ -87,15 +88,21 @@ async fn main() {
     let range = TimeRange::new(T0, T0 + points * step).unwrap();
     for buckets in bucket_counts {
         let width = ferrotwin_history::bucket_width(range, buckets).unwrap();
-        let mut medians = [Duration::ZERO; 2];
+        let mut times = [Vec::new(), Vec::new()];
         let mut answers = Vec::new();
-        for (i, summaries) in [false, true].into_iter().enumerate() {
-            let e = open(dir.path(), summaries);
-            let (median, answer) = time(&e, range, buckets, runs).await;
-            medians[i] = median;
-            answers.push(answer);
-            e.close().await.unwrap();
+        for _ in 0..runs.max(1) {
+            for (i, summaries) in [false, true].into_iter().enumerate() {
+                let (took, answer) = time(dir.path(), summaries, range, buckets).await;
+                times[i].push(took);
+                if answers.len() < 2 {
+                    answers.push(answer);
+                }
+            }
         }
+        let medians = times.map(|mut t| {
+            t.sort();
+            t[t.len() / 2]
+        });
         let same = answers[0].len() == answers[1].len()
             && answers[0].iter().zip(&answers[1]).all(|(a, b)| {
                 (a.start, a.count, a.min, a.max, a.first, a.last)

@@ -100,6 +100,39 @@ impl Summary {
         }
     }
 
+    /// The summary of values at sorted times, in two passes: a division
+    /// per run, not per point.
+    fn of_sorted(times: &[i64], values: &[f64]) -> Summary {
+        let mut points = times.iter().zip(values).filter(|(_, v)| v.is_finite());
+        let Some(first) = points.next() else {
+            return Summary::EMPTY;
+        };
+        let last = points.next_back().unwrap_or(first);
+        let (mut count, mut sum) = (0u64, 0.0);
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        for v in values.iter().filter(|v| v.is_finite()) {
+            count += 1;
+            sum += v;
+            min = min.min(*v);
+            max = max.max(*v);
+        }
+        let mean = sum / count as f64;
+        let m2 = values
+            .iter()
+            .filter(|v| v.is_finite())
+            .map(|v| (v - mean) * (v - mean))
+            .sum();
+        Summary {
+            count,
+            min,
+            max,
+            mean,
+            m2,
+            first: (*first.0, *first.1),
+            last: (*last.0, *last.1),
+        }
+    }
+
     /// Folds in `o`'s points as if they were added after these (Chan et
     /// al.'s pairwise update): count, min, max, first and last come out as
     /// adding them one by one would; mean and `m2` differ only by rounding.
@@ -158,6 +191,29 @@ impl Folder {
     pub(crate) fn add(&mut self, t: i64, v: f64) {
         if let Some(slot) = self.slot(t) {
             slot.add(t, v);
+        }
+    }
+
+    /// Adds values at `times`; when the times are sorted (as in a chunk),
+    /// each bucket's run of them is summarised and merged at once.
+    pub(crate) fn add_sorted(&mut self, times: &[i64], values: &[f64]) {
+        if !times.is_sorted() || times.len() != values.len() {
+            for (t, v) in times.iter().zip(values) {
+                self.add(*t, *v);
+            }
+            return;
+        }
+        let mut i = times.partition_point(|t| *t < self.from);
+        let end = times.partition_point(|t| *t < self.to);
+        while i < end {
+            let b = (times[i] - self.from) / self.width;
+            let bucket_end = self.from.saturating_add((b + 1).saturating_mul(self.width));
+            let j = i + times[i..end].partition_point(|t| *t < bucket_end);
+            let run = Summary::of_sorted(&times[i..j], &values[i..j]);
+            if let Some(slot) = self.accs.get_mut(b as usize) {
+                slot.merge(&run);
+            }
+            i = j;
         }
     }
 
@@ -254,6 +310,46 @@ mod tests {
             );
             assert!((a.mean - one.mean).abs() < 1e-12, "cut at {cut}");
             assert!((a.m2 - one.m2).abs() < 1e-9 * one.m2, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn sorted_runs_fold_as_points_one_by_one() {
+        let r = TimeRange::new(10, 1000).unwrap();
+        let times: Vec<i64> = (0..300i64).map(|i| i * 4 - i % 3).collect();
+        let values: Vec<f64> = (0..300i64)
+            .map(|i| match i % 50 {
+                7 => f64::NAN,
+                9 => f64::INFINITY,
+                _ => ((i * 7919) % 101) as f64 * 0.3 - 15.0,
+            })
+            .collect();
+        assert!(times.is_sorted());
+        for buckets in [1, 3, 7, 99, 1000] {
+            let (mut one, mut runs) = (
+                Folder::new(r, buckets).unwrap(),
+                Folder::new(r, buckets).unwrap(),
+            );
+            for (t, v) in times.iter().zip(&values) {
+                one.add(*t, *v);
+            }
+            runs.add_sorted(&times, &values);
+            let (one, runs) = (one.finish(), runs.finish());
+            assert_eq!(one.len(), runs.len(), "{buckets} buckets");
+            for (a, b) in one.iter().zip(&runs) {
+                assert_eq!(
+                    (a.start, a.count, a.min, a.max, a.first, a.last),
+                    (b.start, b.count, b.min, b.max, b.first, b.last)
+                );
+                assert!(
+                    (a.avg - b.avg).abs() < 1e-12 * a.avg.abs().max(1.0),
+                    "{a:?} {b:?}"
+                );
+                assert!(
+                    (a.stddev - b.stddev).abs() < 1e-12 * a.stddev.max(1.0),
+                    "{a:?} {b:?}"
+                );
+            }
         }
     }
 

@@ -164,11 +164,7 @@ pub(crate) fn aggregate(
             return Ok(true);
         }
         match chunk::decode_numeric(bytes).map_err(HistoryError::Storage)? {
-            Some((times, values)) => {
-                for (t, v) in times.into_iter().zip(values) {
-                    folder.add(t, v);
-                }
-            }
+            Some((times, values)) => folder.add_sorted(&times, &values),
             None => {
                 for p in chunk::decode(bytes).map_err(HistoryError::Storage)? {
                     if let Some(v) = number(&p) {
