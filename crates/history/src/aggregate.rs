@@ -100,36 +100,55 @@ impl Summary {
         }
     }
 
-    /// The summary of values at sorted times, in two passes: a division
-    /// per run, not per point.
+    /// The summary of values at sorted times, in two passes of four
+    /// lanes each: a division per run, not per point, and no chain of
+    /// dependent additions.
     fn of_sorted(times: &[i64], values: &[f64]) -> Summary {
-        let mut points = times.iter().zip(values).filter(|(_, v)| v.is_finite());
-        let Some(first) = points.next() else {
+        if !values.iter().all(|v| v.is_finite()) {
+            let (t, v): (Vec<i64>, Vec<f64>) = times
+                .iter()
+                .zip(values)
+                .filter(|(_, v)| v.is_finite())
+                .unzip();
+            return Summary::of_sorted(&t, &v);
+        }
+        let (Some(first), Some(last)) = (values.first(), values.last()) else {
             return Summary::EMPTY;
         };
-        let last = points.next_back().unwrap_or(first);
-        let (mut count, mut sum) = (0u64, 0.0);
-        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-        for v in values.iter().filter(|v| v.is_finite()) {
-            count += 1;
-            sum += v;
-            min = min.min(*v);
-            max = max.max(*v);
+        let (mut sum, mut min, mut max) = ([0.0; 4], [*first; 4], [*first; 4]);
+        let mut lanes = values.chunks_exact(4);
+        for c in &mut lanes {
+            for k in 0..4 {
+                sum[k] += c[k];
+                min[k] = if c[k] < min[k] { c[k] } else { min[k] };
+                max[k] = if c[k] > max[k] { c[k] } else { max[k] };
+            }
         }
-        let mean = sum / count as f64;
-        let m2 = values
-            .iter()
-            .filter(|v| v.is_finite())
-            .map(|v| (v - mean) * (v - mean))
-            .sum();
+        for v in lanes.remainder() {
+            sum[0] += v;
+            min[0] = min[0].min(*v);
+            max[0] = max[0].max(*v);
+        }
+        let count = values.len() as u64;
+        let mean = ((sum[0] + sum[1]) + (sum[2] + sum[3])) / count as f64;
+        let mut m2 = [0.0; 4];
+        let mut lanes = values.chunks_exact(4);
+        for c in &mut lanes {
+            for k in 0..4 {
+                m2[k] += (c[k] - mean) * (c[k] - mean);
+            }
+        }
+        for v in lanes.remainder() {
+            m2[0] += (v - mean) * (v - mean);
+        }
         Summary {
             count,
-            min,
-            max,
+            min: min.into_iter().fold(f64::INFINITY, f64::min),
+            max: max.into_iter().fold(f64::NEG_INFINITY, f64::max),
             mean,
-            m2,
-            first: (*first.0, *first.1),
-            last: (*last.0, *last.1),
+            m2: (m2[0] + m2[1]) + (m2[2] + m2[3]),
+            first: (times[0], *first),
+            last: (times[times.len() - 1], *last),
         }
     }
 
