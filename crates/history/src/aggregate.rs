@@ -102,8 +102,9 @@ impl Summary {
 
     /// The summary of values at sorted times, in two passes of four
     /// lanes each: a division per run, not per point, and no chain of
-    /// dependent additions.
-    fn of_sorted(times: &[i64], values: &[f64]) -> Summary {
+    /// dependent additions. Chunks summarise themselves this way too, so a
+    /// chunk's summary equals the fold of its decoded points.
+    pub(crate) fn of_sorted(times: &[i64], values: &[f64]) -> Summary {
         if !values.iter().all(|v| v.is_finite()) {
             let (t, v): (Vec<i64>, Vec<f64>) = times
                 .iter()

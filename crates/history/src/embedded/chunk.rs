@@ -98,9 +98,8 @@ pub(crate) fn encode(points: &[HeadPoint]) -> Result<Vec<u8>, String> {
                     _ => unreachable!("checked above"),
                 })
                 .collect();
-            for (p, i) in points.iter().zip(&v) {
-                summary.add(p.time, *i as f64);
-            }
+            let f: Vec<f64> = v.iter().map(|i| *i as f64).collect();
+            summary = Summary::of_sorted(&times, &f);
             column(out, &v)?;
         }
         FLOAT => {
@@ -112,9 +111,7 @@ pub(crate) fn encode(points: &[HeadPoint]) -> Result<Vec<u8>, String> {
                     HeadValue::Json(_) => unreachable!("checked above"),
                 })
                 .collect();
-            for (p, f) in points.iter().zip(&v) {
-                summary.add(p.time, *f);
-            }
+            summary = Summary::of_sorted(&times, &v);
             column(out, &v)?;
         }
         _ => {
@@ -357,7 +354,7 @@ mod tests {
     }
 
     #[test]
-    fn the_summary_is_what_folding_the_decoded_numbers_gives() {
+    fn the_summary_is_what_aggregates_folding_the_decoded_chunk_get() {
         let cases = [
             vec![
                 p(5, HeadValue::Int(3)),
@@ -375,20 +372,32 @@ mod tests {
             ],
             vec![p(3, HeadValue::Json("{\"a\":1}".into()))],
             vec![p(4, HeadValue::Float(-7.5))],
+            (0..1000)
+                .map(|i| {
+                    p(
+                        i * 1000,
+                        HeadValue::Float(((i * 7919) % 97) as f64 * 0.13 - 3.0),
+                    )
+                })
+                .collect(),
         ];
         for points in cases {
             let bytes = encode(&points).unwrap();
-            let mut folded = Summary::EMPTY;
-            for q in decode(&bytes).unwrap() {
-                let v = match &q.value {
-                    HeadValue::Int(i) => Some(*i as f64),
-                    HeadValue::Float(f) => Some(*f),
-                    HeadValue::Json(s) => json_number(s),
-                };
-                if let Some(v) = v {
-                    folded.add(q.time, v);
+            let folded = match decode_numeric(&bytes).unwrap() {
+                Some((times, values)) => Summary::of_sorted(&times, &values),
+                None => {
+                    let mut s = Summary::EMPTY;
+                    for q in decode(&bytes).unwrap() {
+                        let HeadValue::Json(text) = &q.value else {
+                            panic!("a chunk of other values decodes to JSON text");
+                        };
+                        if let Some(v) = json_number(text) {
+                            s.add(q.time, v);
+                        }
+                    }
+                    s
                 }
-            }
+            };
             let h = header(&bytes).unwrap();
             assert_eq!(h.summary, Some(folded), "{points:?}");
         }
