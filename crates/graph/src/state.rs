@@ -68,7 +68,7 @@ pub struct State {
     by_model: HashMap<Arc<str>, BTreeSet<u32>>,
     /// Equality indexes on properties, built when a query first needs one
     /// (under the read lock, hence the mutex) and kept current by writes.
-    pub(crate) properties: parking_lot::Mutex<crate::view::PropertyIndexes>,
+    pub(crate) properties: parking_lot::Mutex<crate::property_index::PropertyIndexes>,
 }
 
 impl State {

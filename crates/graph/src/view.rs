@@ -4,70 +4,13 @@
 //! [`Graph::view`], under the read lock, so a query sees one consistent
 //! state that includes every acknowledged write.
 
-use std::collections::{BTreeSet, HashMap};
-
 use serde_json::{Map, Value};
 
 use ferrotwin_dtdl::ModelSet;
 
+use crate::property_index::ValueRange;
 use crate::state::State;
 use crate::{Graph, Twin};
-
-/// Equality indexes on top-level twin properties: for each indexed
-/// property name, the slots of the twins holding each primitive value.
-/// An index is built the first time a query asks for that property and
-/// is then kept current by every twin write, so only properties that
-/// queries filter on cost memory.
-#[derive(Default)]
-pub struct PropertyIndexes {
-    by_name: HashMap<Box<str>, HashMap<Key, BTreeSet<u32>>>,
-}
-
-/// An indexable value: numbers by their f64 bits, as the query language
-/// compares them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Null,
-    Bool(bool),
-    Num(u64),
-    Str(Box<str>),
-}
-
-fn key(v: &Value) -> Option<Key> {
-    Some(match v {
-        Value::Null => Key::Null,
-        Value::Bool(b) => Key::Bool(*b),
-        // +0.0 and -0.0 compare equal, so they share a key.
-        Value::Number(n) => Key::Num((n.as_f64()? + 0.0).to_bits()),
-        Value::String(s) => Key::Str(s.as_str().into()),
-        Value::Array(_) | Value::Object(_) => return None,
-    })
-}
-
-impl PropertyIndexes {
-    /// Indexes a twin now in `slot` under every indexed property.
-    pub(crate) fn add(&mut self, twin: &Twin, slot: u32) {
-        for (name, idx) in &mut self.by_name {
-            if let Some(k) = twin.contents.get(&**name).and_then(key) {
-                idx.entry(k).or_default().insert(slot);
-            }
-        }
-    }
-
-    /// Forgets a twin that was in `slot`.
-    pub(crate) fn remove(&mut self, twin: &Twin, slot: u32) {
-        for (name, idx) in &mut self.by_name {
-            if let Some(k) = twin.contents.get(&**name).and_then(key)
-                && let Some(set) = idx.get_mut(&k)
-            {
-                set.remove(&slot);
-                if set.is_empty() {
-                    idx.remove(&k);
-                }
-            }
-        }
-    }
-}
 
 /// The graph as the query engine reads it.
 pub struct GraphView<'a> {
@@ -193,31 +136,28 @@ impl<'a> GraphView<'a> {
     /// `values`, in slot order; `None` when a value is an array or object,
     /// which the index does not hold. Builds the index on first use.
     pub fn twins_with_property(&self, name: &str, values: &[Value]) -> Option<Vec<u32>> {
-        let keys: Vec<Key> = values.iter().map(key).collect::<Option<_>>()?;
         let mut props = self.state.properties.lock();
-        if !props.by_name.contains_key(name) {
-            let mut idx: HashMap<Key, BTreeSet<u32>> = HashMap::new();
-            for slot in 0..self.twin_slot_bound() {
-                if let Some(k) = self
-                    .twin(slot)
-                    .and_then(|t| t.contents.get(name))
-                    .and_then(key)
-                {
-                    idx.entry(k).or_default().insert(slot);
-                }
-            }
-            props.by_name.insert(name.into(), idx);
-        }
-        let idx = &props.by_name[name];
-        let mut out: Vec<u32> = keys
-            .iter()
-            .filter_map(|k| idx.get(k))
-            .flatten()
-            .copied()
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        Some(out)
+        props.index(name, self.slots()).equal(values)
+    }
+
+    /// How many twins hold a top-level property `name` within `range`,
+    /// counting no further than `cap`. Builds the index on first use.
+    pub fn count_in_range(&self, name: &str, range: &ValueRange, cap: usize) -> usize {
+        let mut props = self.state.properties.lock();
+        props.index(name, self.slots()).count_in(range, cap)
+    }
+
+    /// Slots of the twins whose top-level property `name` lies within
+    /// `range`, in slot order. Builds the index on first use.
+    pub fn twins_in_range(&self, name: &str, range: &ValueRange) -> Vec<u32> {
+        let mut props = self.state.properties.lock();
+        props.index(name, self.slots()).slots_in(range)
+    }
+
+    /// Every twin with its slot.
+    fn slots(&self) -> impl Iterator<Item = (u32, &'a Twin)> + 'a {
+        let state = self.state;
+        (0..state.twin_slot_bound()).filter_map(move |s| Some((s, state.twin_at(s)?)))
     }
 
     /// The ADT document of the relationship in `slot`.

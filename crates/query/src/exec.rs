@@ -1,7 +1,8 @@
 //! The executor: enumerates the root collection through its access path in
 //! slot order, follows each step through the adjacency lists, applies each
 //! filter as soon as its collections are bound, and projects rows. Rows
-//! come out ordered by root slot, and each root's rows in adjacency order,
+//! come out ordered by root slot, and each root's rows in adjacency order
+//! (nearest twins first across a range of hops),
 //! so a [`Cursor`] (root slot, rows already taken from it) resumes a query
 //! exactly where the previous page stopped.
 
@@ -199,6 +200,7 @@ impl<'v> Exec<'v> {
             Access::Property { name, values } => {
                 sorted(view.twins_with_property(name, values).unwrap_or_default())
             }
+            Access::Range(t) => sorted(view.twins_in_range(&t.name, &t.range)),
             Access::AllRels => Box::new(
                 (from..view.rel_slot_bound()).filter(move |s| view.relationship(*s).is_some()),
             ),
@@ -314,9 +316,39 @@ impl<'v> Exec<'v> {
 
     /// Distinct twins at the end of a simple path (no twin twice) whose
     /// length is within the step's hop range, in discovery order.
+    ///
+    /// When paths of one hop count, a twin qualifies exactly when its
+    /// shortest path is short enough (a shortest path is simple), so a
+    /// breadth-first search finds them, looking at each relationship
+    /// once: wide, undirected patterns stay linear in what they reach.
+    /// A higher lower bound needs the simple paths themselves, which the
+    /// depth-first walk enumerates.
     fn reach(&mut self, start: u32, s: &Step) -> Vec<u32> {
         let mut found = Vec::new();
         let mut seen = HashSet::new();
+        if s.min <= 1 {
+            seen.insert(start);
+            let mut frontier = vec![start];
+            for _ in 0..s.max {
+                let mut next = Vec::new();
+                for at in frontier {
+                    if self.over_time() {
+                        return found;
+                    }
+                    for (_, t) in self.neighbours(at, s) {
+                        if seen.insert(t) {
+                            found.push(t);
+                            next.push(t);
+                        }
+                    }
+                }
+                if next.is_empty() {
+                    break;
+                }
+                frontier = next;
+            }
+            return found;
+        }
         let mut path = vec![start];
         self.walk(start, 1, s, &mut path, &mut found, &mut seen);
         found

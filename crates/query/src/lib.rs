@@ -17,6 +17,7 @@ pub mod functions;
 pub mod lexer;
 pub mod parser;
 pub mod plan;
+pub mod ranges;
 
 use ferrotwin_graph::GraphView;
 

@@ -7,6 +7,7 @@
 //! collections it names are bound, so a JOIN prunes early.
 
 use std::collections::HashSet;
+use std::ops::Bound;
 
 use serde_json::{Value, json};
 
@@ -15,6 +16,7 @@ use ferrotwin_graph::GraphView;
 use crate::ast::{self, CmpOp, Direction, Expr, Query, SelectKind, Source};
 use crate::error::{Pos, QueryError};
 use crate::functions::Func;
+use crate::ranges::{RangeTerm, range_terms};
 
 /// What a collection holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +103,9 @@ pub enum Access {
         /// The values.
         values: Vec<Value>,
     },
+    /// Twins whose top-level property lies within a range (the ordered
+    /// property index); the range terms stay as filters.
+    Range(RangeTerm),
     /// Every relationship.
     AllRels,
     /// Relationships leaving these twins (outgoing adjacency).
@@ -677,8 +682,8 @@ fn choose_root(
         }
         return (0, Access::AllRels, None);
     }
-    let mut best: Option<(usize, usize, Access, usize)> = None;
-    let mut consider = |cost: usize, var: usize, access: Access, term: usize| {
+    let mut best: Option<(usize, usize, Access, Option<usize>)> = None;
+    let mut consider = |cost: usize, var: usize, access: Access, term: Option<usize>| {
         if best.as_ref().is_none_or(|(c, ..)| cost < *c) {
             best = Some((cost, var, access, term));
         }
@@ -687,7 +692,7 @@ fn choose_root(
         if let Some((v, ids)) = pinned(c, "$dtId")
             && vars[v].kind == VarKind::Twin
         {
-            consider(ids.len(), v, Access::TwinIds(ids), i);
+            consider(ids.len(), v, Access::TwinIds(ids), Some(i));
         }
         if let Cond::IsOfModel {
             var, model, exact, ..
@@ -700,11 +705,11 @@ fn choose_root(
                 exact: *exact,
                 models: models.into_iter().map(|(m, _)| m).collect(),
             };
-            consider(n, *var, access, i);
+            consider(n, *var, access, Some(i));
         }
     }
-    // Property equality: worth building (or reading) a property index only
-    // when nothing narrower was found.
+    // Property indexes: worth building (or reading) only when nothing
+    // narrower was found.
     if best.as_ref().is_none_or(|(cost, ..)| *cost > 64) {
         for (i, c) in conds.iter().enumerate() {
             if let Some((v, name, values)) = pinned_property(c)
@@ -712,13 +717,28 @@ fn choose_root(
                 && let Some(slots) = view.twins_with_property(&name, &values)
                 && best.as_ref().is_none_or(|(cost, ..)| slots.len() < *cost)
             {
-                best = Some((slots.len(), v, Access::Property { name, values }, i));
+                best = Some((slots.len(), v, Access::Property { name, values }, Some(i)));
+            }
+        }
+        for t in range_terms(conds) {
+            if vars[t.var].kind != VarKind::Twin {
+                continue;
+            }
+            // Count no further than the best so far: a wide range is
+            // not worth reading out.
+            let cap = best
+                .as_ref()
+                .map_or(view.twin_count(), |(cost, ..)| *cost)
+                .min(view.twin_count());
+            let n = view.count_in_range(&t.name, &t.range, cap);
+            if n < cap {
+                best = Some((n, t.var, Access::Range(t), None));
             }
         }
     }
     match best {
         // An index only pays when it is smaller than a scan.
-        Some((cost, v, a, i)) if cost <= view.twin_count() => (v, a, Some(i)),
+        Some((cost, v, a, i)) if cost <= view.twin_count() => (v, a, i),
         _ => (0, Access::AllTwins, None),
     }
 }
@@ -746,6 +766,14 @@ impl Plan {
             }
             Access::Property { name, values } => {
                 json!({"index": "property", "property": name, "values": values})
+            }
+            Access::Range(t) => {
+                let side = |b: &Bound<Value>| match b {
+                    Bound::Included(v) => json!({"value": v, "inclusive": true}),
+                    Bound::Excluded(v) => json!({"value": v, "inclusive": false}),
+                    Bound::Unbounded => Value::Null,
+                };
+                json!({"index": "property range", "property": t.name, "from": side(&t.range.lower), "to": side(&t.range.upper)})
             }
             Access::AllRels => json!({"scan": "all relationships"}),
             Access::RelsBySource(ids) => json!({"index": "outgoing relationships", "sources": ids}),

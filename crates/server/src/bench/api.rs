@@ -36,7 +36,7 @@ pub struct ApiBench {
 const MODEL: &str = "dtmi:ferrotwin:bench:Device;1";
 
 /// One phase's result.
-struct Phase {
+pub(super) struct Phase {
     name: &'static str,
     ops: u64,
     errors: u64,
@@ -65,7 +65,7 @@ impl Phase {
 
 /// Runs `op(worker, seq)` on `connections` workers until `until` says stop;
 /// `pace` spaces each worker's requests to reach a total rate.
-async fn phase<F, Fut>(
+pub(super) async fn phase<F, Fut>(
     name: &'static str,
     connections: usize,
     until: Until,
@@ -136,7 +136,7 @@ where
 }
 
 #[derive(Clone, Copy)]
-enum Until {
+pub(super) enum Until {
     Time(Duration),
     Count(u64),
 }

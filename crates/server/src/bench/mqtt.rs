@@ -1,7 +1,8 @@
 //! `bench mqtt`: devices with their own credentials and twins publish
 //! over the built-in MQTT endpoint of a server in a child process.
 //! `--kind telemetry` (the default) measures messages and data points per
-//! second into the twins at QoS 0 and 1, with latency to the live stream,
+//! second into the twins at QoS 0 and 1, with latency to the live stream
+//! over WebSocket,
 //! against Mosquitto as the ceiling ([`compare`]). `--kind properties`
 //! measures durable property reports: each device waits for a PUBACK
 //! before its next message, and the PUBACK is sent after the durable

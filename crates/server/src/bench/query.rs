@@ -1,8 +1,11 @@
 //! `ferrotwin bench query`: the query language over HTTP on a RealEstateCore
-//! graph. Buildings of 10 levels × 20 rooms × 2 temperature sensors are
-//! loaded through the import job (the REC ontology read from `../shared`),
-//! then each query runs repeatedly and its latency (p50/p99, all pages)
-//! and row count are reported, together with the server's query charge.
+//! graph. Buildings of 10 levels × 20 rooms × 2 temperature sensors, with
+//! three relationships per twin (parts, capabilities and locations both
+//! ways, and what serves each space), are loaded through the import job
+//! (the REC ontology read from `../shared`). Each query then runs
+//! repeatedly and its latency (p50/p99, all pages) and row count are
+//! reported; then concurrent clients run each selective query, and a mix
+//! of them, for a while, and the rate and latency are reported.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,6 +14,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use serde_json::{Value, json};
 
+use super::api::{Until, phase};
 use super::client::{Api, ChildServer};
 
 /// `bench query` options.
@@ -28,6 +32,12 @@ pub struct QueryBench {
     /// Storage engine of the started server: fjall or redb.
     #[arg(long, default_value = "fjall")]
     pub storage: ferrotwin_store::Engine,
+    /// Concurrent connections in the throughput phases.
+    #[arg(long, default_value_t = 8)]
+    pub connections: usize,
+    /// Seconds per throughput phase (0 skips them).
+    #[arg(long, default_value_t = 5)]
+    pub duration: u64,
 }
 
 const REC: &str = "dtmi:digitaltwins:rec_3_3:";
@@ -35,6 +45,11 @@ const LEVELS: u64 = 10;
 const ROOMS: u64 = 20;
 const SENSORS: u64 = 2;
 const PER_BUILDING: u64 = 1 + LEVELS * (1 + ROOMS * (1 + SENSORS));
+/// Relationships per building: `hasPart` and `isPartOf` between building,
+/// levels and rooms; `hasCapability`, `isCapabilityOf` and `isLocationOf`
+/// between rooms and sensors; `servedBy` from each room and level to the
+/// space above it.
+const RELS_PER_BUILDING: u64 = 3 * LEVELS * (1 + ROOMS) + 3 * LEVELS * ROOMS * SENSORS;
 
 fn rec(name: &str) -> String {
     format!("{REC}{name};1")
@@ -99,6 +114,13 @@ fn twin(models: &[Value], model: &str, id: &str, props: Value) -> Value {
     t
 }
 
+/// A sensor's reading: 18 to 27 degrees in steps of 0.0001, spread over
+/// the sensors so that a narrow range is selective.
+fn sensor_value(b: u64, l: u64, r: u64, s: u64) -> f64 {
+    let k = (b * 7919 + l * 9001 + r * 4507 + s * 45_007) % 90_000;
+    18.0 + k as f64 / 10_000.0
+}
+
 fn write_input(path: &Path, models: &[Value], buildings: u64) -> anyhow::Result<()> {
     let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     writeln!(f, "{{\"Section\": \"Header\"}}")?;
@@ -143,7 +165,7 @@ fn write_input(path: &Path, models: &[Value], buildings: u64) -> anyhow::Result<
                 );
                 writeln!(f, "{t}")?;
                 for s in 0..SENSORS {
-                    let v = 18.0 + ((b * 7 + l * 3 + r + s) % 90) as f64 / 10.0;
+                    let v = sensor_value(b, l, r, s);
                     let t = twin(
                         models,
                         &sensor,
@@ -164,20 +186,95 @@ fn write_input(path: &Path, models: &[Value], buildings: u64) -> anyhow::Result<
         )
     };
     for b in 0..buildings {
+        let bd = format!("b{b}");
         for l in 0..LEVELS {
-            let lv = format!("b{b}-l{l}");
-            rel(&mut f, &format!("b{b}"), "hasPart", &lv)?;
+            let lv = format!("{bd}-l{l}");
+            rel(&mut f, &bd, "hasPart", &lv)?;
+            rel(&mut f, &lv, "isPartOf", &bd)?;
+            rel(&mut f, &lv, "servedBy", &bd)?;
             for r in 0..ROOMS {
                 let room = format!("{lv}-r{r}");
                 rel(&mut f, &lv, "hasPart", &room)?;
+                rel(&mut f, &room, "isPartOf", &lv)?;
+                rel(&mut f, &room, "servedBy", &lv)?;
                 for s in 0..SENSORS {
-                    rel(&mut f, &room, "hasCapability", &format!("{room}-s{s}"))?;
+                    let sensor = format!("{room}-s{s}");
+                    rel(&mut f, &room, "hasCapability", &sensor)?;
+                    rel(&mut f, &sensor, "isCapabilityOf", &room)?;
+                    rel(&mut f, &room, "isLocationOf", &sensor)?;
                 }
             }
         }
     }
     f.flush()?;
     Ok(())
+}
+
+/// A narrow range of sensor readings near building `b`'s: a few dozen
+/// sensors of the whole graph.
+fn narrow_range(b: u64) -> String {
+    let v = sensor_value(b, 3, 7, 0);
+    format!("T.lastValue >= {v} AND T.lastValue < {}", v + 0.0005)
+}
+
+/// The selective queries of the throughput phases, by name, each about
+/// building `b`.
+const SELECTIVE: [&str; 7] = [
+    "point lookup by $dtId",
+    "model + property equality",
+    "narrow property range",
+    "1-hop JOIN (20 rows)",
+    "2-hop JOIN to the building",
+    "3-hop MATCH (40 rows)",
+    "COUNT over a 1-hop JOIN",
+];
+
+fn selective(kind: usize, b: u64) -> String {
+    match kind {
+        0 => format!("SELECT * FROM DIGITALTWINS T WHERE T.$dtId = 'b{b}-l3-r7'"),
+        1 => format!(
+            "SELECT * FROM DIGITALTWINS T WHERE IS_OF_MODEL('{}') AND T.name = 'Building {b}'",
+            rec("core:Building")
+        ),
+        2 => format!(
+            "SELECT T.$dtId FROM DIGITALTWINS T WHERE {}",
+            narrow_range(b)
+        ),
+        3 => format!(
+            "SELECT R FROM DIGITALTWINS L JOIN R RELATED L.hasPart WHERE L.$dtId = 'b{b}-l3'"
+        ),
+        4 => format!(
+            "SELECT B.name FROM DIGITALTWINS B JOIN L RELATED B.hasPart JOIN R RELATED L.hasPart WHERE R.$dtId = 'b{b}-l4-r2'"
+        ),
+        5 => format!(
+            "SELECT S FROM DIGITALTWINS MATCH (B)-[:hasPart]->(L)-[:hasPart]->(R)-[:hasCapability]->(S) WHERE L.$dtId = 'b{b}-l3'"
+        ),
+        _ => format!(
+            "SELECT COUNT() FROM DIGITALTWINS L JOIN R RELATED L.hasPart WHERE L.$dtId = 'b{b}-l3'"
+        ),
+    }
+}
+
+/// Runs concurrent clients on each selective query, then on their mix.
+async fn throughput(api: &Api, s: &QueryBench, buildings: u64) {
+    println!(
+        "\nthroughput: {} connections, {} s per phase, a random building per query",
+        s.connections, s.duration
+    );
+    let until = Until::Time(Duration::from_secs(s.duration));
+    let kinds = (0..SELECTIVE.len()).map(Some).chain([None]);
+    for kind in kinds {
+        let name = kind.map_or("mix of the above", |k| SELECTIVE[k]);
+        let api = api.clone();
+        phase(name, s.connections, until, None, move |_, n| {
+            let api = api.clone();
+            // A multiplicative hash spreads consecutive requests over the buildings.
+            let b = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 20;
+            let q = selective(kind.unwrap_or(n as usize % SELECTIVE.len()), b % buildings);
+            async move { run_query(&api, &q).await.is_ok() }
+        })
+        .await;
+    }
 }
 
 /// Runs `q` to its last page; returns the time, rows and summed charge.
@@ -205,7 +302,12 @@ pub async fn run(s: QueryBench) -> anyhow::Result<()> {
     let mut models = Vec::new();
     ontology(&s.ontology, &mut models)
         .map_err(|e| anyhow::anyhow!("reading the ontology at {}: {e}", s.ontology.display()))?;
-    let buildings = s.twins.div_ceil(PER_BUILDING).max(1);
+    // Enough buildings for the twins asked for and three relationships each.
+    let buildings = s
+        .twins
+        .div_ceil(PER_BUILDING)
+        .max((3 * s.twins).div_ceil(RELS_PER_BUILDING))
+        .max(1);
     let tmp = tempfile::tempdir()?;
     let data = tmp.path().join("data");
     std::fs::create_dir_all(&data)?;
@@ -213,7 +315,7 @@ pub async fn run(s: QueryBench) -> anyhow::Result<()> {
     write_input(&input, &models, buildings)?;
     let token = format!("bench-{}", uuid::Uuid::new_v4().simple());
     let server = ChildServer::start(&data, &token, s.storage)?;
-    let api = Api::new(&server.base, &token, 1);
+    let api = Api::new(&server.base, &token, s.connections.max(1));
     let body = json!({"inputBlobUri": format!("file://{}", input.display()), "outputBlobUri": format!("file://{}", tmp.path().join("import.log").display())});
     let t = Instant::now();
     api.ok("PUT", "/jobs/imports/query", Some(&body.to_string()))
@@ -246,7 +348,7 @@ pub async fn run(s: QueryBench) -> anyhow::Result<()> {
     let twins = buildings * PER_BUILDING;
     println!(
         "loaded {twins} twins and {} relationships of {} REC models in {buildings} buildings, in {:.1} s",
-        twins - buildings,
+        buildings * RELS_PER_BUILDING,
         models.len(),
         t.elapsed().as_secs_f64()
     );
@@ -299,8 +401,15 @@ pub async fn run(s: QueryBench) -> anyhow::Result<()> {
             "SELECT COUNT() FROM DIGITALTWINS WHERE personCapacity = 7".to_string(),
         ),
         (
-            "COUNT property range (full scan)",
+            "COUNT property range (index)",
             "SELECT COUNT() FROM DIGITALTWINS WHERE personCapacity > 30".to_string(),
+        ),
+        (
+            "narrow property range (index)",
+            format!(
+                "SELECT T.$dtId FROM DIGITALTWINS T WHERE {}",
+                narrow_range(mid)
+            ),
         ),
         (
             "first page of all rooms",
@@ -330,6 +439,9 @@ pub async fn run(s: QueryBench) -> anyhow::Result<()> {
             pct(0.5),
             pct(0.99)
         );
+    }
+    if s.duration > 0 {
+        throughput(&api, &s, buildings).await;
     }
     println!(
         "server RSS with the graph loaded: {:.0} MiB",

@@ -1,5 +1,6 @@
 //! Where `bench mqtt` sees messages arrive: ferrotwin's live event stream
-//! (`GET /events`, the platform's internal stream as its API offers it),
+//! over WebSocket (`GET /events/ws`, the platform's internal stream as its
+//! API offers it to dashboards),
 //! and for Mosquitto a subscriber. Each arrival of the current phase is
 //! counted and timed from the publish time it carries in `p0`.
 
@@ -7,15 +8,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use futures_util::StreamExt;
 use hdrhistogram::Histogram;
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::Packet;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 use serde::Deserialize;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::load::now_us;
 
@@ -84,53 +84,38 @@ fn lock(t: &Shared) -> std::sync::MutexGuard<'_, Tally> {
     t.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Follows ferrotwin's live stream of telemetry into `tally` until the
-/// task is aborted; returns once the stream answered.
+/// Follows ferrotwin's live stream of telemetry over WebSocket
+/// (`GET /events/ws`, as a dashboard reads it) into `tally` until the task
+/// is aborted; returns once the stream answered.
 pub async fn stream(
     base: &str,
     token: &str,
     tally: Shared,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-    let req = hyper::Request::get(format!("{base}/events?type=telemetry"))
-        .header("authorization", format!("Bearer {token}"))
-        .body(Empty::new())?;
-    let resp = client.request(req).await.context("opening /events")?;
-    if resp.status() != 200 {
-        bail!("GET /events answered {}", resp.status());
-    }
-    let mut body = resp.into_body();
+    let url = format!(
+        "{}/events/ws?type=telemetry",
+        base.replacen("http://", "ws://", 1)
+    );
+    let mut req = url.as_str().into_client_request()?;
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .context("opening /events/ws")?;
     Ok(tokio::spawn(async move {
-        let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
-        let mut lagged = false;
-        while let Some(Ok(frame)) = body.frame().await {
-            let Ok(data) = frame.into_data() else {
+        #[derive(Deserialize)]
+        struct Lag {
+            dropped: u64,
+        }
+        while let Some(Ok(msg)) = socket.next().await {
+            let Message::Text(text) = msg else {
                 continue;
             };
-            buf.extend_from_slice(&data);
-            let mut start = 0;
-            let mut t = lock(&tally);
-            while let Some(n) = buf[start..].iter().position(|b| *b == b'\n') {
-                let line = &buf[start..start + n];
-                start += n + 1;
-                if line.starts_with(b"event: ") {
-                    lagged = line == b"event: lagged";
-                } else if let Some(d) = line.strip_prefix(b"data: ") {
-                    if lagged {
-                        #[derive(Deserialize)]
-                        struct Lag {
-                            dropped: u64,
-                        }
-                        if let Ok(l) = serde_json::from_slice::<Lag>(d) {
-                            t.dropped += l.dropped;
-                        }
-                    } else if let Ok(ce) = serde_json::from_slice::<CloudEvent>(d) {
-                        t.record(&ce.data);
-                    }
-                }
+            if let Ok(ce) = serde_json::from_str::<CloudEvent>(&text) {
+                lock(&tally).record(&ce.data);
+            } else if let Ok(l) = serde_json::from_str::<Lag>(&text) {
+                lock(&tally).dropped += l.dropped;
             }
-            drop(t);
-            buf.drain(..start);
         }
     }))
 }
