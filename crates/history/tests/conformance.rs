@@ -207,6 +207,128 @@ async fn aggregates_per_bucket(c: Case) {
     ));
 }
 
+/// Buckets folded by hand from the raw points: (start, count, min, max,
+/// avg, first, last, stddev).
+fn fold_by_hand(points: &[Point], range: TimeRange, buckets: u32) -> Vec<[f64; 8]> {
+    let width = ferrotwin_history::bucket_width(range, buckets).unwrap();
+    let mut out: Vec<(i64, Vec<f64>)> = Vec::new();
+    for p in points.iter().filter(|p| range.contains(p.time)) {
+        let Some(v) = p.number() else { continue };
+        let start = range.from + (p.time - range.from) / width * width;
+        match out.last_mut() {
+            Some((s, vs)) if *s == start => vs.push(v),
+            _ => out.push((start, vec![v])),
+        }
+    }
+    out.into_iter()
+        .map(|(start, vs)| {
+            let n = vs.len() as f64;
+            let avg = vs.iter().sum::<f64>() / n;
+            let var = vs.iter().map(|v| (v - avg).powi(2)).sum::<f64>() / n;
+            let min = vs.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = vs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            [
+                (start - T0) as f64,
+                n,
+                min,
+                max,
+                avg,
+                vs[0],
+                vs[vs.len() - 1],
+                var.sqrt(),
+            ]
+        })
+        .collect()
+}
+
+/// Chunks that lie inside one bucket (the embedded engine folds their
+/// summaries), one that crosses a bucket edge, one with a single point,
+/// ones with values that are not numbers, and points still in memory all
+/// give the buckets a fold of the raw points gives.
+async fn aggregates_of_whole_chunks(c: Case) {
+    let s = &c.store;
+    let at = |i: i64, v: Value| tel("p", "w", T0 + i * S, v);
+    let batches = [
+        vec![
+            at(0, json!(1)),
+            at(1, json!(2.5)),
+            at(2, json!(true)),
+            at(3, json!("idle")),
+        ],
+        vec![at(5, json!(7))],
+        vec![
+            at(8, json!(4)),
+            at(9, json!(-2)),
+            at(10, json!(6.25)),
+            at(11, json!({"x": 1})),
+        ],
+        vec![at(12, json!("a")), at(13, json!("b"))],
+        vec![
+            at(14, json!(3)),
+            at(15, json!(3)),
+            at(16, json!(9)),
+            at(17, json!(1)),
+        ],
+    ];
+    for b in batches {
+        s.append(b).await.unwrap();
+        c.settle().await;
+    }
+    s.append(vec![at(18, json!(5)), at(19, json!(false))])
+        .await
+        .unwrap();
+    let key = SeriesKey::new("p", "w");
+    let all = TimeRange::new(T0 - 100 * S, T0 + 100 * S).unwrap();
+    let points = s.raw(&key, all, None, 100).await.unwrap().points;
+    assert_eq!(points.len(), 17);
+    for (from, to, buckets) in [(0, 20, 5), (0, 20, 1), (1, 21, 5), (0, 18, 3), (-4, 36, 5)] {
+        let range = TimeRange::new(T0 + from * S, T0 + to * S).unwrap();
+        let got: Vec<[f64; 8]> = s
+            .aggregate(&key, range, buckets)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| {
+                let start = (b.start - T0) as f64;
+                [
+                    start,
+                    b.count as f64,
+                    b.min,
+                    b.max,
+                    b.avg,
+                    b.first,
+                    b.last,
+                    b.stddev,
+                ]
+            })
+            .collect();
+        let want = fold_by_hand(&points, range, buckets);
+        assert_eq!(got.len(), want.len(), "{from}..{to} in {buckets}: {got:?}");
+        for (g, w) in got.iter().zip(&want) {
+            let same = g
+                .iter()
+                .zip(w)
+                .all(|(a, b)| (a - b).abs() <= 1e-9 * b.abs().max(1.0));
+            assert!(same, "{from}..{to} in {buckets}: got {g:?}, want {w:?}");
+        }
+    }
+    let whole = TimeRange::new(T0, T0 + 20 * S).unwrap();
+    let b = s.aggregate(&key, whole, 5).await.unwrap();
+    assert_eq!(
+        b.iter()
+            .map(|b| (b.count, b.first, b.last))
+            .collect::<Vec<_>>(),
+        [
+            (3, 1.0, 1.0),
+            (1, 7.0, 7.0),
+            (3, 4.0, 6.25),
+            (2, 3.0, 3.0),
+            (4, 9.0, 0.0)
+        ],
+        "booleans count as 0 and 1; text and objects do not count"
+    );
+}
+
 async fn latest_of_many_series(c: Case) {
     let s = &c.store;
     s.append(vec![
@@ -386,6 +508,7 @@ suite!(
     append_and_read_back,
     pages_cover_every_point_once,
     aggregates_per_bucket,
+    aggregates_of_whole_chunks,
     latest_of_many_series,
     time_travel,
     retention_by_twin_model_and_default,

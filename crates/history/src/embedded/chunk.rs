@@ -1,18 +1,27 @@
 //! The on-disk chunk: up to a few thousand points of one series, columns
 //! compressed with pcodec (times, ingest delays, numeric values) or kept as
 //! JSON text (other values). Regular sensor data compresses to well under
-//! two bytes per point.
+//! two bytes per point. From version 2 on, a summary of the numeric points
+//! follows the header, so that an aggregate can fold a chunk that lies
+//! inside one bucket without decoding it; version 1 chunks (written before)
+//! have none and are decoded.
 
 use pco::ChunkConfig;
 use pco::standalone::{simple_compress, simple_decompress};
 
 use super::head::{HeadPoint, HeadValue};
+use crate::aggregate::Summary;
 
-const VERSION: u8 = 1;
+/// Chunks without a summary.
+const VERSION_1: u8 = 1;
+const VERSION: u8 = 2;
 const FLOAT: u8 = 0;
 const INT: u8 = 1;
 const JSON: u8 = 2;
 const HEADER: usize = 2 + 4 + 8 + 8;
+/// The summary of a chunk with numeric points: their count, then min, max,
+/// mean, m2, first time and value, last time and value.
+const SUMMARY: usize = 4 + 8 * 8;
 
 /// What a chunk's header says without decoding it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,6 +29,33 @@ pub(crate) struct ChunkHeader {
     pub(crate) count: u32,
     pub(crate) start: i64,
     pub(crate) end: i64,
+    /// Its numeric points, as aggregates count them; None for a version 1
+    /// chunk.
+    pub(crate) summary: Option<Summary>,
+}
+
+/// A number as aggregates read one from a value kept as JSON text:
+/// booleans count as 0 and 1.
+pub(crate) fn json_number(text: &str) -> Option<f64> {
+    match text {
+        "true" => Some(1.0),
+        "false" => Some(0.0),
+        text => text.parse::<f64>().ok().filter(|f| f.is_finite()),
+    }
+}
+
+fn put_summary(out: &mut Vec<u8>, s: &Summary) {
+    out.extend_from_slice(&(s.count as u32).to_le_bytes());
+    if s.count == 0 {
+        return;
+    }
+    for f in [s.min, s.max, s.mean, s.m2] {
+        out.extend_from_slice(&f.to_le_bytes());
+    }
+    for (t, v) in [s.first, s.last] {
+        out.extend_from_slice(&t.to_le_bytes());
+        out.extend_from_slice(&v.to_le_bytes());
+    }
 }
 
 fn column<T: pco::data_types::Number>(out: &mut Vec<u8>, values: &[T]) -> Result<(), String> {
@@ -43,19 +79,16 @@ pub(crate) fn encode(points: &[HeadPoint]) -> Result<Vec<u8>, String> {
     } else {
         JSON
     };
-    let mut out = Vec::with_capacity(HEADER + points.len() * 2);
-    out.push(VERSION);
-    out.push(kind);
-    out.extend_from_slice(&(points.len() as u32).to_le_bytes());
-    out.extend_from_slice(&first.time.to_le_bytes());
-    out.extend_from_slice(&last.time.to_le_bytes());
+    let mut summary = Summary::EMPTY;
+    let mut body = Vec::with_capacity(points.len() * 2);
+    let out = &mut body;
     let times: Vec<i64> = points.iter().map(|p| p.time).collect();
-    column(&mut out, &times)?;
+    column(out, &times)?;
     let delays: Vec<i64> = points
         .iter()
         .map(|p| p.ingest.div_euclid(1000) - p.time.div_euclid(1000))
         .collect();
-    column(&mut out, &delays)?;
+    column(out, &delays)?;
     match kind {
         INT => {
             let v: Vec<i64> = points
@@ -65,7 +98,9 @@ pub(crate) fn encode(points: &[HeadPoint]) -> Result<Vec<u8>, String> {
                     _ => unreachable!("checked above"),
                 })
                 .collect();
-            column(&mut out, &v)?;
+            let f: Vec<f64> = v.iter().map(|i| *i as f64).collect();
+            summary = Summary::of_sorted(&times, &f);
+            column(out, &v)?;
         }
         FLOAT => {
             let v: Vec<f64> = points
@@ -76,7 +111,8 @@ pub(crate) fn encode(points: &[HeadPoint]) -> Result<Vec<u8>, String> {
                     HeadValue::Json(_) => unreachable!("checked above"),
                 })
                 .collect();
-            column(&mut out, &v)?;
+            summary = Summary::of_sorted(&times, &v);
+            column(out, &v)?;
         }
         _ => {
             for p in points {
@@ -84,11 +120,22 @@ pub(crate) fn encode(points: &[HeadPoint]) -> Result<Vec<u8>, String> {
                     HeadValue::Json(s) => s.to_string(),
                     v => v.to_json().to_string(),
                 };
+                if let Some(f) = json_number(&text) {
+                    summary.add(p.time, f);
+                }
                 out.extend_from_slice(&(text.len() as u32).to_le_bytes());
                 out.extend_from_slice(text.as_bytes());
             }
         }
     }
+    let mut out = Vec::with_capacity(HEADER + SUMMARY + body.len());
+    out.push(VERSION);
+    out.push(kind);
+    out.extend_from_slice(&(points.len() as u32).to_le_bytes());
+    out.extend_from_slice(&first.time.to_le_bytes());
+    out.extend_from_slice(&last.time.to_le_bytes());
+    put_summary(&mut out, &summary);
+    out.extend_from_slice(&body);
     Ok(out)
 }
 
@@ -98,14 +145,26 @@ fn bad(what: &str) -> String {
 
 /// Reads the header of a chunk.
 pub(crate) fn header(b: &[u8]) -> Result<ChunkHeader, String> {
-    if b.len() < HEADER || b[0] != VERSION {
+    split(b).map(|(h, _)| h)
+}
+
+/// Reads the header of a chunk and finds where its columns begin.
+fn split(b: &[u8]) -> Result<(ChunkHeader, &[u8]), String> {
+    if b.len() < HEADER || !matches!(b[0], VERSION_1 | VERSION) {
         return Err(bad("unknown version or short header"));
     }
-    Ok(ChunkHeader {
+    let mut r = Reader(&b[HEADER..]);
+    let summary = match b[0] {
+        VERSION_1 => None,
+        _ => Some(r.summary()?),
+    };
+    let h = ChunkHeader {
         count: u32::from_le_bytes(b[2..6].try_into().expect("4 bytes")),
         start: i64::from_le_bytes(b[6..14].try_into().expect("8 bytes")),
         end: i64::from_le_bytes(b[14..22].try_into().expect("8 bytes")),
-    })
+        summary,
+    };
+    Ok((h, r.0))
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -124,6 +183,34 @@ impl<'a> Reader<'a> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")) as usize)
     }
 
+    fn i64(&mut self) -> Result<i64, String> {
+        Ok(i64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+
+    fn f64(&mut self) -> Result<f64, String> {
+        Ok(f64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
+    }
+
+    fn summary(&mut self) -> Result<Summary, String> {
+        let count = self.len()? as u64;
+        if count == 0 {
+            return Ok(Summary::EMPTY);
+        }
+        Ok(Summary {
+            count,
+            min: self.f64()?,
+            max: self.f64()?,
+            mean: self.f64()?,
+            m2: self.f64()?,
+            first: (self.i64()?, self.f64()?),
+            last: (self.i64()?, self.f64()?),
+        })
+    }
+
     fn column<T: pco::data_types::Number>(&mut self, count: usize) -> Result<Vec<T>, String> {
         let n = self.len()?;
         let v: Vec<T> = simple_decompress(self.take(n)?).map_err(|e| bad(&e.to_string()))?;
@@ -137,9 +224,9 @@ impl<'a> Reader<'a> {
 /// Decodes only the times and values of a numeric chunk, for aggregates;
 /// None for a chunk of other values.
 pub(crate) fn decode_numeric(b: &[u8]) -> Result<Option<(Vec<i64>, Vec<f64>)>, String> {
-    let h = header(b)?;
+    let (h, body) = split(b)?;
     let count = h.count as usize;
-    let mut r = Reader(&b[HEADER..]);
+    let mut r = Reader(body);
     let times: Vec<i64> = r.column(count)?;
     let n = r.len()?;
     r.take(n)?;
@@ -157,9 +244,9 @@ pub(crate) fn decode_numeric(b: &[u8]) -> Result<Option<(Vec<i64>, Vec<f64>)>, S
 
 /// Decodes a chunk into its points.
 pub(crate) fn decode(b: &[u8]) -> Result<Vec<HeadPoint>, String> {
-    let h = header(b)?;
+    let (h, body) = split(b)?;
     let count = h.count as usize;
-    let mut r = Reader(&b[HEADER..]);
+    let mut r = Reader(body);
     let times: Vec<i64> = r.column(count)?;
     let delays: Vec<i64> = r.column(count)?;
     let values: Vec<HeadValue> = match b[1] {
@@ -195,6 +282,25 @@ pub(crate) fn decode(b: &[u8]) -> Result<Vec<HeadPoint>, String> {
             value,
         })
         .collect())
+}
+
+/// The same chunk as version 1 wrote it: without its summary.
+#[cfg(test)]
+pub(crate) fn to_version_1(b: &[u8]) -> Vec<u8> {
+    let (h, body) = split(b).expect("a valid chunk");
+    let mut out = b[..HEADER].to_vec();
+    out[0] = VERSION_1;
+    assert!(h.summary.is_some(), "already version 1");
+    out.extend_from_slice(body);
+    out
+}
+
+/// The chunk's header and summary without its columns: a chunk only its
+/// summary can be read from.
+#[cfg(test)]
+pub(crate) fn without_columns(b: &[u8]) -> Vec<u8> {
+    let (_, body) = split(b).expect("a valid chunk");
+    b[..b.len() - body.len()].to_vec()
 }
 
 #[cfg(test)]
@@ -245,6 +351,74 @@ mod tests {
             }
             assert_eq!(header(&bytes).unwrap().count, points.len() as u32);
         }
+    }
+
+    #[test]
+    fn the_summary_is_what_aggregates_folding_the_decoded_chunk_get() {
+        let cases = [
+            vec![
+                p(5, HeadValue::Int(3)),
+                p(5, HeadValue::Int(-4)),
+                p(9, HeadValue::Int(4)),
+            ],
+            vec![p(1, HeadValue::Float(0.25)), p(2, HeadValue::Int(2))],
+            vec![
+                p(-5, HeadValue::Json("\"on\"".into())),
+                p(7, HeadValue::Int(1)),
+                p(8, HeadValue::Json("true".into())),
+                p(8, HeadValue::Json("false".into())),
+                p(9, HeadValue::Float(2.5)),
+                p(10, HeadValue::Json("null".into())),
+            ],
+            vec![p(3, HeadValue::Json("{\"a\":1}".into()))],
+            vec![p(4, HeadValue::Float(-7.5))],
+            (0..1000)
+                .map(|i| {
+                    p(
+                        i * 1000,
+                        HeadValue::Float(((i * 7919) % 97) as f64 * 0.13 - 3.0),
+                    )
+                })
+                .collect(),
+        ];
+        for points in cases {
+            let bytes = encode(&points).unwrap();
+            let folded = match decode_numeric(&bytes).unwrap() {
+                Some((times, values)) => Summary::of_sorted(&times, &values),
+                None => {
+                    let mut s = Summary::EMPTY;
+                    for q in decode(&bytes).unwrap() {
+                        let HeadValue::Json(text) = &q.value else {
+                            panic!("a chunk of other values decodes to JSON text");
+                        };
+                        if let Some(v) = json_number(text) {
+                            s.add(q.time, v);
+                        }
+                    }
+                    s
+                }
+            };
+            let h = header(&bytes).unwrap();
+            assert_eq!(h.summary, Some(folded), "{points:?}");
+        }
+    }
+
+    #[test]
+    fn version_1_chunks_still_decode_without_a_summary() {
+        let points = vec![p(1_000, HeadValue::Float(1.5)), p(2_000, HeadValue::Int(2))];
+        let new = encode(&points).unwrap();
+        let old = to_version_1(&new);
+        assert!(old.len() < new.len());
+        let h = header(&old).unwrap();
+        assert_eq!(
+            (h.count, h.start, h.end, h.summary),
+            (2, 1_000, 2_000, None)
+        );
+        assert_eq!(decode(&old).unwrap(), decode(&new).unwrap());
+        assert_eq!(decode_numeric(&old).unwrap(), decode_numeric(&new).unwrap());
+        let mut future = new.clone();
+        future[0] = VERSION + 1;
+        assert!(header(&future).is_err(), "an unknown version is refused");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! chunk being flushed), taken under the lock, plus the chunks that were
 //! durable when that snapshot was taken (their flush seq is at most the
 //! series' flushed seq then). Chunks written later hold points the
-//! snapshot already has, so they are skipped.
+//! snapshot already has, so they are skipped. Aggregates fold the summary
+//! of a chunk that lies inside one bucket and decode only the others.
 
 use std::sync::Arc;
 
@@ -154,13 +155,16 @@ pub(crate) fn aggregate(
             folder.add(p.time, v);
         }
     }
-    chunks(inner, &snap, range.from, range.to, &mut |_, bytes| {
+    let summaries = inner.opts.chunk_summaries;
+    chunks(inner, &snap, range.from, range.to, &mut |h, bytes| {
+        if let Some(s) = &h.summary
+            && summaries
+            && folder.add_summary(h.start, h.end, s)
+        {
+            return Ok(true);
+        }
         match chunk::decode_numeric(bytes).map_err(HistoryError::Storage)? {
-            Some((times, values)) => {
-                for (t, v) in times.into_iter().zip(values) {
-                    folder.add(t, v);
-                }
-            }
+            Some((times, values)) => folder.add_sorted(&times, &values),
             None => {
                 for p in chunk::decode(bytes).map_err(HistoryError::Storage)? {
                     if let Some(v) = number(&p) {
@@ -178,11 +182,7 @@ fn number(p: &HeadPoint) -> Option<f64> {
     match &p.value {
         super::head::HeadValue::Float(f) => Some(*f),
         super::head::HeadValue::Int(i) => Some(*i as f64),
-        super::head::HeadValue::Json(s) => match &**s {
-            "true" => Some(1.0),
-            "false" => Some(0.0),
-            text => text.parse::<f64>().ok().filter(|f| f.is_finite()),
-        },
+        super::head::HeadValue::Json(s) => chunk::json_number(s),
     }
 }
 
@@ -283,4 +283,162 @@ pub(crate) fn last_at(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::chunk;
+    use crate::{
+        Bucket, Embedded, EmbeddedOptions, HistoryError, HistoryStore, Kind, Point, Sample,
+        SeriesKey, TimeRange,
+    };
+
+    const S: i64 = 1_000_000;
+    const T0: i64 = 1_763_000_000 * S;
+
+    fn open(dir: &std::path::Path, chunk_summaries: bool) -> Embedded {
+        let opts = EmbeddedOptions {
+            chunk_points: 50,
+            chunk_summaries,
+            ..Default::default()
+        };
+        Embedded::open(dir, opts).unwrap()
+    }
+
+    fn value(i: i64) -> Value {
+        match i % 17 {
+            3 => json!(i % 2 == 0),
+            7 => json!("idle"),
+            11 => json!(i * 3),
+            _ => json!((((i * 7919) % 1000) as f64) / 8.0 - 40.0),
+        }
+    }
+
+    /// 1,000 points in chunks of up to 50, flushed at uneven places (so
+    /// some chunks hold a single point), with ties in time, and 30 points
+    /// left in memory.
+    async fn fill(e: &Embedded) {
+        let key = SeriesKey::new("p", "v");
+        let mut i = 0i64;
+        for n in [1, 37, 50, 200, 1, 3, 500, 1, 178, 30] {
+            let batch: Vec<Sample> = (i..i + n)
+                .map(|j| Sample {
+                    key: key.clone(),
+                    kind: Kind::Telemetry,
+                    model: "dtmi:test:P;1".into(),
+                    point: Point {
+                        time: T0 + (j - j % 5 / 4) * S,
+                        ingest: T0 + j * S,
+                        value: value(j),
+                    },
+                })
+                .collect();
+            e.append(batch).await.unwrap();
+            if n != 30 {
+                e.flush().await.unwrap();
+            }
+            i += n;
+        }
+    }
+
+    /// Ranges and bucket counts from buckets much wider than a chunk to
+    /// buckets narrower than the spacing of points, aligned and not.
+    fn queries() -> Vec<(TimeRange, u32)> {
+        let mut q = Vec::new();
+        for (from, to) in [(0, 1000), (-50, 1100), (13, 977), (500, 501), (120, 360)] {
+            for buckets in [1, 2, 3, 7, 10, 20, 64, 333, 1000, 5000] {
+                q.push((TimeRange::new(T0 + from * S, T0 + to * S).unwrap(), buckets));
+            }
+        }
+        q
+    }
+
+    async fn answers(e: &Embedded) -> Vec<Vec<Bucket>> {
+        let key = SeriesKey::new("p", "v");
+        let mut out = Vec::new();
+        for (range, buckets) in queries() {
+            out.push(e.aggregate(&key, range, buckets).await.unwrap());
+        }
+        out
+    }
+
+    fn assert_same(got: &[Vec<Bucket>], want: &[Vec<Bucket>]) {
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+        for ((g, w), q) in got.iter().zip(want).zip(queries()) {
+            assert_eq!(g.len(), w.len(), "{q:?}");
+            for (g, w) in g.iter().zip(w) {
+                let exact = (g.start, g.count, g.min, g.max, g.first, g.last);
+                assert_eq!(
+                    exact,
+                    (w.start, w.count, w.min, w.max, w.first, w.last),
+                    "{q:?}"
+                );
+                assert!(
+                    close(g.avg, w.avg) && close(g.stddev, w.stddev),
+                    "{q:?}: {g:?} {w:?}"
+                );
+            }
+        }
+    }
+
+    /// Rewrites every chunk with `f`.
+    fn rewrite(e: &Embedded, f: impl Fn(&[u8]) -> Vec<u8>) -> usize {
+        let chunks = &e.inner.chunks;
+        let all: Vec<_> = chunks.iter().map(|g| g.into_inner().unwrap()).collect();
+        for (k, v) in &all {
+            chunks.insert(k.to_vec(), f(&v[..])).unwrap();
+        }
+        all.len()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn summaries_give_the_buckets_decoding_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = open(dir.path(), true);
+        fill(&e).await;
+        let with = answers(&e).await;
+        e.close().await.unwrap();
+        drop(e);
+        let e = open(dir.path(), false);
+        assert_same(&answers(&e).await, &with);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn chunks_inside_a_bucket_are_not_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = open(dir.path(), true);
+        fill(&e).await;
+        let key = SeriesKey::new("p", "v");
+        let whole = TimeRange::new(T0 - 10 * S, T0 + 2000 * S).unwrap();
+        let before = e.aggregate(&key, whole, 2).await.unwrap();
+        assert!(rewrite(&e, chunk::without_columns) > 20);
+        let after = e.aggregate(&key, whole, 2).await.unwrap();
+        assert_same(&[after], &[before]);
+        let cut = TimeRange::new(T0 + 10 * S, T0 + 2000 * S).unwrap();
+        match e.aggregate(&key, cut, 2).await {
+            Err(HistoryError::Storage(m)) => assert!(m.contains("corrupt chunk"), "{m}"),
+            other => panic!("a chunk across the range start must be decoded: {other:?}"),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn chunks_without_a_summary_are_decoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = open(dir.path(), true);
+        fill(&e).await;
+        let key = SeriesKey::new("p", "v");
+        let all = TimeRange::new(T0 - 10 * S, T0 + 2000 * S).unwrap();
+        let raw = e.raw(&key, all, None, 5000).await.unwrap();
+        let with = answers(&e).await;
+        assert!(rewrite(&e, chunk::to_version_1) > 20);
+        assert_eq!(e.raw(&key, all, None, 5000).await.unwrap(), raw);
+        assert_same(&answers(&e).await, &with);
+        e.close().await.unwrap();
+        drop(e);
+        let e = open(dir.path(), true);
+        assert_eq!(e.raw(&key, all, None, 5000).await.unwrap(), raw);
+        assert_same(&answers(&e).await, &with);
+    }
 }
