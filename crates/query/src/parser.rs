@@ -257,7 +257,12 @@ impl Parser {
                 pos,
             });
         }
-        if top.is_none() && self.is_kw("COUNT") && *self.peek_at(1) == Tok::Sym("(") {
+        if top.is_some() && self.is_kw("COUNT") && *self.peek_at(1) == Tok::Sym("(") {
+            return Err(self.pos().semantic(
+                "COUNT() cannot follow TOP(n): COUNT() returns one row; use one or the other",
+            ));
+        }
+        if self.is_kw("COUNT") && *self.peek_at(1) == Tok::Sym("(") {
             self.bump();
             self.bump();
             self.expect_sym(")")?;

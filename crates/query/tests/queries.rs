@@ -508,6 +508,13 @@ fn match_patterns() {
 
 #[test]
 fn errors_say_where_and_what() {
+    // TOP limits rows, and COUNT() returns one: the two do not combine.
+    check_err(
+        "SELECT TOP(2) COUNT() FROM DIGITALTWINS",
+        1,
+        15,
+        "COUNT() cannot follow TOP(n)",
+    );
     check_err(
         "SELECT * FROM DIGITALTWINS WHERE",
         1,
