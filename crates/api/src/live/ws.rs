@@ -38,8 +38,11 @@ pub async fn subscribe(
         .into_response())
 }
 
-/// Events written to the socket before it is flushed: under load, events
-/// that are already waiting go out together instead of one write each.
+/// Events taken from the bus before the socket is flushed: under load,
+/// events that are already waiting go out together instead of one write
+/// each. Filtered-out events count too, so a subscriber that wants few of
+/// a flood of events still returns to the scheduler after each batch
+/// (`try_recv` does not yield).
 const BATCH: usize = 256;
 
 async fn run(s: ApiState, mut socket: WebSocket, mut sel: Selection, source: String) {
@@ -52,8 +55,9 @@ async fn run(s: ApiState, mut socket: WebSocket, mut sel: Selection, source: Str
             },
             received = sub.recv() => {
                 let mut next = Some(received);
-                let mut queued = 0;
+                let mut taken = 0;
                 while let Some(received) = next {
+                    taken += 1;
                     let text = match received {
                         Received::Event(e) => {
                             if sel.wants(&e, &s.graph) {
@@ -81,9 +85,8 @@ async fn run(s: ApiState, mut socket: WebSocket, mut sel: Selection, source: Str
                         if socket.feed(Message::Text(text.into())).await.is_err() {
                             return;
                         }
-                        queued += 1;
                     }
-                    next = if queued < BATCH { sub.try_recv() } else { None };
+                    next = if taken < BATCH { sub.try_recv() } else { None };
                 }
                 if socket.flush().await.is_err() {
                     return;
