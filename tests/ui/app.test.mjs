@@ -175,3 +175,26 @@ test("a reader is not offered what it cannot do", { skip }, async () => {
   await shot(page, "reader-alerts");
   await ctx.close();
 });
+
+test("repairing the machine in the simulator clears its faults and its alert resolves", { skip }, async () => {
+  const { ctx, page } = await open("/sim");
+  const repair = page.locator('button[data-repair="pump-1"]');
+  await eventually("pump-1 can be repaired", 15000, async () => (await repair.count()) > 0);
+  await repair.click();
+  await page.locator("dialog.confirm").getByRole("button", { name: "Repair" }).click();
+  await eventually("pump-1's faults are cleared", 15000, async () => {
+    const t = await api(env, "GET", "/sim/truth");
+    const pump = t.assets.find((a) => a.id === "pump-1");
+    return pump.faults.length === 0 && pump.failed_at_secs === null;
+  });
+  await eventually("the ground truth shows pump-1 healthy", 10000, async () => (await repair.count()) === 0);
+  await shot(page, "sim-repaired");
+  // The imbalance gone from the data, the rule clears its alert by itself.
+  await eventually("pump-1's imbalance alert is resolved by its rule", 120000, async () => {
+    const r = await api(env, "GET", "/alerts?twin=pump-1");
+    const open = r.value.filter((a) => a.rule === "pump-imbalance" && a.state !== "resolved");
+    const resolved = r.value.filter((a) => a.rule === "pump-imbalance" && a.resolvedBy === "rule");
+    return open.length === 0 && resolved.length > 0;
+  });
+  await ctx.close();
+});

@@ -305,6 +305,45 @@ fn simulated_mill_over_opc_ua_streams_into_its_twin_and_shows_a_fault() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Maintenance repairs it: the fault leaves the truth and the twin runs again.
+    let (s, e) = call(
+        &api,
+        None,
+        "POST",
+        "/repairs",
+        Some(&json!({"asset": "cnc-1", "faults": ["bearing_wear"]})),
+        &[],
+    );
+    assert_eq!(s, 400, "{e}");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("has no bearing_wear"),
+        "{e}"
+    );
+    let (s, r) = call(
+        &api,
+        None,
+        "POST",
+        "/repairs",
+        Some(&json!({"asset": "cnc-1"})),
+        &[],
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["cleared"][0]["kind"], "tool_breakage", "{r}");
+    let (_, truth) = call(&api, None, "GET", "/truth", None, &[]);
+    assert_eq!(truth["assets"][0]["faults"], json!([]), "{truth}");
+    assert_eq!(truth["assets"][0]["failed_at_secs"], Value::Null, "{truth}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, cnc) = server.admin("GET", "/digitaltwins/cnc-1", None);
+        if cnc["status"] == "running" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the twin never ran again: {cnc}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[cfg(feature = "opcua")]

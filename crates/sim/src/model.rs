@@ -52,6 +52,10 @@ pub trait Model: Send + Sync {
     fn check(&self, _fault: &crate::fault::FaultSpec) -> Result<(), String> {
         Ok(())
     }
+    /// Puts the machine back in order once maintenance cleared its faults:
+    /// worn or broken parts replaced and a failure forgotten. Models whose
+    /// degradation is all driven by faults have nothing more to do.
+    fn repair(&mut self, _t: f64, _rng: &mut Rng) {}
     /// Whether a sample is due now; models that report once per cycle
     /// say so here (called once per sample time).
     fn sample_due(&mut self) -> bool {

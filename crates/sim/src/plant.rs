@@ -292,6 +292,58 @@ impl Plant {
         Ok(id)
     }
 
+    /// Repairs an asset now, as maintenance would: clears its faults of
+    /// the given kinds (all of them, sensor faults and pending ones too,
+    /// when `kinds` is empty) and, unless only sensor or network faults
+    /// were named, puts the machine back in order ([`Model::repair`]).
+    /// Returns the faults cleared, oldest first.
+    pub fn repair(
+        &mut self,
+        asset: &str,
+        kinds: &[FaultKind],
+    ) -> Result<Vec<ActiveFault>, SimError> {
+        let t = self.now();
+        let i = self
+            .assets
+            .iter()
+            .position(|a| a.id == asset)
+            .ok_or_else(|| SimError::UnknownAsset(asset.to_string()))?;
+        let a = &mut self.assets[i];
+        for k in kinds {
+            if !k.is_sensor() && *k != FaultKind::NetworkLoss && !a.model.faults().contains(k) {
+                let names: Vec<String> = a.model.faults().iter().map(|k| k.name()).collect();
+                return Err(SimError::Invalid(format!(
+                    "a {} has no {} to repair; its machine faults are {}",
+                    a.kind.name(),
+                    k.name(),
+                    names.join(", ")
+                )));
+            }
+        }
+        let hit = |f: &ActiveFault| kinds.is_empty() || kinds.contains(&f.spec.kind);
+        let mut cleared: Vec<ActiveFault> = a.faults.iter().filter(|f| hit(f)).cloned().collect();
+        a.faults.retain(|f| !hit(f));
+        cleared.extend(
+            self.pending
+                .iter()
+                .filter(|f| f.spec.asset == asset && hit(f))
+                .cloned(),
+        );
+        self.pending.retain(|f| !(f.spec.asset == asset && hit(f)));
+        for f in &cleared {
+            a.stuck.remove(&f.id);
+        }
+        let machine = kinds.is_empty()
+            || kinds
+                .iter()
+                .any(|k| !k.is_sensor() && *k != FaultKind::NetworkLoss);
+        if machine {
+            a.model.repair(t, &mut a.rng);
+        }
+        cleared.sort_by_key(|f| f.id);
+        Ok(cleared)
+    }
+
     /// A reading of asset `i` now, with sensor faults applied; None when
     /// the device is silent (network loss) or has nothing new to report.
     pub fn sample(&mut self, i: usize) -> Option<Sample> {
@@ -413,6 +465,96 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn a_repair_clears_the_faults_and_restarts_a_failed_machine() {
+        let mut p = Plant::new(
+            &PlantConfig::default(),
+            &parse_assets("pump:1,cnc:1").unwrap(),
+        )
+        .unwrap();
+        p.inject(
+            FaultSpec::parse_cli("pump-1:bearing_wear:1:600:linear").unwrap(),
+            None,
+        )
+        .unwrap();
+        p.inject(
+            FaultSpec::parse_cli("pump-1:stuck:1:0:step:flow").unwrap(),
+            None,
+        )
+        .unwrap();
+        p.inject(
+            FaultSpec::parse_cli("pump-1:imbalance:1").unwrap(),
+            Some(5000.0),
+        )
+        .unwrap();
+        for _ in 0..700 {
+            p.step();
+        }
+        let pump = |p: &Plant| p.truth().assets[0].clone();
+        assert!(pump(&p).failed_at_secs.is_some());
+        assert_eq!(
+            p.sample(0)
+                .unwrap()
+                .values
+                .iter()
+                .find(|v| v.0 == "speed")
+                .unwrap()
+                .1,
+            0.0
+        );
+        // Only the sensor: the machine stays failed.
+        let cleared = p.repair("pump-1", &[FaultKind::Stuck]).unwrap();
+        assert_eq!(cleared.len(), 1);
+        assert!(pump(&p).failed_at_secs.is_some());
+        // The whole machine: the wear, and the imbalance still pending.
+        let cleared = p.repair("pump-1", &[]).unwrap();
+        let kinds: Vec<FaultKind> = cleared.iter().map(|f| f.spec.kind).collect();
+        assert_eq!(kinds, [FaultKind::BearingWear, FaultKind::Imbalance]);
+        p.step();
+        let after = pump(&p);
+        assert!(
+            after.faults.is_empty() && after.failed_at_secs.is_none(),
+            "{after:?}"
+        );
+        assert!(after.health > 0.99, "{after:?}");
+        assert!(
+            p.sample(0)
+                .unwrap()
+                .values
+                .iter()
+                .find(|v| v.0 == "speed")
+                .unwrap()
+                .1
+                > 1000.0
+        );
+        for _ in 0..6000 {
+            p.step();
+        }
+        assert!(
+            pump(&p).faults.is_empty(),
+            "the pending imbalance was cleared too"
+        );
+        // Refusals name what was wrong.
+        let e = p
+            .repair("pump-1", &[FaultKind::ToolBreakage])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a pump has no tool_breakage"), "{e}");
+        assert!(matches!(
+            p.repair("pump-9", &[]),
+            Err(SimError::UnknownAsset(_))
+        ));
+        // A mill gets a fresh tool.
+        p.inject(FaultSpec::parse_cli("cnc-1:tool_breakage:1").unwrap(), None)
+            .unwrap();
+        p.step();
+        p.step();
+        assert!(p.truth().assets[1].failed_at_secs.is_some());
+        p.repair("cnc-1", &[]).unwrap();
+        assert_eq!(p.truth().assets[1].failed_at_secs, None);
+        assert!(p.truth().assets[1].health > 0.99);
     }
 
     #[test]

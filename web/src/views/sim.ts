@@ -255,7 +255,7 @@ export async function simView(root: HTMLElement): Promise<() => void> {
         h("p", {}, `Severity ${s.severity}, ${s.progression}${s.duration_secs ? ` over ${dur(s.duration_secs)}` : ", at once"} of simulated time, starting ${when}.`),
         s.target ? h("p", {}, `Target: ${s.target}`) : null,
         h("p", { class: "hint" }, EFFECT[s.kind] ?? ""),
-        h("p", { class: "hint" }, "A fault cannot be taken back: it stays in the simulated plant until the simulator restarts."),
+        h("p", { class: "hint" }, "A fault stays in the simulated plant until the asset is repaired (the Repair button in the ground truth below)."),
       ],
       "Inject fault",
       true,
@@ -307,7 +307,7 @@ export async function simView(root: HTMLElement): Promise<() => void> {
       h(
         "table",
         { class: "truth" },
-        h("thead", {}, h("tr", {}, h("th", {}, "Asset"), h("th", {}, "Health"), h("th", {}, "Failure"), h("th", {}, "Faults (started at, progress)"))),
+        h("thead", {}, h("tr", {}, h("th", {}, "Asset"), h("th", {}, "Health"), h("th", {}, "Failure"), h("th", {}, "Faults (started at, progress)"), h("th", {}, "Maintenance"))),
         h(
           "tbody",
           {},
@@ -348,12 +348,40 @@ export async function simView(root: HTMLElement): Promise<() => void> {
                     )
                   : h("span", { class: "muted" }, "healthy, no faults"),
               ),
+              h(
+                "td",
+                {},
+                a.faults.length || a.failed_at_secs !== null
+                  ? h("button", { type: "button", class: "secondary", "data-repair": a.id, onclick: () => void repair(a.id, a.faults) }, `Repair ${a.id}…`)
+                  : null,
+              ),
             );
           }),
         ),
       ),
       h("p", { class: "hint" }, "Ground truth from the simulator, refreshed every 3 s. Compare it with what analytics estimates on each twin: that is the point of the exercise."),
     );
+  };
+
+  /** Maintenance done: the simulator clears the asset's faults and puts it back in order. */
+  const repair = async (asset: string, faults: Fault[]) => {
+    const ok = await confirmDialog(
+      `Repair ${asset}?`,
+      [
+        h("p", {}, faults.length ? `Clears ${faults.map((f) => `${f.kind} #${f.id}`).join(", ")}, as the maintenance a work order asks for would.` : "Restarts the failed machine."),
+        h("p", { class: "hint" }, "Worn or broken parts are replaced; a failed machine runs again."),
+      ],
+      "Repair",
+      false,
+    );
+    if (!ok) return;
+    try {
+      const r = await call<{ cleared: Fault[]; sim_secs: number }>("POST", "/sim/repairs", { asset });
+      toast(`${asset} repaired at ${simTime(r.sim_secs)}: ${r.cleared.length} fault${r.cleared.length === 1 ? "" : "s"} cleared`);
+      void loadTruth();
+    } catch (e) {
+      mount(result, h("p", { class: "error" }, unavailable(e) ? `The simulator is no longer reachable: ${errorText(e)}` : `Not repaired: ${errorText(e)}`));
+    }
   };
 
   let stopped = false;

@@ -274,6 +274,13 @@ impl Model for Cnc {
         self.failed_at
     }
 
+    /// A fresh tool in the spindle and the next part loading.
+    fn repair(&mut self, _t: f64, rng: &mut Rng) {
+        self.new_tool(rng);
+        self.failed_at = None;
+        self.enter(Phase::Loading);
+    }
+
     fn predicted_failure(&self, t: f64, faults: &[ActiveFault]) -> Option<f64> {
         // Remaining cutting time to the wear limit, over the share of time spent cutting.
         let rate = 1.0 + 4.0 * magnitude(faults, FaultKind::ToolWear, t);

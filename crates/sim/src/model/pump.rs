@@ -344,6 +344,12 @@ impl Model for Pump {
         ]
     }
 
+    /// Bearing, seal and alignment come from the faults, which the repair
+    /// cleared; what is left is to restart a pump that had failed.
+    fn repair(&mut self, _t: f64, _rng: &mut Rng) {
+        self.failed_at = None;
+    }
+
     fn health(&self) -> f64 {
         1.0 - self.wear
     }

@@ -246,6 +246,14 @@ impl Model for Turbofan {
         }
     }
 
+    /// An overhaul: the engine's life starts over from a small initial
+    /// wear, as a new one's does; its cycle count goes on.
+    fn repair(&mut self, _t: f64, rng: &mut Rng) {
+        self.initial = 0.1 * rng.uniform();
+        self.used = 0.0;
+        self.failed_at = None;
+    }
+
     fn sample_due(&mut self) -> bool {
         std::mem::take(&mut self.fresh)
     }

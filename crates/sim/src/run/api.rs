@@ -1,4 +1,5 @@
 //! The simulator's own REST API: `POST /faults` injects a fault,
+//! `POST /repairs` clears an asset's faults as maintenance would,
 //! `GET /truth` returns the ground truth, `GET /assets` lists the assets
 //! and their signals.
 
@@ -14,7 +15,7 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use crate::SimError;
-use crate::fault::FaultSpec;
+use crate::fault::{FaultKind, FaultSpec};
 use crate::plant::Plant;
 
 /// `POST /faults` body: a fault, optionally starting later.
@@ -24,6 +25,15 @@ struct Injection {
     spec: FaultSpec,
     /// Simulated seconds since the run began; now when absent.
     at_secs: Option<f64>,
+}
+
+/// `POST /repairs` body: the asset, and the faults to clear (all when absent).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Repair {
+    asset: String,
+    #[serde(default)]
+    faults: Vec<FaultKind>,
 }
 
 fn error(status: StatusCode, code: &str, message: String) -> Response {
@@ -38,6 +48,7 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
 pub fn router(plant: Arc<Mutex<Plant>>) -> Router {
     Router::new()
         .route("/faults", post(inject))
+        .route("/repairs", post(repair))
         .route("/truth", get(truth))
         .route("/assets", get(assets))
         .with_state(plant)
@@ -70,6 +81,36 @@ async fn inject(State(plant): State<Arc<Mutex<Plant>>>, body: axum::body::Bytes)
             )
                 .into_response()
         }
+        Err(SimError::UnknownAsset(a)) => error(
+            StatusCode::NOT_FOUND,
+            "AssetNotFound",
+            format!("no simulated asset `{a}`"),
+        ),
+        Err(e) => error(StatusCode::BAD_REQUEST, "InvalidArgument", e.to_string()),
+    }
+}
+
+async fn repair(State(plant): State<Arc<Mutex<Plant>>>, body: axum::body::Bytes) -> Response {
+    let r: Repair = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "InvalidArgument",
+                format!(
+                    "the repair is not valid JSON of the expected shape ({{\"asset\": \"pump-1\", \"faults\": [\"bearing_wear\"]}}, faults optional): {e}"
+                ),
+            );
+        }
+    };
+    let mut p = plant.lock().await;
+    match p.repair(&r.asset, &r.faults) {
+        Ok(cleared) => Json(json!({
+            "asset": r.asset,
+            "sim_secs": p.now(),
+            "cleared": cleared,
+        }))
+        .into_response(),
         Err(SimError::UnknownAsset(a)) => error(
             StatusCode::NOT_FOUND,
             "AssetNotFound",
