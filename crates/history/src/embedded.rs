@@ -176,6 +176,7 @@ impl Embedded {
             Ok(())
         })
         .map_err(HistoryError::Storage)?;
+        st.series.iter_mut().flatten().for_each(Series::settle);
         st.seq = st.seq.max(last);
         let wal =
             Wal::start(&wal_dir, st.seq, opts.wal_segment_bytes).map_err(HistoryError::Storage)?;
@@ -227,29 +228,38 @@ impl HistoryStore for Embedded {
         }
         let (ack, wake) = {
             let mut st = self.inner.state.lock();
+            let st = &mut *st;
             st.seq += 1;
             let seq = st.seq;
-            let mut payload = Vec::with_capacity(samples.len() * 40);
+            let mut payload = Vec::with_capacity(samples.len() * 32);
+            let mut late = Vec::new();
             let mut wake = false;
-            for s in samples {
-                let id = match st.ids.get(&s.key) {
-                    Some(id) => *id,
-                    None => {
-                        let id = st.next_id();
-                        record::define(
-                            &mut payload,
-                            id,
-                            s.kind,
-                            &s.key.twin,
-                            &s.key.name,
-                            &s.model,
-                        );
-                        let mut series = Series::new(id, s.key, s.kind, s.model);
-                        series.latest = Some(None);
-                        st.insert(series);
-                        id
-                    }
+            // Readings of one series often come in a run: look it up once.
+            let mut prev: Option<(&SeriesKey, u32)> = None;
+            for s in &samples {
+                let id = match prev {
+                    Some((k, id)) if *k == s.key => id,
+                    _ => match st.ids.get(&s.key) {
+                        Some(id) => *id,
+                        None => {
+                            let id = st.next_id();
+                            record::define(
+                                &mut payload,
+                                id,
+                                s.kind,
+                                &s.key.twin,
+                                &s.key.name,
+                                &s.model,
+                            );
+                            let mut series =
+                                Series::new(id, s.key.clone(), s.kind, s.model.clone());
+                            series.latest = Some(None);
+                            st.insert(series);
+                            id
+                        }
+                    },
                 };
+                prev = Some((&s.key, id));
                 let p = HeadPoint {
                     time: s.point.time,
                     ingest: to_millis(s.point.ingest),
@@ -257,13 +267,19 @@ impl HistoryStore for Embedded {
                 };
                 record::point(&mut payload, id, &p);
                 let series = st.get_mut(id).expect("just found or made");
-                series.push(p, seq);
+                if series.push(p, seq) {
+                    late.push(id);
+                }
                 wake |= series.head.len() >= self.inner.opts.chunk_points;
                 st.head_points += 1;
             }
             wake |= st.head_points > self.inner.opts.head_budget;
+            for id in late {
+                st.get_mut(id).expect("just found or made").settle();
+            }
             (self.inner.wal.lock().append(seq, payload), wake)
         };
+        drop(samples);
         if wake {
             self.flusher.wake();
         }

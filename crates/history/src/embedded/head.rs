@@ -56,12 +56,9 @@ impl HeadPoint {
     }
 }
 
-/// Inserts `p` keeping time order; equal times keep arrival order.
-pub(crate) fn insert_sorted(points: &mut Vec<HeadPoint>, p: HeadPoint) {
-    if points.last().is_none_or(|l| l.time <= p.time) {
-        points.push(p);
-    } else {
-        let at = points.partition_point(|x| x.time <= p.time);
-        points.insert(at, p);
-    }
+/// Puts `points` back in time order after appends out of order; a stable
+/// sort, so equal times keep arrival order. Rust's sort finds the sorted
+/// runs, so a head with one late batch is merged in linear time.
+pub(crate) fn sort(points: &mut [HeadPoint]) {
+    points.sort_by_key(|p| p.time);
 }
