@@ -231,7 +231,8 @@ impl HistoryStore for Embedded {
             let st = &mut *st;
             st.seq += 1;
             let seq = st.seq;
-            let mut payload = Vec::with_capacity(samples.len() * 32);
+            let mut payload = Vec::with_capacity(samples.len() * 16);
+            let mut packer = record::Packer::default();
             let mut late = Vec::new();
             let mut wake = false;
             // Readings of one series often come in a run: look it up once.
@@ -265,7 +266,7 @@ impl HistoryStore for Embedded {
                     ingest: to_millis(s.point.ingest),
                     value: HeadValue::from_json(&s.point.value),
                 };
-                record::point(&mut payload, id, &p);
+                packer.point(&mut payload, id, &p);
                 let series = st.get_mut(id).expect("just found or made");
                 if series.push(p, seq) {
                     late.push(id);
