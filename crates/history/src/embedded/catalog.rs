@@ -18,8 +18,9 @@ pub(crate) struct Series {
     /// Points not yet in a chunk, in time order once [`Series::settle`]
     /// has run (appends end with it, under the same lock).
     pub(crate) head: Vec<HeadPoint>,
-    /// Whether a point was appended before the head's last one.
-    pub(crate) unsorted: bool,
+    /// Where the first point earlier than its predecessor was appended:
+    /// the head is in time order before it.
+    pub(crate) unsorted_from: Option<usize>,
     /// The lowest and highest write-ahead seq of the head's points.
     pub(crate) head_seqs: Option<(u64, u64)>,
     /// When the head got its first point.
@@ -44,7 +45,7 @@ impl Series {
             kind,
             model,
             head: Vec::new(),
-            unsorted: false,
+            unsorted_from: None,
             head_seqs: None,
             head_since: None,
             flushing: None,
@@ -77,16 +78,19 @@ impl Series {
             Some((lo, hi)) => (lo.min(seq), hi.max(seq)),
         });
         self.head_since.get_or_insert_with(Instant::now);
-        let late = !self.unsorted && self.head.last().is_some_and(|l| p.time < l.time);
-        self.unsorted |= late;
+        let late = self.unsorted_from.is_none()
+            && self.head.last().is_some_and(|l| p.time < l.time);
+        if late {
+            self.unsorted_from = Some(self.head.len());
+        }
         self.head.push(p);
         late
     }
 
     /// Restores the head's time order after late points.
     pub(crate) fn settle(&mut self) {
-        if std::mem::take(&mut self.unsorted) {
-            head::sort(&mut self.head);
+        if let Some(from) = self.unsorted_from.take() {
+            head::merge_tail(&mut self.head, from);
         }
     }
 
