@@ -105,10 +105,14 @@ impl Series {
     }
 }
 
+/// Series ids by key, behind their own lock so that writers resolve them
+/// in parallel. A series is added to [`State`] first, then here, both under
+/// the state lock: an id found here is in the state.
+pub(crate) type Ids = HashMap<SeriesKey, u32, foldhash::fast::RandomState>;
+
 /// Everything behind the engine's lock.
 #[derive(Default)]
 pub(crate) struct State {
-    pub(crate) ids: HashMap<SeriesKey, u32, foldhash::fast::RandomState>,
     pub(crate) by_twin: BTreeMap<String, Vec<u32>>,
     pub(crate) series: Vec<Option<Series>>,
     pub(crate) seq: u64,
@@ -123,7 +127,6 @@ impl State {
         if self.series.len() <= id {
             self.series.resize_with(id + 1, || None);
         }
-        self.ids.insert(s.key.clone(), s.id);
         let twin = self.by_twin.entry(s.key.twin.clone()).or_default();
         twin.push(s.id);
         self.series[id] = Some(s);
