@@ -236,13 +236,40 @@ impl Subscriber {
             )
             .await
             .map_err(|e| format!("creating the subscription: {e}"))?;
+        // `nsu=` nodes take their namespace index from this session's
+        // server, which may have renumbered its namespaces since the last.
+        let namespaces = if self.maps.iter().any(|m| m.namespace_uri.is_some()) {
+            Some(
+                open.session
+                    .read_namespace_array()
+                    .await
+                    .map_err(|e| format!("reading the server's namespace array: {e}"))?,
+            )
+        } else {
+            None
+        };
+        let mut unresolved = 0;
         let items: Vec<MonitoredItemCreateRequest> = self
             .maps
             .iter()
             .enumerate()
-            .map(|(i, m)| MonitoredItemCreateRequest {
+            .filter_map(|(i, m)| {
+                let mut node = m.node.clone();
+                if let (Some(uri), Some(ns)) = (&m.namespace_uri, &namespaces) {
+                    match ns.get_index(uri) {
+                        Some(index) => node.namespace = index,
+                        None => {
+                            unresolved += 1;
+                            tracing::error!(source = %self.name, node = %m.node_text, twin = %m.twin, "the server has no namespace {uri}, so this node cannot be monitored");
+                            return None;
+                        }
+                    }
+                }
+                Some((i, m, node))
+            })
+            .map(|(i, m, node)| MonitoredItemCreateRequest {
                 item_to_monitor: ReadValueId {
-                    node_id: m.node.clone(),
+                    node_id: node,
                     attribute_id: AttributeId::Value as u32,
                     ..Default::default()
                 },
@@ -256,19 +283,27 @@ impl Subscriber {
                 },
             })
             .collect();
+        let handles: Vec<u32> = items
+            .iter()
+            .map(|it| it.requested_parameters.client_handle)
+            .collect();
         let created = open
             .session
             .create_monitored_items(id, TimestampsToReturn::Both, items)
             .await
             .map_err(|e| format!("creating the monitored items: {e}"))?;
         let mut good = 0;
-        for (m, r) in self.maps.iter().zip(&created) {
+        for (handle, r) in handles.iter().zip(&created) {
+            let m = &self.maps[*handle as usize - 1];
             let status = r.result.status_code;
             if status.is_good() {
                 good += 1;
             } else {
                 tracing::error!(source = %self.name, node = %m.node_text, twin = %m.twin, "the server cannot monitor this node: {} ({})", status, status.sub_code().description());
             }
+        }
+        if unresolved > 0 {
+            tracing::error!(source = %self.name, unresolved, "nodes named by a namespace URI the server does not have were left out");
         }
         tracing::info!(source = %self.name, url = %self.conn.url, monitored = good, of = self.maps.len(), "OPC UA subscription created");
         Ok(())
@@ -299,6 +334,10 @@ impl<S: TwinSink> Deliverer<S> {
 
     /// Hands one change on; false only when stopping before it could be.
     async fn deliver(&mut self, m: &Mapping, r: Reading) -> bool {
+        if r.waiting {
+            tracing::debug!(source = %self.name, node = %m.node_text, "no value yet (waiting for initial data)");
+            return true;
+        }
         let source = format!("opcua name={} node={}", self.name, m.node_text);
         if r.overflow {
             tracing::warn!(source = %self.name, node = %m.node_text, "the server dropped older values of this node (its queue of queue_size values overflowed)");

@@ -7,8 +7,7 @@ use crate::cli::LogFormat;
 /// The default filter: ferrotwin at info; the storage engines and the MQTT
 /// broker library at warn, since their info lines (journal rotation, broker
 /// start-up details) say nothing an operator acts on.
-pub const DEFAULT_FILTER: &str =
-    "info,fjall=warn,lsm_tree=warn,mqtt5=warn,opcua_client=warn,opcua_core=warn,opcua_crypto=warn";
+pub const DEFAULT_FILTER: &str = "info,fjall=warn,lsm_tree=warn,mqtt5=warn,opcua_client=warn,opcua_core=warn,opcua_crypto=warn,opcua_server=warn";
 
 /// Installs the global subscriber (once; later calls are ignored).
 pub fn init(format: LogFormat, filter: &str) {

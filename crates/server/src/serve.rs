@@ -431,7 +431,16 @@ pub async fn run(
     prepare: Option<Prepare>,
     bootstrap: Option<String>,
 ) -> anyhow::Result<()> {
-    let cfg = Config::load(&args)?;
+    run_config(Config::load(&args)?, prepare, bootstrap).await
+}
+
+/// [`run`] on a configuration already loaded (and perhaps extended, as
+/// the demo adds its simulator's OPC UA server).
+pub async fn run_config(
+    cfg: Config,
+    prepare: Option<Prepare>,
+    bootstrap: Option<String>,
+) -> anyhow::Result<()> {
     logging::init(cfg.log_format, &cfg.log);
     let bootstrap = bootstrap.or_else(|| std::env::var("FERROTWIN_BOOTSTRAP_TOKEN").ok());
     let server = Server::start(&cfg, bootstrap.as_deref()).await?;

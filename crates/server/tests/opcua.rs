@@ -229,8 +229,11 @@ nodes = [
   # Celsius to Fahrenheit.
   {{ node_id = "ns=2;s=Machine.Temperature", twin = "press", kind = "telemetry", name = "temperature", scale = 1.8, offset = 32.0, sampling_interval_ms = 50 }},
   {{ node_id = "ns=2;s=Machine.Speed", twin = "press", kind = "telemetry", name = "speed" }},
-  {{ node_id = "ns=2;s=Machine.Running", twin = "press", kind = "properties", name = "running" }},
+  # By namespace URI, resolved against the server's namespace array.
+  {{ node_id = "nsu=urn:ferrotwin:test-machine;s=Machine.Running", twin = "press", kind = "properties", name = "running" }},
   {{ node_id = "ns=2;s=Machine.State", twin = "press", kind = "properties", name = "state" }},
+  # Left out, logged: a namespace the server does not have.
+  {{ node_id = "nsu=urn:nowhere;s=Machine.Speed", twin = "press", kind = "telemetry", name = "speed" }},
   # Refused: a Bad status, an unknown twin, a scaled boolean, a string for
   # an integer telemetry and for a boolean property.
   {{ node_id = "ns=2;s=Machine.Sensor", twin = "press", kind = "telemetry", name = "sensor" }},
@@ -243,6 +246,7 @@ nodes = [
         ),
     );
     logged(&server, "OPC UA subscription created");
+    logged(&server, "the server has no namespace urn:nowhere");
     let mut events = stream(&server);
     let (mut temperature, mut speed) = (None, None);
     until(&server, &mut events, |ce| {

@@ -184,3 +184,153 @@ fn sim_run_refuses_bad_options_with_the_reason() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("severity must be between 0 and 1"), "{err}");
 }
+
+/// The mill speaks OPC UA: the simulator serves its variables, the
+/// platform subscribes with the `[[opcua_source]]` section the simulator
+/// writes, and telemetry, property reports and an injected tool breakage
+/// reach the twin through the real protocol.
+#[cfg(feature = "opcua")]
+#[test]
+fn simulated_mill_over_opc_ua_streams_into_its_twin_and_shows_a_fault() {
+    use ferrotwin_sim::run::opcua;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    // The section the platform needs, from the same plant as the run's.
+    let plant = ferrotwin_sim::Plant::new(
+        &ferrotwin_sim::PlantConfig::default(),
+        &ferrotwin_sim::parse_assets("cnc:1").unwrap(),
+    )
+    .unwrap();
+    let maps = opcua::node_maps(&plant, &opcua::select(&plant, &["cnc".into()]).unwrap());
+    let section = opcua::source_toml("simulator", &format!("opc.tcp://{listen}/"), &maps);
+    let config = dir.path().join("ferrotwin.toml");
+    std::fs::write(&config, &section).unwrap();
+    let server = Server::start(
+        &dir.path().join("data"),
+        &["--config", config.to_str().unwrap()],
+    );
+    let mut events = telemetry(&server, "cnc-1");
+    let written = dir.path().join("written.toml");
+    let (_sim, api) = start_sim(
+        &server,
+        "127.0.0.1:9",
+        "127.0.0.1:0",
+        &[
+            "--speed",
+            "60",
+            "--sample",
+            "2",
+            "--assets",
+            "cnc:1",
+            "--opcua-assets",
+            "cnc",
+            "--opcua",
+            &listen,
+            "--opcua-config",
+            written.to_str().unwrap(),
+        ],
+    );
+    // The simulator writes the same section for a user to paste.
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), section);
+    // Each variable's changes arrive as telemetry stamped with simulated time.
+    let mut load = None;
+    for e in events.by_ref().take(200) {
+        assert_eq!(e["subject"], "cnc-1");
+        assert!(sim_secs(&e) >= 0.0 && sim_secs(&e) < 86_400.0, "{e}");
+        if let Some(v) = e["data"]["spindleLoad"].as_f64() {
+            load = Some(v);
+            break;
+        }
+    }
+    let load = load.expect("spindleLoad telemetry over OPC UA");
+    assert!((0.0..150.0).contains(&load), "spindle load {load}");
+    // Property reports: the Int64 part counter lands in the `long` property.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (s, cnc) = server.admin("GET", "/digitaltwins/cnc-1", None);
+        assert_eq!(s, 200);
+        if cnc["partCount"].as_i64().unwrap_or(0) > 0 {
+            assert_eq!(cnc["status"], "running", "{cnc}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no part counted: {cnc}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // A tool breakage through the simulator's API: the load spikes in
+    // the data, and the twin's status turns to fault.
+    let (s, f) = call(
+        &api,
+        None,
+        "POST",
+        "/faults",
+        Some(&json!({"asset": "cnc-1", "kind": "tool_breakage", "severity": 1.0})),
+        &[],
+    );
+    assert_eq!(s, 201, "{f}");
+    let (_, truth) = call(&api, None, "GET", "/truth", None, &[]);
+    let start = truth["assets"][0]["faults"][0]["start_secs"]
+        .as_f64()
+        .unwrap();
+    let mut spike = None;
+    for e in events.by_ref() {
+        let t = sim_secs(&e);
+        if let Some(v) = e["data"]["spindleLoad"].as_f64()
+            && t >= start
+        {
+            if v > 200.0 {
+                spike = Some(t);
+                break;
+            }
+            assert!(
+                t < start + 30.0,
+                "no load spike within 30 s of the breakage at {start} s"
+            );
+        }
+    }
+    assert!(spike.is_some());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, cnc) = server.admin("GET", "/digitaltwins/cnc-1", None);
+        if cnc["status"] == "fault" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the twin never showed the fault: {cnc}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(feature = "opcua")]
+#[test]
+fn sim_run_refuses_an_opcua_asset_it_does_not_simulate() {
+    let out = Command::new(bin())
+        .args([
+            "sim",
+            "run",
+            "--token",
+            "x",
+            "--server",
+            "http://127.0.0.1:9",
+            "--assets",
+            "pump:1",
+            "--opcua-assets",
+            "cnc",
+            "--opcua",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`cnc` is neither an asset of this run (pump-1)"),
+        "{err}"
+    );
+}

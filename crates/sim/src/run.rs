@@ -8,6 +8,8 @@
 pub mod api;
 pub mod client;
 pub mod device;
+#[cfg(feature = "opcua")]
+pub mod opcua;
 pub mod provision;
 
 use std::future::Future;
@@ -58,6 +60,20 @@ pub struct RunConfig {
     pub epoch: DateTime<Utc>,
     /// Print progress every this many wall seconds (None: quiet).
     pub progress_secs: Option<f64>,
+    /// Assets that speak OPC UA instead of MQTT, and where they serve it.
+    pub opcua: Option<OpcUaRun>,
+}
+
+/// The simulator's OPC UA server.
+#[derive(Debug, Clone)]
+pub struct OpcUaRun {
+    /// Where it listens; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Asset ids or kinds (`cnc`, `pump-2`), or `all`.
+    pub assets: Vec<String>,
+    /// Where to write the `[[opcua_source]]` section that maps the
+    /// variables into ferrotwin's configuration.
+    pub source_config: Option<std::path::PathBuf>,
 }
 
 /// What a run did.
@@ -126,6 +142,55 @@ fn status_of(props: &[(&'static str, Prop)]) -> Option<&'static str> {
     })
 }
 
+/// Starts the OPC UA server of the assets that speak it, and writes the
+/// configuration section that maps them, when asked to.
+#[cfg(feature = "opcua")]
+async fn opcua_devices(cfg: &RunConfig, plant: &Plant) -> Result<Option<opcua::Devices>, SimError> {
+    let Some(o) = &cfg.opcua else {
+        return Ok(None);
+    };
+    let selected = opcua::select(plant, &o.assets)?;
+    let d = opcua::Devices::start(o.listen, plant, &selected).await?;
+    let ids: Vec<&str> = selected
+        .iter()
+        .map(|&i| plant.assets[i].id.as_str())
+        .collect();
+    println!("simulator OPC UA server on {} ({})", d.url, ids.join(", "));
+    if let Some(path) = &o.source_config {
+        let text = opcua::source_toml("simulator", &d.url, &opcua::node_maps(plant, &selected));
+        std::fs::write(path, text).map_err(|e| {
+            SimError::Invalid(format!(
+                "cannot write the OPC UA source section to {}: {e}",
+                path.display()
+            ))
+        })?;
+        println!("ferrotwin's [[opcua_source]] for it: {}", path.display());
+    }
+    Ok(Some(d))
+}
+
+/// Without the `opcua` feature, asking for OPC UA devices is an error.
+#[cfg(not(feature = "opcua"))]
+async fn opcua_devices(cfg: &RunConfig, _plant: &Plant) -> Result<Option<NoOpcUa>, SimError> {
+    match cfg.opcua {
+        Some(_) => Err(SimError::Invalid(
+            "this ferrotwin was built without the opcua feature, so no simulated machine can speak OPC UA".into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Stands in for the OPC UA devices of a build without them: never made.
+#[cfg(not(feature = "opcua"))]
+enum NoOpcUa {}
+
+#[cfg(not(feature = "opcua"))]
+impl NoOpcUa {
+    fn serves(&self, _: usize) -> bool {
+        match *self {}
+    }
+}
+
 /// Runs the simulator until `shutdown` resolves or the duration is over.
 /// Prints `simulator API on http://ADDR` when the API is listening.
 pub async fn run(cfg: RunConfig, shutdown: impl Future<Output = ()>) -> Result<Report, SimError> {
@@ -147,15 +212,23 @@ pub async fn run(cfg: RunConfig, shutdown: impl Future<Output = ()>) -> Result<R
         )));
     }
     let sample_every = (sample_secs / dt).round().max(1.0) as u64;
+    let opcua = opcua_devices(&cfg, &plant).await?;
+    let over_mqtt: Vec<bool> = (0..plant.assets.len())
+        .map(|i| !opcua.as_ref().is_some_and(|d| d.serves(i)))
+        .collect();
     let http = client::Http::new(&cfg.server, &cfg.token);
-    let creds = provision::plant(&http, &plant, cfg.sensor_twins).await?;
+    let creds = provision::plant(&http, &plant, cfg.sensor_twins, &over_mqtt).await?;
     let counters = Arc::new(Counters::default());
     let mut senders = Vec::with_capacity(creds.len());
     let mut tasks = Vec::with_capacity(creds.len());
     for (a, c) in plant.assets.iter().zip(&creds) {
+        let Some(c) = c else {
+            senders.push(None);
+            continue;
+        };
         let client = device::connect(&cfg.mqtt, &format!("sim-{}-{}", a.id, c.username), c).await?;
         let (tx, rx) = mpsc::channel(64);
-        senders.push(tx);
+        senders.push(Some(tx));
         tasks.push(tokio::spawn(device::publish(client, rx, counters.clone())));
     }
     let topics: Vec<(String, String)> = plant
@@ -219,6 +292,18 @@ pub async fn run(cfg: RunConfig, shutdown: impl Future<Output = ()>) -> Result<R
                 }
                 for i in 0..topics.len() {
                     if let Some(s) = p.sample(i) {
+                        #[cfg(feature = "opcua")]
+                        if let Some(d) = opcua.as_ref().filter(|d| d.serves(i)) {
+                            report.messages += 1;
+                            match d.publish(i, &p.assets[i], &s, cfg.epoch) {
+                                Ok(_) => counters.published.fetch_add(1, Ordering::Relaxed),
+                                Err(e) => {
+                                    tracing::warn!("{e}");
+                                    counters.errors.fetch_add(1, Ordering::Relaxed)
+                                }
+                            };
+                            continue;
+                        }
                         batch.push((
                             i,
                             Message {
@@ -252,11 +337,14 @@ pub async fn run(cfg: RunConfig, shutdown: impl Future<Output = ()>) -> Result<R
             .is_some_and(|d| report.sim_secs + dt > d + 1e-9);
         for (i, m) in batch.drain(..) {
             report.messages += 1;
+            let Some(sender) = &senders[i] else {
+                continue;
+            };
             if blocking {
-                if senders[i].send(m).await.is_err() {
+                if sender.send(m).await.is_err() {
                     counters.errors.fetch_add(1, Ordering::Relaxed);
                 }
-            } else if senders[i].try_send(m).is_err() {
+            } else if sender.try_send(m).is_err() {
                 counters.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -297,6 +385,10 @@ pub async fn run(cfg: RunConfig, shutdown: impl Future<Output = ()>) -> Result<R
     report.published = counters.published.load(Ordering::Relaxed);
     report.errors = counters.errors.load(Ordering::Relaxed);
     report.dropped = counters.dropped.load(Ordering::Relaxed);
+    #[cfg(feature = "opcua")]
+    if let Some(d) = opcua {
+        d.stop().await;
+    }
     if let Some(tx) = stop_api {
         let _ = tx.send(());
     }

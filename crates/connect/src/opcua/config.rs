@@ -74,7 +74,8 @@ pub struct CommandMapping {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeMapping {
-    /// The node, e.g. `ns=2;s=Pump1.Temperature` or `ns=3;i=1001`.
+    /// The node, e.g. `ns=2;s=Pump1.Temperature`, `ns=3;i=1001`, or by
+    /// namespace URI, `nsu=urn:acme:press;s=Pump1.Temperature`.
     pub node_id: String,
     /// The twin its values belong to.
     pub twin: String,
@@ -228,6 +229,10 @@ pub(crate) struct MethodMapping {
 #[derive(Debug, Clone)]
 pub(crate) struct Mapping {
     pub(crate) node: NodeId,
+    /// The namespace URI of an `nsu=` node id: its index is looked up in
+    /// the server's namespace array each time the session subscribes,
+    /// since a server may renumber its namespaces across restarts.
+    pub(crate) namespace_uri: Option<String>,
     /// The node id as configured, for logs and dead letters.
     pub(crate) node_text: String,
     pub(crate) twin: String,
@@ -326,7 +331,7 @@ impl OpcUaSourceConfig {
         let mut out = Vec::with_capacity(self.nodes.len());
         for (i, n) in self.nodes.iter().enumerate() {
             let at = |m: String| at(format!("nodes[{i}] ({}): {m}", n.node_id));
-            let node = parse_node_id(&n.node_id).map_err(at)?;
+            let (node, namespace_uri) = parse_node_ref(&n.node_id).map_err(at)?;
             if n.twin.trim().is_empty() {
                 return Err(at("twin must not be empty".into()));
             }
@@ -347,6 +352,7 @@ impl OpcUaSourceConfig {
             }
             out.push(Mapping {
                 node,
+                namespace_uri,
                 node_text: n.node_id.clone(),
                 twin: n.twin.clone(),
                 kind: n.kind,
@@ -367,6 +373,37 @@ pub fn parse_node_id(text: &str) -> Result<NodeId, String> {
             "'{text}' is not a node id: write ns=<namespace index>;i=<number>, ;s=<string>, ;g=<guid> or ;b=<base64>"
         )
     })
+}
+
+/// A monitored node's id: `ns=<index>;...` as [`parse_node_id`] reads
+/// it, or `nsu=<namespace URI>;<i|s|g|b>=...`, whose namespace index the
+/// server's namespace array gives once connected (the node id returned
+/// then has namespace 0 until it is resolved). In the URI, `%3b` stands
+/// for `;` and `%25` for `%`, as OPC UA's text form of node ids says.
+pub fn parse_node_ref(text: &str) -> Result<(NodeId, Option<String>), String> {
+    let Some(rest) = text.strip_prefix("nsu=") else {
+        return parse_node_id(text).map(|n| (n, None));
+    };
+    let Some((uri, id)) = rest.split_once(';') else {
+        return Err(format!(
+            "'{text}' is not a node id: after nsu=<namespace URI> comes ;i=<number>, ;s=<string>, ;g=<guid> or ;b=<base64>"
+        ));
+    };
+    let uri = uri.replace("%3b", ";").replace("%25", "%");
+    if uri.trim().is_empty() {
+        return Err(format!("'{text}': the namespace URI after nsu= is empty"));
+    }
+    if id.starts_with("ns=") || id.starts_with("nsu=") {
+        return Err(format!(
+            "'{text}' names its namespace twice: give either nsu=<URI> or ns=<index>"
+        ));
+    }
+    let node = parse_node_id(&format!("ns=0;{id}")).map_err(|_| {
+        format!(
+            "'{text}' is not a node id: after nsu=<namespace URI> comes ;i=<number>, ;s=<string>, ;g=<guid> or ;b=<base64>"
+        )
+    })?;
+    Ok((node, Some(uri)))
 }
 
 fn check_url(url: &str) -> Result<(), String> {
@@ -402,6 +439,28 @@ mod tests {
     }
 
     const NODE: &str = r#"{ node_id = "ns=2;s=Pump1.Temperature", twin = "pump-1", kind = "telemetry", name = "temperature" }"#;
+
+    #[test]
+    fn a_node_may_name_its_namespace_by_uri() {
+        let node = r#"{ node_id = "nsu=urn:plant%3bline-2;s=Pump1.Temperature", twin = "pump-1", kind = "telemetry", name = "t" }"#;
+        let (_, m) = config("", node).unwrap();
+        assert_eq!(m[0].namespace_uri.as_deref(), Some("urn:plant;line-2"));
+        assert_eq!(m[0].node, NodeId::new(0, "Pump1.Temperature"));
+        let (_, m) = config("", NODE).unwrap();
+        assert_eq!(m[0].namespace_uri, None);
+        assert_eq!(m[0].node, NodeId::new(2, "Pump1.Temperature"));
+        for (bad, why) in [
+            ("nsu=urn:x", "after nsu=<namespace URI> comes"),
+            ("nsu=;s=a", "namespace URI after nsu= is empty"),
+            ("nsu=urn:x;ns=2;s=a", "names its namespace twice"),
+            ("nsu=urn:x;q=1", "is not a node id"),
+        ] {
+            let node =
+                format!(r#"{{ node_id = "{bad}", twin = "p", kind = "telemetry", name = "t" }}"#);
+            let e = config("", &node).unwrap_err();
+            assert!(e.contains(why) && e.contains("nodes[0]"), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn a_good_source_parses_with_defaults() {

@@ -16,6 +16,10 @@ pub(crate) struct Reading {
     /// The server dropped older values of this node before this one (its
     /// queue overflowed).
     pub(crate) overflow: bool,
+    /// The node has no value yet (BadWaitingForInitialData, as a server
+    /// reports a variable before its first sample): nothing to deliver,
+    /// and nothing wrong either.
+    pub(crate) waiting: bool,
 }
 
 /// Reads `dv` for a node mapped with `scale` and `offset`. A Bad status
@@ -45,6 +49,7 @@ pub(crate) fn reading(dv: DataValue, scale: f64, offset: f64) -> Reading {
         value,
         time,
         overflow: status.overflow(),
+        waiting: status.sub_code() == StatusCode::BadWaitingForInitialData.sub_code(),
     }
 }
 
@@ -249,5 +254,18 @@ mod tests {
         let mut dv = DataValue::new_now(Variant::Double(20.0));
         dv.status = Some(StatusCode::UncertainLastUsableValue);
         assert_eq!(reading(dv, 2.0, 1.0).value, Ok(json!(41.0)));
+    }
+
+    #[test]
+    fn a_node_without_its_first_value_is_waiting_not_bad() {
+        let dv = DataValue {
+            status: Some(StatusCode::BadWaitingForInitialData),
+            ..Default::default()
+        };
+        assert!(reading(dv, 1.0, 0.0).waiting);
+        let mut dv = DataValue::new_now(Variant::Double(1.0));
+        dv.status = Some(StatusCode::BadSensorFailure);
+        assert!(!reading(dv, 1.0, 0.0).waiting);
+        assert!(!reading(DataValue::new_now(Variant::Double(1.0)), 1.0, 0.0).waiting);
     }
 }

@@ -92,6 +92,7 @@ pub async fn run(a: SimBench) -> anyhow::Result<()> {
         sensor_twins: false,
         epoch,
         progress_secs: None,
+        opcua: None,
     };
     let r = run::run(cfg, std::future::pending()).await?;
     println!(

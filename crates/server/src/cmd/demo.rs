@@ -1,7 +1,8 @@
 //! `ferrotwin demo`: the platform on embedded defaults with a small plant
 //! loaded (site, line, pump with motor, bearing and sensors), and the
-//! virtual factory streaming into it over MQTT: two pumps (one with a
-//! bearing wearing out), two CNC mills and the line, about 50 sensors.
+//! virtual factory streaming into it: two pumps (one with a bearing
+//! wearing out) and the line over MQTT, two CNC mills over OPC UA (the
+//! simulator's server, which the platform subscribes to), about 50 sensors.
 //! Reruns reuse the data directory and skip what is already there.
 
 use anyhow::Context;
@@ -14,6 +15,46 @@ use crate::serve;
 
 /// What the demo simulates, into the line the seed creates.
 const SIM_ASSETS: &str = "pump:2,cnc:2,line:1";
+
+/// The demo's machines that speak OPC UA (the mills, as machine tools
+/// commonly do); the others publish over MQTT.
+#[cfg(feature = "opcua")]
+const OPCUA_ASSETS: &str = "cnc";
+
+/// The simulator's OPC UA server at `addr`, and the `[[opcua_source]]`
+/// that subscribes the platform to its variables.
+#[cfg(feature = "opcua")]
+fn opcua_source(
+    addr: std::net::SocketAddr,
+    pki_dir: std::path::PathBuf,
+) -> anyhow::Result<(
+    ferrotwin_sim::run::OpcUaRun,
+    ferrotwin_connect::opcua::OpcUaSourceConfig,
+)> {
+    use ferrotwin_sim::run::opcua;
+    let plant = ferrotwin_sim::Plant::new(
+        &ferrotwin_sim::PlantConfig::default(),
+        &ferrotwin_sim::parse_assets(SIM_ASSETS)?,
+    )?;
+    let which = vec![OPCUA_ASSETS.to_string()];
+    let maps = opcua::node_maps(&plant, &opcua::select(&plant, &which)?);
+    let text = opcua::source_toml("simulator", &format!("opc.tcp://{addr}/"), &maps);
+    #[derive(serde::Deserialize)]
+    struct Section {
+        opcua_source: Vec<ferrotwin_connect::opcua::OpcUaSourceConfig>,
+    }
+    let mut source = toml::from_str::<Section>(&text)
+        .context("the simulator's OPC UA source section")?
+        .opcua_source
+        .remove(0);
+    source.pki_dir = Some(pki_dir);
+    let run = ferrotwin_sim::run::OpcUaRun {
+        listen: addr,
+        assets: which,
+        source_config: None,
+    };
+    Ok((run, source))
+}
 
 /// A free loopback port, for a listener whose address the simulator must
 /// know before the server announces it.
@@ -28,6 +69,7 @@ fn simulator(
     token: &str,
     mqtt: std::net::SocketAddr,
     api: std::net::SocketAddr,
+    opcua: Option<ferrotwin_sim::run::OpcUaRun>,
 ) -> anyhow::Result<ferrotwin_sim::run::RunConfig> {
     let fault = ferrotwin_sim::FaultSpec::parse_cli("pump-2:bearing_wear:1:172800:exponential")?;
     Ok(ferrotwin_sim::run::RunConfig {
@@ -45,6 +87,7 @@ fn simulator(
         sensor_twins: true,
         epoch: chrono::Utc::now(),
         progress_secs: None,
+        opcua,
     })
 }
 
@@ -192,6 +235,20 @@ pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
         _ => format!("demo-{}", uuid::Uuid::new_v4().simple()),
     };
     let bootstrap = token.clone();
+    let mut cfg = Config::load(&args)?;
+    // The mills speak OPC UA: the platform subscribes to the simulator's
+    // server, which starts with the simulator (the client retries until then).
+    #[cfg(feature = "opcua")]
+    let opcua = match mqtt {
+        Some(_) => {
+            let (run, source) = opcua_source(free_port()?, cfg.data.join("opcua").join("pki"))?;
+            cfg.opcua_sources.push(source);
+            Some(run)
+        }
+        None => None,
+    };
+    #[cfg(not(feature = "opcua"))]
+    let opcua: Option<ferrotwin_sim::run::OpcUaRun> = None;
     let prepare: serve::Prepare = Box::new(move |graph: Graph, base: String| {
         Box::pin(async move {
             seed(&graph).await?;
@@ -218,9 +275,16 @@ pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
             println!("  curl -s '{base}/metrics'");
             match mqtt {
                 Some(addr) => {
-                    let cfg = simulator(&base, &token, addr, sim_api)?;
+                    let protocols = match &opcua {
+                        Some(o) => format!(
+                            "the mills over OPC UA at opc.tcp://{}/, the rest over MQTT at {addr}",
+                            o.listen
+                        ),
+                        None => format!("over MQTT at {addr}"),
+                    };
+                    let cfg = simulator(&base, &token, addr, sim_api, opcua)?;
                     println!(
-                        "simulating {SIM_ASSETS} over MQTT at {addr}, 60x real time; pump-2's bearing wears out over two simulated days"
+                        "simulating {SIM_ASSETS}, {protocols}, 60x real time; pump-2's bearing wears out over two simulated days"
                     );
                     println!(
                         "  watch: curl -sN '{base}/events?access_token={token}&type=telemetry&twin=pump-2'"
@@ -254,5 +318,5 @@ pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
             Ok(())
         })
     });
-    serve::run(args, Some(prepare), Some(bootstrap)).await
+    serve::run_config(cfg, Some(prepare), Some(bootstrap)).await
 }

@@ -65,6 +65,15 @@ pub struct SimRun {
     /// Print progress every this many seconds; 0 is quiet.
     #[arg(long, default_value_t = 5.0)]
     pub progress: f64,
+    /// Assets that speak OPC UA instead of MQTT: ids or kinds (cnc, pump-2), or all.
+    #[arg(long = "opcua-assets", value_delimiter = ',')]
+    pub opcua_assets: Vec<String>,
+    /// Where the simulator's OPC UA server listens (port 0 picks one).
+    #[arg(long, default_value = "127.0.0.1:4840")]
+    pub opcua: SocketAddr,
+    /// Write the [[opcua_source]] section that maps the OPC UA assets into ferrotwin to this file.
+    #[arg(long)]
+    pub opcua_config: Option<std::path::PathBuf>,
 }
 
 /// The MQTT address when none is given: the server's host on 1883.
@@ -129,6 +138,11 @@ impl SimRun {
             sensor_twins: self.sensor_twins,
             epoch,
             progress_secs: (self.progress > 0.0).then_some(self.progress),
+            opcua: (!self.opcua_assets.is_empty()).then(|| run::OpcUaRun {
+                listen: self.opcua,
+                assets: self.opcua_assets.clone(),
+                source_config: self.opcua_config.clone(),
+            }),
         })
     }
 }

@@ -140,12 +140,15 @@ pub async fn analytics(http: &Http) -> Result<(), SimError> {
     Ok(())
 }
 
-/// Creates the twins, relationships and device credentials of `plant`.
+/// Creates the twins, relationships and device credentials of `plant`:
+/// a credential for each asset whose `over_mqtt` is true (the others
+/// speak OPC UA, which the platform subscribes to).
 pub async fn plant(
     http: &Http,
     plant: &Plant,
     sensor_twins: bool,
-) -> Result<Vec<Credentials>, SimError> {
+    over_mqtt: &[bool],
+) -> Result<Vec<Option<Credentials>>, SimError> {
     models(http).await?;
     analytics(http).await?;
     let line = plant
@@ -171,19 +174,23 @@ pub async fn plant(
         }
     }
     // Relationships and devices once every twin exists.
-    for a in &plant.assets {
+    for (i, a) in plant.assets.iter().enumerate() {
         if let Some(line) = &line
             && matches!(a.kind, AssetKind::Pump | AssetKind::Cnc)
         {
             relate(http, line, &format!("has-{}", a.id), "hasMachine", &a.id).await?;
         }
+        if !over_mqtt.get(i).copied().unwrap_or(true) {
+            creds.push(None);
+            continue;
+        }
         let body = json!({"name": format!("simulated {}", a.id), "twins": [a.id]});
         let d = http.ok("POST", "/devices", Some(&body)).await?;
         match (d["username"].as_str(), d["password"].as_str()) {
-            (Some(u), Some(p)) => creds.push(Credentials {
+            (Some(u), Some(p)) => creds.push(Some(Credentials {
                 username: u.into(),
                 password: p.into(),
-            }),
+            })),
             _ => {
                 return Err(SimError::Platform(format!(
                     "POST /devices answered without credentials: {d}"
