@@ -215,7 +215,12 @@ impl Embedded {
 impl Embedded {
     /// Adds points to their heads under `seq`, keeping each head in time
     /// order; returns whether the flusher should run.
-    fn push(&self, st: &mut State, points: impl Iterator<Item = (u32, HeadPoint)>, seq: u64) -> bool {
+    fn push(
+        &self,
+        st: &mut State,
+        points: impl Iterator<Item = (u32, HeadPoint)>,
+        seq: u64,
+    ) -> bool {
         let mut late = Vec::new();
         let mut wake = false;
         for (id, p) in points {
@@ -227,7 +232,9 @@ impl Embedded {
             st.head_points += 1;
         }
         for id in late {
-            st.get_mut(id).expect("ids name series in the state").settle();
+            st.get_mut(id)
+                .expect("ids name series in the state")
+                .settle();
         }
         wake || st.head_points > self.inner.opts.head_budget
     }

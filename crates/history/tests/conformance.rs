@@ -504,7 +504,10 @@ async fn late_points_are_read_in_time_order(c: Case) {
         let times: Vec<i64> = page.points.iter().map(|p| p.time).collect();
         assert_eq!(times, want_times, "{round}: time order");
         let values: Vec<f64> = page.points.iter().map(num).collect();
-        assert_eq!(values, want_values, "{round}: equal times keep arrival order");
+        assert_eq!(
+            values, want_values,
+            "{round}: equal times keep arrival order"
+        );
         let latest = s.latest(std::slice::from_ref(&key)).await.unwrap();
         assert_eq!(latest[0].as_ref().map(|p| p.time), Some(T0 + 7 * S));
         c.settle().await;

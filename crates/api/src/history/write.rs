@@ -51,8 +51,7 @@ pub async fn write(
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| ApiError::invalid(format!("the body is not UTF-8 text: {e}")))?;
     let now = chrono::Utc::now().timestamp_micros();
-    let mut models: HashMap<Cow<'_, str>, String, foldhash::fast::RandomState> =
-        HashMap::default();
+    let mut models: HashMap<Cow<'_, str>, String, foldhash::fast::RandomState> = HashMap::default();
     let mut samples = Vec::with_capacity(text.len() / 32);
     let mut line = Line::default();
     let lines = text.lines().enumerate().filter(|(_, l)| {

@@ -78,8 +78,8 @@ impl Series {
             Some((lo, hi)) => (lo.min(seq), hi.max(seq)),
         });
         self.head_since.get_or_insert_with(Instant::now);
-        let late = self.unsorted_from.is_none()
-            && self.head.last().is_some_and(|l| p.time < l.time);
+        let late =
+            self.unsorted_from.is_none() && self.head.last().is_some_and(|l| p.time < l.time);
         if late {
             self.unsorted_from = Some(self.head.len());
         }

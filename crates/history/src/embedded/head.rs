@@ -79,7 +79,16 @@ mod tests {
             ingest: 0,
             value: HeadValue::Int(v),
         };
-        let mut points = vec![p(1, 0), p(3, 1), p(3, 2), p(5, 3), p(3, 4), p(0, 5), p(5, 6), p(3, 7)];
+        let mut points = vec![
+            p(1, 0),
+            p(3, 1),
+            p(3, 2),
+            p(5, 3),
+            p(3, 4),
+            p(0, 5),
+            p(5, 6),
+            p(3, 7),
+        ];
         merge_tail(&mut points, 4);
         let got: Vec<(i64, i64)> = points
             .iter()
@@ -90,7 +99,16 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [(0, 5), (1, 0), (3, 1), (3, 2), (3, 4), (3, 7), (5, 3), (5, 6)]
+            [
+                (0, 5),
+                (1, 0),
+                (3, 1),
+                (3, 2),
+                (3, 4),
+                (3, 7),
+                (5, 3),
+                (5, 6)
+            ]
         );
     }
 }

@@ -251,11 +251,28 @@ mod tests {
             (3, i64::MIN, 0, HeadValue::Int(i64::MAX)),
             (300_000, i64::MAX, -1, HeadValue::Int(i64::MIN)),
             (u32::MAX, -5, 1_763_000_000_000_000, HeadValue::Float(-0.25)),
-            (0, -5, 1_763_000_000_000_000, HeadValue::Json("\"é\"".into())),
-            (1, 1_763_000_000_000_000, 1_763_000_000_001_000, HeadValue::Float(f64::NAN)),
+            (
+                0,
+                -5,
+                1_763_000_000_000_000,
+                HeadValue::Json("\"é\"".into()),
+            ),
+            (
+                1,
+                1_763_000_000_000_000,
+                1_763_000_000_001_000,
+                HeadValue::Float(f64::NAN),
+            ),
         ]
         .map(|(id, time, ingest, value)| {
-            (id, HeadPoint { time, ingest, value })
+            (
+                id,
+                HeadPoint {
+                    time,
+                    ingest,
+                    value,
+                },
+            )
         });
         let mut b = Vec::new();
         let mut packer = Packer::default();

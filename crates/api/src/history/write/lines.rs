@@ -101,7 +101,8 @@ fn plain<'a>(line: &'a str, out: &mut Line<'a>) -> Option<()> {
         if v == k + 1 {
             return None;
         }
-        out.tags.push((line[i + 1..k].into(), line[k + 1..v].into()));
+        out.tags
+            .push((line[i + 1..k].into(), line[k + 1..v].into()));
         i = v;
     }
     if b.get(i) != Some(&b' ') {
@@ -113,7 +114,8 @@ fn plain<'a>(line: &'a str, out: &mut Line<'a>) -> Option<()> {
             return None;
         }
         let v = scan(k + 1, b" ,")?;
-        out.fields.push((line[i + 1..k].into(), value(&line[k + 1..v])?));
+        out.fields
+            .push((line[i + 1..k].into(), value(&line[k + 1..v])?));
         i = v;
         if b.get(i) != Some(&b',') {
             break;
@@ -206,7 +208,11 @@ mod tests {
         let direct = plain(line, &mut fast).map(|_| fast);
         let want = reference(line);
         if let Some(got) = &direct {
-            assert_eq!(Some(got), want.as_ref(), "the direct path differs on {line:?}");
+            assert_eq!(
+                Some(got),
+                want.as_ref(),
+                "the direct path differs on {line:?}"
+            );
         }
         let mut out = Line::default();
         match (parse(line, &mut out), want) {
