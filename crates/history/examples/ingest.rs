@@ -39,9 +39,10 @@ async fn main() {
             });
         }
     }
+    let chunks: Vec<Vec<Sample>> = all.chunks(batch).map(|c| c.to_vec()).collect();
+    drop(all);
     let t = Instant::now();
     let mut tasks = Vec::new();
-    let chunks: Vec<Vec<Sample>> = all.chunks(batch).map(|c| c.to_vec()).collect();
     let queue = Arc::new(std::sync::Mutex::new(chunks.into_iter()));
     for _ in 0..4 {
         let (e, queue) = (e.clone(), queue.clone());

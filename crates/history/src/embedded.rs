@@ -20,9 +20,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fjall::{Database, Keyspace, KeyspaceCreateOptions};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 
-use self::catalog::{Series, State, meta_decode};
+use self::catalog::{Ids, Series, State, meta_decode};
 use self::flush::Flusher;
 use self::head::{HeadPoint, HeadValue};
 use self::wal::Wal;
@@ -73,6 +73,7 @@ pub(crate) struct Inner {
     pub(crate) chunks: Keyspace,
     pub(crate) policies: Keyspace,
     pub(crate) state: Mutex<State>,
+    pub(crate) ids: RwLock<Ids>,
     pub(crate) wal: Mutex<Wal>,
     pub(crate) opts: EmbeddedOptions,
     pub(crate) broken: Mutex<Option<String>>,
@@ -176,9 +177,16 @@ impl Embedded {
             Ok(())
         })
         .map_err(HistoryError::Storage)?;
+        st.series.iter_mut().flatten().for_each(Series::settle);
         st.seq = st.seq.max(last);
         let wal =
             Wal::start(&wal_dir, st.seq, opts.wal_segment_bytes).map_err(HistoryError::Storage)?;
+        let ids: Ids = st
+            .series
+            .iter()
+            .flatten()
+            .map(|s| (s.key.clone(), s.id))
+            .collect();
         let inner = Arc::new(Inner {
             dir: dir.to_path_buf(),
             db,
@@ -186,6 +194,7 @@ impl Embedded {
             chunks,
             policies,
             state: Mutex::new(st),
+            ids: RwLock::new(ids),
             wal: Mutex::new(wal),
             opts,
             broken: Mutex::new(None),
@@ -200,6 +209,34 @@ impl Embedded {
             .request(flush::Request::FlushAll)
             .await
             .map(|_| ())
+    }
+}
+
+impl Embedded {
+    /// Adds points to their heads under `seq`, keeping each head in time
+    /// order; returns whether the flusher should run.
+    fn push(
+        &self,
+        st: &mut State,
+        points: impl Iterator<Item = (u32, HeadPoint)>,
+        seq: u64,
+    ) -> bool {
+        let mut late = Vec::new();
+        let mut wake = false;
+        for (id, p) in points {
+            let series = st.get_mut(id).expect("ids name series in the state");
+            if series.push(p, seq) {
+                late.push(id);
+            }
+            wake |= series.head.len() >= self.inner.opts.chunk_points;
+            st.head_points += 1;
+        }
+        for id in late {
+            st.get_mut(id)
+                .expect("ids name series in the state")
+                .settle();
+        }
+        wake || st.head_points > self.inner.opts.head_budget
     }
 }
 
@@ -225,45 +262,83 @@ impl HistoryStore for Embedded {
         if samples.is_empty() {
             return Ok(());
         }
-        let (ack, wake) = {
-            let mut st = self.inner.state.lock();
-            st.seq += 1;
-            let seq = st.seq;
-            let mut payload = Vec::with_capacity(samples.len() * 40);
-            let mut wake = false;
-            for s in samples {
-                let id = match st.ids.get(&s.key) {
-                    Some(id) => *id,
-                    None => {
-                        let id = st.next_id();
-                        record::define(
-                            &mut payload,
-                            id,
-                            s.kind,
-                            &s.key.twin,
-                            &s.key.name,
-                            &s.model,
-                        );
-                        let mut series = Series::new(id, s.key, s.kind, s.model);
-                        series.latest = Some(None);
-                        st.insert(series);
-                        id
-                    }
-                };
-                let p = HeadPoint {
-                    time: s.point.time,
-                    ingest: to_millis(s.point.ingest),
-                    value: HeadValue::from_json(&s.point.value),
-                };
-                record::point(&mut payload, id, &p);
-                let series = st.get_mut(id).expect("just found or made");
-                series.push(p, seq);
-                wake |= series.head.len() >= self.inner.opts.chunk_points;
-                st.head_points += 1;
-            }
-            wake |= st.head_points > self.inner.opts.head_budget;
-            (self.inner.wal.lock().append(seq, payload), wake)
+        let points: Vec<HeadPoint> = samples
+            .iter()
+            .map(|s| HeadPoint {
+                time: s.point.time,
+                ingest: to_millis(s.point.ingest),
+                value: HeadValue::from_json(&s.point.value),
+            })
+            .collect();
+        // Readings of one series often come in a run: look it up once.
+        let known: Option<Vec<u32>> = {
+            let ids = self.inner.ids.read();
+            let mut prev: Option<(&SeriesKey, u32)> = None;
+            samples
+                .iter()
+                .map(|s| {
+                    let id = match prev {
+                        Some((k, id)) if *k == s.key => id,
+                        _ => *ids.get(&s.key)?,
+                    };
+                    prev = Some((&s.key, id));
+                    Some(id)
+                })
+                .collect()
         };
+        let (ack, wake) = match known {
+            // Every series exists: the record is packed before the lock.
+            Some(ids) => {
+                let mut payload = Vec::with_capacity(samples.len() * 16);
+                let mut packer = record::Packer::default();
+                for (id, p) in ids.iter().zip(&points) {
+                    packer.point(&mut payload, *id, p);
+                }
+                let mut st = self.inner.state.lock();
+                st.seq += 1;
+                let seq = st.seq;
+                let wake = self.push(&mut st, ids.into_iter().zip(points), seq);
+                (self.inner.wal.lock().append(seq, payload), wake)
+            }
+            // New series are defined under the lock, so that their
+            // definitions reach the log before any record using them.
+            None => {
+                let mut st = self.inner.state.lock();
+                let mut payload = Vec::with_capacity(samples.len() * 16);
+                let mut packer = record::Packer::default();
+                let mut ids = Vec::with_capacity(samples.len());
+                for (s, p) in samples.iter().zip(&points) {
+                    let known = self.inner.ids.read().get(&s.key).copied();
+                    let id = match known {
+                        Some(id) => id,
+                        None => {
+                            let id = st.next_id();
+                            record::define(
+                                &mut payload,
+                                id,
+                                s.kind,
+                                &s.key.twin,
+                                &s.key.name,
+                                &s.model,
+                            );
+                            let mut series =
+                                Series::new(id, s.key.clone(), s.kind, s.model.clone());
+                            series.latest = Some(None);
+                            st.insert(series);
+                            self.inner.ids.write().insert(s.key.clone(), id);
+                            id
+                        }
+                    };
+                    packer.point(&mut payload, id, p);
+                    ids.push(id);
+                }
+                st.seq += 1;
+                let seq = st.seq;
+                let wake = self.push(&mut st, ids.into_iter().zip(points), seq);
+                (self.inner.wal.lock().append(seq, payload), wake)
+            }
+        };
+        drop(samples);
         if wake {
             self.flusher.wake();
         }
@@ -361,7 +436,7 @@ impl HistoryStore for Embedded {
                         + s.flushing.as_ref().map_or(0, |f| f.0.len() as u64)
                 })
                 .sum();
-            (st.ids.len() as u64, points)
+            (st.series.iter().flatten().count() as u64, points)
         };
         let dir = self.inner.dir.clone();
         let disk_bytes = tokio::task::spawn_blocking(move || dir_size(&dir))

@@ -485,6 +485,35 @@ async fn bad_requests_are_named(c: Case) {
     );
 }
 
+async fn late_points_are_read_in_time_order(c: Case) {
+    let s = &c.store;
+    let key = SeriesKey::new("p1", "temp");
+    let at = |ts: &[i64], first: i64| -> Vec<Sample> {
+        ts.iter()
+            .zip(first..)
+            .map(|(t, v)| tel("p1", "temp", T0 + t * S, json!(v)))
+            .collect()
+    };
+    s.append(at(&[5, 6, 7], 0)).await.unwrap();
+    s.append(at(&[1, 6, 3, 3, 2], 10)).await.unwrap();
+    let range = TimeRange::new(T0, T0 + 10 * S).unwrap();
+    let want_times = [1, 2, 3, 3, 5, 6, 6, 7].map(|t| T0 + t * S);
+    let want_values = [10.0, 14.0, 12.0, 13.0, 0.0, 1.0, 11.0, 2.0];
+    for round in ["in memory", "after a flush"] {
+        let page = s.raw(&key, range, None, 100).await.unwrap();
+        let times: Vec<i64> = page.points.iter().map(|p| p.time).collect();
+        assert_eq!(times, want_times, "{round}: time order");
+        let values: Vec<f64> = page.points.iter().map(num).collect();
+        assert_eq!(
+            values, want_values,
+            "{round}: equal times keep arrival order"
+        );
+        let latest = s.latest(std::slice::from_ref(&key)).await.unwrap();
+        assert_eq!(latest[0].as_ref().map(|p| p.time), Some(T0 + 7 * S));
+        c.settle().await;
+    }
+}
+
 macro_rules! suite {
     ($($name:ident),* $(,)?) => {
         mod embedded_engine {
@@ -506,6 +535,7 @@ macro_rules! suite {
 
 suite!(
     append_and_read_back,
+    late_points_are_read_in_time_order,
     pages_cover_every_point_once,
     aggregates_per_bucket,
     aggregates_of_whole_chunks,

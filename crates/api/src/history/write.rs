@@ -7,6 +7,9 @@
 //! the request and names the line. These readings go to history only; they
 //! do not pass through the live event stream.
 
+mod lines;
+
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use axum::body::Bytes;
@@ -14,9 +17,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ferrotwin_history::{Kind, Point, Sample, SeriesKey};
-use influxdb_line_protocol::{FieldValue, parse_lines};
 use serde_json::Value;
 
+use self::lines::{Field, Line};
 use crate::ApiState;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::Params;
@@ -48,35 +51,22 @@ pub async fn write(
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| ApiError::invalid(format!("the body is not UTF-8 text: {e}")))?;
     let now = chrono::Utc::now().timestamp_micros();
-    let mut models: HashMap<String, String> = HashMap::new();
-    let mut samples = Vec::new();
+    let mut models: HashMap<Cow<'_, str>, String, foldhash::fast::RandomState> = HashMap::default();
+    let mut samples = Vec::with_capacity(text.len() / 32);
+    let mut line = Line::default();
     let lines = text.lines().enumerate().filter(|(_, l)| {
         let t = l.trim_start();
         !t.is_empty() && !t.starts_with('#')
     });
-    for (n, line) in lines {
+    for (n, text) in lines {
         let at = n + 1;
-        let parsed = parse_lines(line)
-            .next()
-            .ok_or_else(|| ApiError::invalid(format!("line {at}: empty")))?
-            .map_err(|e| ApiError::invalid(format!("line {at}: {e}")))?;
-        let tag = |name: &str| {
-            parsed
-                .series
-                .tag_set
-                .iter()
-                .flatten()
-                .find(|(k, _)| k.as_str() == name)
-                .map(|(_, v)| v.to_string())
-        };
-        let twin = tag("twin").unwrap_or_else(|| parsed.series.measurement.to_string());
-        let prefix = tag("component")
-            .map(|c| format!("{c}/"))
-            .unwrap_or_default();
-        let model = match models.get(&twin) {
+        lines::parse(text, &mut line).map_err(|e| ApiError::invalid(format!("line {at}: {e}")))?;
+        let twin = line.tag("twin").unwrap_or(&line.measurement);
+        let component = line.tag("component");
+        let model = match models.get(twin.as_ref()) {
             Some(m) => m.clone(),
             None => {
-                let m = s.graph.twin_model(&twin).ok_or_else(|| {
+                let m = s.graph.twin_model(twin).ok_or_else(|| {
                     ApiError::new(
                         StatusCode::NOT_FOUND,
                         "DigitalTwinNotFound",
@@ -87,7 +77,7 @@ pub async fn write(
                 m
             }
         };
-        let time = match parsed.timestamp {
+        let time = match line.timestamp {
             Some(t) => t
                 .checked_mul(mul)
                 .map(|t| t.div_euclid(div))
@@ -96,23 +86,32 @@ pub async fn write(
                 })?,
             None => now,
         };
-        for (key, value) in parsed.field_set.iter() {
+        for (key, value) in &line.fields {
             let value = match value {
-                FieldValue::I64(i) => Value::from(*i),
-                FieldValue::U64(u) => Value::from(*u),
-                FieldValue::F64(f) => serde_json::Number::from_f64(*f)
+                Field::I64(i) => Value::from(*i),
+                Field::U64(u) => Value::from(*u),
+                Field::F64(f) => serde_json::Number::from_f64(*f)
                     .map(Value::Number)
                     .ok_or_else(|| {
                         ApiError::invalid(format!(
-                            "line {at}: field '{}' is not a finite number",
-                            key.as_str()
+                            "line {at}: field '{key}' is not a finite number"
                         ))
                     })?,
-                FieldValue::String(v) => Value::String(v.to_string()),
-                FieldValue::Boolean(b) => Value::Bool(*b),
+                Field::Str(v) => Value::String(v.to_string()),
+                Field::Bool(b) => Value::Bool(*b),
+            };
+            let name = match component {
+                Some(c) => {
+                    let mut name = String::with_capacity(c.len() + 1 + key.len());
+                    name.push_str(c);
+                    name.push('/');
+                    name.push_str(key);
+                    name
+                }
+                None => key.to_string(),
             };
             samples.push(Sample {
-                key: SeriesKey::new(&twin, format!("{prefix}{}", key.as_str())),
+                key: SeriesKey::new(twin.as_ref(), name),
                 kind: Kind::Telemetry,
                 model: model.clone(),
                 point: Point {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::head::{HeadPoint, insert_sorted};
+use super::head::{self, HeadPoint};
 use crate::{Kind, Scope, SeriesInfo, SeriesKey};
 
 /// One series in memory.
@@ -15,8 +15,12 @@ pub(crate) struct Series {
     pub(crate) key: SeriesKey,
     pub(crate) kind: Kind,
     pub(crate) model: String,
-    /// Points not yet in a chunk, in time order.
+    /// Points not yet in a chunk, in time order once [`Series::settle`]
+    /// has run (appends end with it, under the same lock).
     pub(crate) head: Vec<HeadPoint>,
+    /// Where the first point earlier than its predecessor was appended:
+    /// the head is in time order before it.
+    pub(crate) unsorted_from: Option<usize>,
     /// The lowest and highest write-ahead seq of the head's points.
     pub(crate) head_seqs: Option<(u64, u64)>,
     /// When the head got its first point.
@@ -41,6 +45,7 @@ impl Series {
             kind,
             model,
             head: Vec::new(),
+            unsorted_from: None,
             head_seqs: None,
             head_since: None,
             flushing: None,
@@ -59,8 +64,10 @@ impl Series {
         }
     }
 
-    /// Adds a point written under `seq` to the head.
-    pub(crate) fn push(&mut self, p: HeadPoint, seq: u64) {
+    /// Adds a point written under `seq` to the end of the head; returns
+    /// true when it is earlier than the head's last point, so that the
+    /// head needs [`Series::settle`] before anyone reads it.
+    pub(crate) fn push(&mut self, p: HeadPoint, seq: u64) -> bool {
         match &self.latest {
             Some(Some(l)) if p.time < l.time => {}
             Some(_) => self.latest = Some(Some(p.clone())),
@@ -71,7 +78,20 @@ impl Series {
             Some((lo, hi)) => (lo.min(seq), hi.max(seq)),
         });
         self.head_since.get_or_insert_with(Instant::now);
-        insert_sorted(&mut self.head, p);
+        let late =
+            self.unsorted_from.is_none() && self.head.last().is_some_and(|l| p.time < l.time);
+        if late {
+            self.unsorted_from = Some(self.head.len());
+        }
+        self.head.push(p);
+        late
+    }
+
+    /// Restores the head's time order after late points.
+    pub(crate) fn settle(&mut self) {
+        if let Some(from) = self.unsorted_from.take() {
+            head::merge_tail(&mut self.head, from);
+        }
     }
 
     /// The lowest seq this series still needs from the write-ahead log.
@@ -85,10 +105,14 @@ impl Series {
     }
 }
 
+/// Series ids by key, behind their own lock so that writers resolve them
+/// in parallel. A series is added to [`State`] first, then here, both under
+/// the state lock: an id found here is in the state.
+pub(crate) type Ids = HashMap<SeriesKey, u32, foldhash::fast::RandomState>;
+
 /// Everything behind the engine's lock.
 #[derive(Default)]
 pub(crate) struct State {
-    pub(crate) ids: HashMap<SeriesKey, u32>,
     pub(crate) by_twin: BTreeMap<String, Vec<u32>>,
     pub(crate) series: Vec<Option<Series>>,
     pub(crate) seq: u64,
@@ -103,7 +127,6 @@ impl State {
         if self.series.len() <= id {
             self.series.resize_with(id + 1, || None);
         }
-        self.ids.insert(s.key.clone(), s.id);
         let twin = self.by_twin.entry(s.key.twin.clone()).or_default();
         twin.push(s.id);
         self.series[id] = Some(s);

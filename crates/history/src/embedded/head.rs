@@ -56,12 +56,59 @@ impl HeadPoint {
     }
 }
 
-/// Inserts `p` keeping time order; equal times keep arrival order.
-pub(crate) fn insert_sorted(points: &mut Vec<HeadPoint>, p: HeadPoint) {
-    if points.last().is_none_or(|l| l.time <= p.time) {
-        points.push(p);
-    } else {
-        let at = points.partition_point(|x| x.time <= p.time);
-        points.insert(at, p);
+/// Puts `points` back in time order when `points[..from]` already is:
+/// sorts the tail, then only the part of the head it overlaps. Stable, so
+/// equal times keep arrival order; a few late points cost about as many
+/// moves, a late batch one linear merge (the sort finds the two runs).
+pub(crate) fn merge_tail(points: &mut [HeadPoint], from: usize) {
+    let (head, tail) = points.split_at_mut(from);
+    tail.sort_by_key(|p| p.time);
+    let Some(first) = tail.first() else { return };
+    let at = head.partition_point(|p| p.time <= first.time);
+    points[at..].sort_by_key(|p| p.time);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tail_merges_in_time_then_arrival_order() {
+        let p = |time, v| HeadPoint {
+            time,
+            ingest: 0,
+            value: HeadValue::Int(v),
+        };
+        let mut points = vec![
+            p(1, 0),
+            p(3, 1),
+            p(3, 2),
+            p(5, 3),
+            p(3, 4),
+            p(0, 5),
+            p(5, 6),
+            p(3, 7),
+        ];
+        merge_tail(&mut points, 4);
+        let got: Vec<(i64, i64)> = points
+            .iter()
+            .map(|p| match p.value {
+                HeadValue::Int(v) => (p.time, v),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (0, 5),
+                (1, 0),
+                (3, 1),
+                (3, 2),
+                (3, 4),
+                (3, 7),
+                (5, 3),
+                (5, 6)
+            ]
+        );
     }
 }

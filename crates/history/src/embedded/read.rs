@@ -52,7 +52,7 @@ fn snapshot(inner: &Inner, id: u32, from: i64, to: i64) -> Snapshot {
 }
 
 fn find(inner: &Inner, key: &SeriesKey) -> Result<u32, HistoryError> {
-    inner.state.lock().ids.get(key).copied().ok_or_else(|| {
+    inner.ids.read().get(key).copied().ok_or_else(|| {
         HistoryError::NotFound(format!(
             "twin '{}' has no history named '{}'",
             key.twin, key.name
@@ -236,12 +236,13 @@ pub(crate) fn latest(
 ) -> Result<Vec<Option<Point>>, HistoryError> {
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
-        let found = {
+        // The ids lock is let go before the state lock is taken: appends
+        // take them the other way round.
+        let id = inner.ids.read().get(key).copied();
+        let found = id.map(|id| {
             let st = inner.state.lock();
-            st.ids
-                .get(key)
-                .map(|id| (*id, st.get(*id).and_then(|s| s.latest.clone())))
-        };
+            (id, st.get(id).and_then(|s| s.latest.clone()))
+        });
         let p = match found {
             None => None,
             Some((_, Some(p))) => p,
