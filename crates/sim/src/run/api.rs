@@ -44,6 +44,18 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
         .into_response()
 }
 
+/// An unknown asset is a 404, anything else the plant refuses a 400.
+fn refused(e: SimError) -> Response {
+    match e {
+        SimError::UnknownAsset(a) => error(
+            StatusCode::NOT_FOUND,
+            "AssetNotFound",
+            format!("no simulated asset `{a}`"),
+        ),
+        e => error(StatusCode::BAD_REQUEST, "InvalidArgument", e.to_string()),
+    }
+}
+
 /// The router over the running plant.
 pub fn router(plant: Arc<Mutex<Plant>>) -> Router {
     Router::new()
@@ -81,12 +93,7 @@ async fn inject(State(plant): State<Arc<Mutex<Plant>>>, body: axum::body::Bytes)
             )
                 .into_response()
         }
-        Err(SimError::UnknownAsset(a)) => error(
-            StatusCode::NOT_FOUND,
-            "AssetNotFound",
-            format!("no simulated asset `{a}`"),
-        ),
-        Err(e) => error(StatusCode::BAD_REQUEST, "InvalidArgument", e.to_string()),
+        Err(e) => refused(e),
     }
 }
 
@@ -111,12 +118,7 @@ async fn repair(State(plant): State<Arc<Mutex<Plant>>>, body: axum::body::Bytes)
             "cleared": cleared,
         }))
         .into_response(),
-        Err(SimError::UnknownAsset(a)) => error(
-            StatusCode::NOT_FOUND,
-            "AssetNotFound",
-            format!("no simulated asset `{a}`"),
-        ),
-        Err(e) => error(StatusCode::BAD_REQUEST, "InvalidArgument", e.to_string()),
+        Err(e) => refused(e),
     }
 }
 

@@ -44,6 +44,12 @@ pub(crate) fn parse<'a>(line: &'a str, out: &mut Line<'a>) -> Result<(), String>
     if plain(line, out).is_some() {
         return Ok(());
     }
+    reference(line, out)
+}
+
+/// `line` through the reference parser (`influxdb-line-protocol`), copied
+/// into `out`: the path of lines with escapes or quotes, and of errors.
+fn reference(line: &str, out: &mut Line<'_>) -> Result<(), String> {
     out.tags.clear();
     out.fields.clear();
     let parsed = parse_lines(line)
@@ -183,23 +189,7 @@ mod tests {
 
     fn reference(line: &str) -> Option<Line<'static>> {
         let mut out = Line::default();
-        out.tags.clear();
-        let parsed = parse_lines(line).next()?.ok()?;
-        out.measurement = Cow::Owned(parsed.series.measurement.to_string());
-        for (k, v) in parsed.series.tag_set.iter().flatten() {
-            out.tags.push((k.to_string().into(), v.to_string().into()));
-        }
-        for (k, v) in parsed.field_set.iter() {
-            let v = match v {
-                FieldValue::I64(i) => Field::I64(*i),
-                FieldValue::U64(u) => Field::U64(*u),
-                FieldValue::F64(f) => Field::F64(*f),
-                FieldValue::String(s) => Field::Str(s.to_string().into()),
-                FieldValue::Boolean(b) => Field::Bool(*b),
-            };
-            out.fields.push((k.to_string().into(), v));
-        }
-        out.timestamp = parsed.timestamp;
+        super::reference(line, &mut out).ok()?;
         Some(out)
     }
 
