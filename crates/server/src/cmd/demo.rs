@@ -235,6 +235,7 @@ pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
         _ => format!("demo-{}", uuid::Uuid::new_v4().simple()),
     };
     let bootstrap = token.clone();
+    #[cfg_attr(not(feature = "opcua"), allow(unused_mut))]
     let mut cfg = Config::load(&args)?;
     // The mills speak OPC UA: the platform subscribes to the simulator's
     // server, which starts with the simulator (the client retries until then).
