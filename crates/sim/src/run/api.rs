@@ -44,6 +44,17 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
         .into_response()
 }
 
+/// A request body, or a 400 saying what `what` should have been.
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "InvalidArgument",
+            format!("{what} is not valid JSON of the expected shape: {e}"),
+        )
+    })
+}
+
 /// An unknown asset is a 404, anything else the plant refuses a 400.
 fn refused(e: SimError) -> Response {
     match e {
@@ -67,15 +78,9 @@ pub fn router(plant: Arc<Mutex<Plant>>) -> Router {
 }
 
 async fn inject(State(plant): State<Arc<Mutex<Plant>>>, body: axum::body::Bytes) -> Response {
-    let inj: Injection = match serde_json::from_slice(&body) {
+    let inj: Injection = match parse(&body, "the fault") {
         Ok(i) => i,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "InvalidArgument",
-                format!("the fault is not valid JSON of the expected shape: {e}"),
-            );
-        }
+        Err(r) => return r,
     };
     let mut p = plant.lock().await;
     match p.inject(inj.spec, inj.at_secs) {
@@ -98,17 +103,12 @@ async fn inject(State(plant): State<Arc<Mutex<Plant>>>, body: axum::body::Bytes)
 }
 
 async fn repair(State(plant): State<Arc<Mutex<Plant>>>, body: axum::body::Bytes) -> Response {
-    let r: Repair = match serde_json::from_slice(&body) {
+    let r: Repair = match parse(
+        &body,
+        r#"the repair ({"asset": "pump-1", "faults": ["bearing_wear"]}, faults optional)"#,
+    ) {
         Ok(r) => r,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "InvalidArgument",
-                format!(
-                    "the repair is not valid JSON of the expected shape ({{\"asset\": \"pump-1\", \"faults\": [\"bearing_wear\"]}}, faults optional): {e}"
-                ),
-            );
-        }
+        Err(r) => return r,
     };
     let mut p = plant.lock().await;
     match p.repair(&r.asset, &r.faults) {

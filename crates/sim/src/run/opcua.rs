@@ -138,11 +138,15 @@ enum Kind {
     Bool,
 }
 
-fn kind_of(model: &str, name: &str) -> Kind {
-    let docs: Vec<Value> = MODELS
+/// The shipped models, parsed, for [`kind_of`].
+fn shipped_models() -> Vec<Value> {
+    MODELS
         .iter()
         .filter_map(|m| serde_json::from_str(m).ok())
-        .collect();
+        .collect()
+}
+
+fn kind_of(docs: &[Value], model: &str, name: &str) -> Kind {
     let mut id = Some(model.to_string());
     while let Some(m) = id.take() {
         let Some(doc) = docs.iter().find(|d| d["@id"] == m.as_str()) else {
@@ -199,6 +203,8 @@ fn data_type(kind: Kind) -> DataTypeId {
 struct Var {
     node: NodeId,
     name: &'static str,
+    /// A signal of the samples, else a reported property.
+    signal: bool,
     kind: Kind,
 }
 
@@ -263,6 +269,7 @@ impl Devices {
         let ns = handle.get_namespace_index(NAMESPACE).ok_or_else(|| {
             SimError::Invalid(format!("the OPC UA server has no namespace {NAMESPACE}"))
         })?;
+        let docs = shipped_models();
         let mut vars: Vec<Option<Vec<Var>>> = (0..plant.assets.len()).map(|_| None).collect();
         {
             let space = manager.address_space();
@@ -281,15 +288,15 @@ impl Devices {
                     .organized_by(root.clone())
                     .insert(&mut *space);
                 let model = model_of(a.kind);
-                let names: Vec<&'static str> = a
+                let names: Vec<(&'static str, bool)> = a
                     .signals()
                     .iter()
-                    .map(|s| s.name)
-                    .chain(a.properties().into_iter().map(|(p, _)| p))
+                    .map(|s| (s.name, true))
+                    .chain(a.properties().into_iter().map(|(p, _)| (p, false)))
                     .collect();
                 let mut list = Vec::with_capacity(names.len());
-                for name in names {
-                    let kind = kind_of(&model, name);
+                for (name, signal) in names {
+                    let kind = kind_of(&docs, &model, name);
                     let node = NodeId::new(ns, node_name(&a.id, name));
                     VariableBuilder::new(&node, name, name)
                         .data_type(data_type(kind))
@@ -305,7 +312,12 @@ impl Devices {
                             ..Default::default()
                         });
                     }
-                    list.push(Var { node, name, kind });
+                    list.push(Var {
+                        node,
+                        name,
+                        signal,
+                        kind,
+                    });
                 }
                 vars[i] = Some(list);
             }
@@ -346,17 +358,19 @@ impl Devices {
         let props = asset.properties();
         let mut values = Vec::with_capacity(vars.len());
         for v in vars {
-            let value = sample
-                .values
-                .iter()
-                .find(|(k, _)| *k == v.name)
-                .map(|(_, x)| Prop::Num(*x))
-                .or_else(|| {
-                    props
-                        .iter()
-                        .find(|(k, _)| *k == v.name)
-                        .map(|(_, p)| p.clone())
-                });
+            // A signal missing from the sample dropped out: left unchanged.
+            let value = if v.signal {
+                sample
+                    .values
+                    .iter()
+                    .find(|(k, _)| *k == v.name)
+                    .map(|(_, x)| Prop::Num(*x))
+            } else {
+                props
+                    .iter()
+                    .find(|(k, _)| *k == v.name)
+                    .map(|(_, p)| p.clone())
+            };
             let Some(value) = value.and_then(|p| variant(v.kind, &p)) else {
                 continue;
             };
@@ -426,10 +440,11 @@ mod tests {
     #[test]
     fn variables_take_the_dtdl_schema_of_their_name() {
         let m = model_of(crate::AssetKind::Cnc);
-        assert_eq!(kind_of(&m, "partCount"), Kind::Int64);
-        assert_eq!(kind_of(&m, "toolWear"), Kind::Double);
+        let docs = shipped_models();
+        assert_eq!(kind_of(&docs, &m, "partCount"), Kind::Int64);
+        assert_eq!(kind_of(&docs, &m, "toolWear"), Kind::Double);
         // Inherited from Machine/Asset.
-        assert_eq!(kind_of(&m, "status"), Kind::Text);
+        assert_eq!(kind_of(&docs, &m, "status"), Kind::Text);
         assert_eq!(
             variant(Kind::Int64, &Prop::Num(41.0)),
             Some(Variant::Int64(41))
